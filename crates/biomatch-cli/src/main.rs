@@ -1,0 +1,64 @@
+//! `biomatch`: the integrators' command-line tool.
+
+use clap::{Parser, Subcommand};
+
+mod bench_finger;
+mod eval_verify;
+mod face_cmd;
+mod match_cmd;
+mod template_cmd;
+
+/// biomatch: fingerprint and face matching for border gates.
+#[derive(Parser)]
+#[command(name = "biomatch", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inspect and convert fingerprint minutiae templates.
+    #[command(subcommand)]
+    Template(template_cmd::TemplateCmd),
+    /// Print the similarity score of two fingerprint templates.
+    Match(match_cmd::Args),
+    /// Measure accuracy on a dataset.
+    #[command(subcommand)]
+    Eval(EvalCmd),
+    /// Measure speed.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+#[derive(Subcommand)]
+enum EvalCmd {
+    /// 1:1 fingerprint verification accuracy over FVC-named folders.
+    Verify(eval_verify::Args),
+    /// Face verification accuracy and quantised-index recall over an embeddings file.
+    Face(face_cmd::EvalArgs),
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Fingerprint 1:1 comparisons per second (one thread).
+    FingerMatch(bench_finger::Args),
+    /// Face 1:N search speed against the memory-bandwidth bound.
+    Face(face_cmd::BenchArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Template(cmd) => template_cmd::run(cmd),
+        Command::Match(args) => match_cmd::run(args),
+        Command::Eval(EvalCmd::Verify(args)) => eval_verify::run(args),
+        Command::Eval(EvalCmd::Face(args)) => face_cmd::run_eval(args),
+        Command::Bench(BenchCmd::FingerMatch(args)) => bench_finger::run(args),
+        Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

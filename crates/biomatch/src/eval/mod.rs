@@ -1,0 +1,1 @@
+//! Evaluation: the field's accuracy metrics, evaluation protocols and DET curves.

@@ -1,0 +1,1 @@
+//! Face embeddings: templates, 1:1 comparison, 1:N gallery indexes.

@@ -1,0 +1,11 @@
+//! Fingerprints: the template model, interchange formats, images, extraction and matching.
+
+pub mod formats;
+pub mod matcher;
+pub mod template;
+
+pub use template::{
+    ExtendedArea, ExtendedData, FingerPosition, FingerTemplate, FingerView, ImpressionType,
+    Minutia, MinutiaKind, MinutiaQuality, RecordInfo, Resolution, RidgeCount, RidgeCountData,
+    SingularPoint,
+};

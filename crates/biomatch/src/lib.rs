@@ -1,0 +1,16 @@
+//! biomatch: biometric matching for automated border gates.
+//!
+//! * [`finger`]: fingerprint minutiae templates (ISO/IEC 19794-2, ANSI INCITS 378, NIST xyt,
+//!   ANSI/NIST-ITL Type-9), extraction from images, 1:1 matching.
+//! * [`face`]: face embeddings from the integrator's own model, 1:1 comparison and 1:N
+//!   gallery indexes with SIMD kernels.
+//! * [`calibration`]: turning scores into estimated false-match rates and back.
+//! * [`eval`]: the field's accuracy metrics (EER, FMR100, FMR1000, ZeroFMR, FNIR at FPIR) and
+//!   DET curves.
+#![warn(missing_docs)]
+#![deny(unreachable_pub)]
+
+pub mod calibration;
+pub mod eval;
+pub mod face;
+pub mod finger;
