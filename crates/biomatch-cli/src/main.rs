@@ -3,8 +3,12 @@
 use clap::{Parser, Subcommand};
 
 mod bench_finger;
+mod demo_cmd;
 mod eval_verify;
+mod extract_cmd;
 mod face_cmd;
+mod gallery_cmd;
+mod image_cmd;
 mod match_cmd;
 mod template_cmd;
 
@@ -29,6 +33,16 @@ enum Command {
     /// Measure speed.
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Extract minutiae from a fingerprint image into a template.
+    Extract(extract_cmd::Args),
+    /// Decode fingerprint images (WSQ and common formats).
+    #[command(subcommand)]
+    Image(image_cmd::ImageCmd),
+    /// Build subject galleries and identify probes against them.
+    #[command(subcommand)]
+    Gallery(gallery_cmd::GalleryCmd),
+    /// Run the gate demo on the embedded fixtures.
+    Demo(demo_cmd::Args),
 }
 
 #[derive(Subcommand)]
@@ -45,6 +59,8 @@ enum BenchCmd {
     FingerMatch(bench_finger::Args),
     /// Face 1:N search speed against the memory-bandwidth bound.
     Face(face_cmd::BenchArgs),
+    /// Fingerprint 1:N search speed over a large synthetic gallery.
+    FingerIdentify(gallery_cmd::BenchArgs),
 }
 
 fn main() {
@@ -56,6 +72,11 @@ fn main() {
         Command::Eval(EvalCmd::Face(args)) => face_cmd::run_eval(args),
         Command::Bench(BenchCmd::FingerMatch(args)) => bench_finger::run(args),
         Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
+        Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),
+        Command::Extract(args) => extract_cmd::run(args),
+        Command::Image(cmd) => image_cmd::run(cmd),
+        Command::Gallery(cmd) => gallery_cmd::run(cmd),
+        Command::Demo(args) => demo_cmd::run(args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -1,6 +1,7 @@
 //! Fingerprints: the template model, interchange formats, images, extraction and matching.
 
 pub mod formats;
+pub mod image;
 pub mod matcher;
 pub mod template;
 

@@ -1,6 +1,6 @@
 //! ISO/IEC 19794-2:2005 record format.
 
-use super::{Decoded, Deviation, FormatError, Format, Mode};
+use super::{Decoded, Deviation, Format, FormatError, Mode};
 use crate::finger::template::*;
 
 struct Cursor<'a> {
@@ -43,21 +43,32 @@ pub(super) fn read(bytes: &[u8], mode: Mode) -> Result<Decoded, FormatError> {
     }
     let version = c.take(4)?;
     if version != b" 20\0" {
-        return Err(FormatError::Unrecognised(format!("version bytes {version:?}")));
+        return Err(FormatError::Unrecognised(format!(
+            "version bytes {version:?}"
+        )));
     }
     let length = c.u32()? as usize;
     let mut warnings = Vec::new();
     if length != bytes.len() {
-        let msg = format!("record length field {length} but buffer holds {}", bytes.len());
+        let msg = format!(
+            "record length field {length} but buffer holds {}",
+            bytes.len()
+        );
         if mode == Mode::Strict {
             return Err(FormatError::NonConforming(msg));
         }
-        warnings.push(Deviation { offset: 8, message: msg });
+        warnings.push(Deviation {
+            offset: 8,
+            message: msg,
+        });
     }
     let equipment = c.u16()?;
     let width = c.u16()?;
     let height = c.u16()?;
-    let resolution = Resolution { x_ppcm: c.u16()?, y_ppcm: c.u16()? };
+    let resolution = Resolution {
+        x_ppcm: c.u16()?,
+        y_ppcm: c.u16()?,
+    };
     let n_views = c.u8()?;
     let _reserved = c.u8()?;
     let mut views = Vec::with_capacity(n_views as usize);
@@ -79,7 +90,11 @@ pub(super) fn read(bytes: &[u8], mode: Mode) -> Result<Decoded, FormatError> {
                 y: (yw & 0x3fff) as f32,
                 angle: a as f32 * (360.0 / 256.0),
                 kind: MinutiaKind::from_code((xw >> 14) as u8),
-                quality: if q == 0 { MinutiaQuality::Unknown } else { MinutiaQuality::Score(q) },
+                quality: if q == 0 {
+                    MinutiaQuality::Unknown
+                } else {
+                    MinutiaQuality::Score(q)
+                },
             });
         }
         let edb = c.u16()? as usize;
