@@ -54,7 +54,7 @@ pub(crate) fn read_block(
     let tail = r.rest();
     let block = if declared > r.remaining() {
         let available = r.remaining();
-        if diag.strict() || available == 0 {
+        if available == 0 {
             return Err(FormatError::Truncated {
                 offset: base,
                 needed: declared,
