@@ -5,8 +5,8 @@
 use biomatch::finger::formats::{self, Format, Mode, ReadOptions, XytFlavour};
 use biomatch::finger::{
     CaptureDateTime, CaptureInfo, CertificationBlock, ExtendedArea, ExtendedData, FingerPosition,
-    FingerTemplate, FingerView, ImpressionType, Minutia, MinutiaKind, MinutiaQuality,
-    QualityBlock, RecordInfo, Resolution, RidgeCount, RidgeCountData, SingularPoint,
+    FingerTemplate, FingerView, ImpressionType, Minutia, MinutiaKind, MinutiaQuality, QualityBlock,
+    RecordInfo, Resolution, RidgeCount, RidgeCountData, SingularPoint,
 };
 use proptest::prelude::*;
 
@@ -57,21 +57,19 @@ fn minutiae(
     } else {
         kind().boxed()
     };
-    prop::collection::vec(
-        (0..width, 0..height, angle(format), kinds, quality),
-        0..40,
+    prop::collection::vec((0..width, 0..height, angle(format), kinds, quality), 0..40).prop_map(
+        |v| {
+            v.into_iter()
+                .map(|(x, y, angle, kind, quality)| Minutia {
+                    x: f32::from(x),
+                    y: f32::from(y),
+                    angle,
+                    kind,
+                    quality,
+                })
+                .collect()
+        },
     )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(x, y, angle, kind, quality)| Minutia {
-                x: f32::from(x),
-                y: f32::from(y),
-                angle,
-                kind,
-                quality,
-            })
-            .collect()
-    })
 }
 
 /// Extended data; `uniform` core/delta lists (all with angles or none, as ANSI needs) for
@@ -83,13 +81,18 @@ fn extended(format: Format, uniform: bool) -> impl Strategy<Value = ExtendedData
         prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 0..10),
     ));
     let point = |n_angles: usize| {
-        (0u16..2000, 0u16..2000, angle(format), angle(format), angle(format)).prop_map(
-            move |(x, y, a, b, c)| SingularPoint {
+        (
+            0u16..2000,
+            0u16..2000,
+            angle(format),
+            angle(format),
+            angle(format),
+        )
+            .prop_map(move |(x, y, a, b, c)| SingularPoint {
                 x: f32::from(x),
                 y: f32::from(y),
                 angles: [a, b, c][..n_angles].to_vec(),
-            },
-        )
+            })
     };
     let with_angles = |n: usize, max: usize| {
         prop_oneof![
@@ -97,13 +100,23 @@ fn extended(format: Format, uniform: bool) -> impl Strategy<Value = ExtendedData
             prop::collection::vec(point(n), 0..max),
         ]
     };
-    let mixed = |n: usize, max: usize| {
-        prop::collection::vec(prop_oneof![point(0), point(n)], 0..max)
+    let mixed =
+        |n: usize, max: usize| prop::collection::vec(prop_oneof![point(0), point(n)], 0..max);
+    let cores = if ansi {
+        with_angles(1, 4).boxed()
+    } else {
+        mixed(1, 4).boxed()
     };
-    let cores = if ansi { with_angles(1, 4).boxed() } else { mixed(1, 4).boxed() };
-    let deltas = if ansi { with_angles(3, 4).boxed() } else { mixed(3, 4).boxed() };
+    let deltas = if ansi {
+        with_angles(3, 4).boxed()
+    } else {
+        mixed(3, 4).boxed()
+    };
     let other = prop::collection::vec(
-        (0x0100u16..=0xffff, prop::collection::vec(any::<u8>(), 0..12)),
+        (
+            0x0100u16..=0xffff,
+            prop::collection::vec(any::<u8>(), 0..12),
+        ),
         0..3,
     );
     (rc, cores, deltas, other).prop_map(|(rc, cores, deltas, other)| ExtendedData {
@@ -225,20 +238,22 @@ fn ansi2009_template() -> impl Strategy<Value = FingerTemplate> {
             minutiae(format, w, h, modern_quality()),
             extended(format, false),
         )
-            .prop_map(move |(pos, imp, fq, vendor, algorithm, minutiae, extended)| {
-                let mut v = FingerView::new(w, h, res);
-                v.finger_position = FingerPosition(pos);
-                v.impression_type = ImpressionType(imp);
-                v.finger_quality = fq;
-                v.capture.quality_blocks = vec![QualityBlock {
-                    score: fq,
-                    vendor,
-                    algorithm,
-                }];
-                v.minutiae = minutiae;
-                v.extended = extended;
-                v
-            })
+            .prop_map(
+                move |(pos, imp, fq, vendor, algorithm, minutiae, extended)| {
+                    let mut v = FingerView::new(w, h, res);
+                    v.finger_position = FingerPosition(pos);
+                    v.impression_type = ImpressionType(imp);
+                    v.finger_quality = fq;
+                    v.capture.quality_blocks = vec![QualityBlock {
+                        score: fq,
+                        vendor,
+                        algorithm,
+                    }];
+                    v.minutiae = minutiae;
+                    v.extended = extended;
+                    v
+                },
+            )
     });
     (
         prop::collection::vec(view, 1..4),
@@ -265,17 +280,26 @@ fn ansi2009_template() -> impl Strategy<Value = FingerTemplate> {
 fn iso2011_template(uniform: bool) -> impl Strategy<Value = FingerTemplate> {
     let format = Format::Iso2011;
     let date = prop::option::of(
-        (1990u16..2100, 1u8..=12, 1u8..=28, 0u8..24, 0u8..60, 0u8..60, 0u16..1000).prop_map(
-            |(year, month, day, hour, minute, second, millisecond)| CaptureDateTime {
-                year,
-                month,
-                day,
-                hour,
-                minute,
-                second,
-                millisecond,
-            },
-        ),
+        (
+            1990u16..2100,
+            1u8..=12,
+            1u8..=28,
+            0u8..24,
+            0u8..60,
+            0u8..60,
+            0u16..1000,
+        )
+            .prop_map(|(year, month, day, hour, minute, second, millisecond)| {
+                CaptureDateTime {
+                    year,
+                    month,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    millisecond,
+                }
+            }),
     );
     let blocks = prop::collection::vec(
         (
@@ -291,10 +315,8 @@ fn iso2011_template(uniform: bool) -> impl Strategy<Value = FingerTemplate> {
         0..3,
     );
     let certs = prop::collection::vec(
-        (any::<u16>(), any::<u8>()).prop_map(|(authority, scheme)| CertificationBlock {
-            authority,
-            scheme,
-        }),
+        (any::<u16>(), any::<u8>())
+            .prop_map(|(authority, scheme)| CertificationBlock { authority, scheme }),
         0..3,
     );
     let view = (geometry(), any::<bool>()).prop_flat_map(move |((w, h, res), omitted)| {
@@ -304,7 +326,14 @@ fn iso2011_template(uniform: bool) -> impl Strategy<Value = FingerTemplate> {
             modern_quality()
         };
         (
-            (0u8..=10, impression(format), date.clone(), any::<u8>(), any::<u16>(), any::<u16>()),
+            (
+                0u8..=10,
+                impression(format),
+                date.clone(),
+                any::<u8>(),
+                any::<u16>(),
+                any::<u16>(),
+            ),
             blocks.clone(),
             certs.clone(),
             0u8..=1,
@@ -312,7 +341,14 @@ fn iso2011_template(uniform: bool) -> impl Strategy<Value = FingerTemplate> {
             extended(format, uniform),
         )
             .prop_map(
-                move |((pos, imp, date_time, tech, vendor, device), quality_blocks, certifications, ending, minutiae, extended)| {
+                move |(
+                    (pos, imp, date_time, tech, vendor, device),
+                    quality_blocks,
+                    certifications,
+                    ending,
+                    minutiae,
+                    extended,
+                )| {
                     let mut v = FingerView::new(w, h, res);
                     v.finger_position = FingerPosition(pos);
                     v.impression_type = ImpressionType(imp);
@@ -393,7 +429,12 @@ fn round_trip(t: &FingerTemplate, format: Format) -> Result<(), TestCaseError> {
     if detect {
         for cut in [bytes.len() - 1, bytes.len() / 2, 9] {
             let r = formats::read(&bytes[..cut], &strict(Some(format), t));
-            prop_assert!(r.is_err(), "{} prefix of {} bytes was accepted", format, cut);
+            prop_assert!(
+                r.is_err(),
+                "{} prefix of {} bytes was accepted",
+                format,
+                cut
+            );
         }
     }
     Ok(())

@@ -85,8 +85,9 @@ pub(super) fn write(t: &FingerTemplate) -> Result<Vec<u8>, FormatError> {
     body.u16(res.y_ppcm);
     body.u8(fmr::count_u8(t.views.len(), "views")?);
     body.u8(0);
-    for v in &t.views {
-        fmr::write_legacy_view(&mut body, v, AngleUnit::Ansi, Style::Ansi)?;
+    let numbers = fmr::per_finger_view_numbers(&t.views)?;
+    for (v, &number) in t.views.iter().zip(&numbers) {
+        fmr::write_legacy_view(&mut body, v, number, AngleUnit::Ansi, Style::Ansi)?;
     }
     let mut w = Writer::default();
     w.put(b"FMR\0 20\0");

@@ -179,9 +179,9 @@ pub(super) fn write(t: &FingerTemplate, amendment: bool) -> Result<Vec<u8>, Form
     }
     let mut w = Writer::default();
     w.put(if amendment {
-        b"FMR\0035\0"
+        b"FMR\x00035\x00"
     } else {
-        b"FMR\0030\0"
+        b"FMR\x00030\x00"
     });
     w.u32(0);
     w.u16(t.record.cbeff_owner);
@@ -190,14 +190,15 @@ pub(super) fn write(t: &FingerTemplate, amendment: bool) -> Result<Vec<u8>, Form
     w.u16(t.record.capture_device_id);
     w.u8(fmr::count_u8(t.views.len(), "views")?);
     w.u8(0);
-    for v in &t.views {
+    let numbers = fmr::per_finger_view_numbers(&t.views)?;
+    for (v, &number) in t.views.iter().zip(&numbers) {
         let (vendor, algorithm) = v
             .capture
             .quality_blocks
             .first()
             .map_or((0, 0), |q| (q.vendor, q.algorithm));
         w.u8(v.finger_position.0);
-        w.u8(v.view_number);
+        w.u8(number);
         w.u8(v.impression_type.0);
         w.u8(v.finger_quality);
         w.u16(vendor);

@@ -214,6 +214,21 @@ pub(crate) fn check_view_numbers(views: &[FingerView], diag: &mut Diag) -> Resul
     Ok(())
 }
 
+/// The view numbers a 2004/2005/2009 writer stores: per finger position 0, 1, 2, ... in
+/// record order. Views that already follow the rule keep their numbers; others (e.g. ISO
+/// 2011 representation numbers, unique across the record) are renumbered.
+pub(crate) fn per_finger_view_numbers(views: &[FingerView]) -> Result<Vec<u8>, FormatError> {
+    (0..views.len())
+        .map(|i| {
+            let n = views[..i]
+                .iter()
+                .filter(|p| p.finger_position == views[i].finger_position)
+                .count();
+            count_u8(n, "views of one finger")
+        })
+        .collect()
+}
+
 /// A value in one of the allowed codes, else a deviation.
 pub(crate) fn check_code(
     what: &str,
@@ -305,17 +320,18 @@ pub(crate) fn read_legacy_view(
 pub(crate) fn write_legacy_view(
     w: &mut Writer,
     view: &FingerView,
+    view_number: u8,
     unit: AngleUnit,
     style: super::edb::Style,
 ) -> Result<(), FormatError> {
-    if view.view_number > 15 || view.impression_type.0 > 15 {
+    if view_number > 15 || view.impression_type.0 > 15 {
         return Err(FormatError::Unrepresentable(format!(
-            "view number {} / impression type {} do not fit the 4-bit fields",
-            view.view_number, view.impression_type.0
+            "view number {view_number} / impression type {} do not fit the 4-bit fields",
+            view.impression_type.0
         )));
     }
     w.u8(view.finger_position.0);
-    w.u8(view.view_number << 4 | view.impression_type.0);
+    w.u8(view_number << 4 | view.impression_type.0);
     w.u8(view.finger_quality);
     w.u8(count_u8(view.minutiae.len(), "minutiae")?);
     for m in &view.minutiae {

@@ -108,8 +108,9 @@ pub(super) fn write(t: &FingerTemplate) -> Result<Vec<u8>, FormatError> {
     w.u16(res.y_ppcm);
     w.u8(fmr::count_u8(t.views.len(), "views")?);
     w.u8(0);
-    for v in &t.views {
-        fmr::write_legacy_view(&mut w, v, AngleUnit::Iso, Style::Iso2005)?;
+    let numbers = fmr::per_finger_view_numbers(&t.views)?;
+    for (v, &number) in t.views.iter().zip(&numbers) {
+        fmr::write_legacy_view(&mut w, v, number, AngleUnit::Iso, Style::Iso2005)?;
     }
     let len = u32::try_from(w.len())
         .map_err(|_| FormatError::Unrepresentable("record longer than 4 GiB".into()))?;

@@ -200,13 +200,20 @@ pub(super) fn write(t: &FingerTemplate) -> Result<Vec<u8>, FormatError> {
     let has_certs = t.record.has_certification_blocks
         || t.views.iter().any(|v| !v.capture.certifications.is_empty());
     let mut w = Writer::default();
-    w.put(b"FMR\0030\0");
+    w.put(b"FMR\x00030\x00");
     w.u32(0);
     w.u16(u16::try_from(t.views.len()).map_err(|_| {
         FormatError::Unrepresentable(format!("{} representations are too many", t.views.len()))
     })?);
     w.u8(u8::from(has_certs));
-    for v in &t.views {
+    // Representation numbers are unique in the record; views numbered per finger (2004/2005
+    // records) are renumbered in record order.
+    let unique = t
+        .views
+        .iter()
+        .enumerate()
+        .all(|(i, v)| t.views[..i].iter().all(|p| p.view_number != v.view_number));
+    for (i, v) in t.views.iter().enumerate() {
         let start = w.len();
         w.u32(0);
         let c = &v.capture;
@@ -249,7 +256,11 @@ pub(super) fn write(t: &FingerTemplate) -> Result<Vec<u8>, FormatError> {
             }
         }
         w.u8(v.finger_position.0);
-        w.u8(v.view_number);
+        w.u8(if unique {
+            v.view_number
+        } else {
+            fmr::count_u8(i, "representations")?
+        });
         w.u16(v.resolution.x_ppcm);
         w.u16(v.resolution.y_ppcm);
         w.u8(v.impression_type.0);

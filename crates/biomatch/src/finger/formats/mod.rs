@@ -1,10 +1,10 @@
 //! Reading and writing minutiae templates in the interchange formats (ISO/IEC 19794-2,
 //! ANSI INCITS 378, NIST xyt, ANSI/NIST-ITL Type-9).
 //!
-//! [`read`] detects the format from the bytes (or takes the caller's word for it), decodes it
+//! [`read()`] detects the format from the bytes (or takes the caller's word for it), decodes it
 //! into the internal [`FingerTemplate`] convention (pixels, y down, ISO degrees at full
 //! precision; see [`crate::finger::template`]) and reports every deviation from the standard
-//! it tolerated as a [`Deviation`]. [`write`] encodes a template into one of the writable
+//! it tolerated as a [`Deviation`]. [`write()`] encodes a template into one of the writable
 //! formats; writers produce records that the strict readers accept.
 //!
 //! | format | read | write | notes |
@@ -100,7 +100,7 @@ impl Format {
         }
     }
 
-    /// Whether [`write`] supports the format.
+    /// Whether [`write()`] supports the format.
     pub fn is_writable(self) -> bool {
         self != Format::Type9
     }
@@ -149,7 +149,7 @@ pub enum Mode {
     Lenient,
 }
 
-/// Options for [`read`].
+/// Options for [`read()`].
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
     /// Strict or lenient.
@@ -182,7 +182,7 @@ impl fmt::Display for Deviation {
     }
 }
 
-/// The result of a successful [`read`].
+/// The result of a successful [`read()`].
 #[derive(Clone, Debug)]
 pub struct Decoded {
     /// The template in the internal convention.
