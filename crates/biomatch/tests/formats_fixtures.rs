@@ -63,7 +63,10 @@ fn detection_errors_say_what_was_seen() {
     bad.truncate(40);
     match formats::detect(&bad) {
         Err(FormatError::Ambiguous(msg)) => {
-            assert!(msg.contains("ISO 2011") && msg.contains("ANSI 2009"), "{msg}")
+            assert!(
+                msg.contains("ISO 2011") && msg.contains("ANSI 2009"),
+                "{msg}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -83,11 +86,17 @@ fn ansi_and_iso_annex_examples_hold_the_same_minutiae() {
             assert_eq!((m.x, m.y, m.kind, m.quality), (n.x, n.y, n.kind, n.quality));
             // Both were rounded from one integer-degree angle: at most 1 + 45/64 degrees apart.
             let d = (m.angle - n.angle).rem_euclid(360.0);
-            assert!(d.min(360.0 - d) <= 1.0 + 45.0 / 64.0 + 1e-4, "{m:?} vs {n:?}");
+            assert!(
+                d.min(360.0 - d) <= 1.0 + 45.0 / 64.0 + 1e-4,
+                "{m:?} vs {n:?}"
+            );
         }
     }
     assert_eq!(
-        ansi.views.iter().map(|v| v.minutiae.len()).collect::<Vec<_>>(),
+        ansi.views
+            .iter()
+            .map(|v| v.minutiae.len())
+            .collect::<Vec<_>>(),
         [27, 22]
     );
 }
@@ -100,7 +109,10 @@ fn nist_20_byte_header_reads_like_the_2004_example() {
     let b2 = read("biomdi_Appendix-B2_Example.raw", &strict()).template;
     for (a, b) in d.template.views.iter().zip(&b2.views) {
         assert_eq!(a.finger_position, b.finger_position);
-        assert_eq!((a.width, a.height, a.resolution), (b.width, b.height, b.resolution));
+        assert_eq!(
+            (a.width, a.height, a.resolution),
+            (b.width, b.height, b.resolution)
+        );
         assert_eq!(a.minutiae.len(), b.minutiae.len());
         // Same example points (NIST edited some angles of this vector, so only the
         // positions and types are compared).
@@ -130,7 +142,10 @@ fn type9_legacy_minutiae_match_the_fmr_they_were_made_from() {
     assert_eq!(v9.resolution.x_ppcm, 197);
     assert_eq!(v9.minutiae.len(), 28);
     for (m, n) in view.minutiae.iter().zip(&v9.minutiae) {
-        assert!((m.x - n.x).abs() <= 0.5 && (m.y - n.y).abs() <= 0.5, "{m:?} vs {n:?}");
+        assert!(
+            (m.x - n.x).abs() <= 0.5 && (m.y - n.y).abs() <= 0.5,
+            "{m:?} vs {n:?}"
+        );
         assert_eq!(m.angle, n.angle, "{m:?} vs {n:?}");
         assert_eq!(m.kind, n.kind);
     }
@@ -140,7 +155,12 @@ fn type9_legacy_minutiae_match_the_fmr_they_were_made_from() {
         Err(FormatError::MissingContext(_))
     ));
     let lenient = read("libbiomeval_type9.an2k", &ReadOptions::default());
-    assert!(lenient.warnings.iter().any(|w| w.message.contains("height")));
+    assert!(
+        lenient
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("height"))
+    );
 }
 
 #[test]
@@ -197,7 +217,11 @@ fn conforming_records_rewrite_byte_for_byte() {
         let bytes = fixture(name);
         let d = formats::read(&bytes, &strict()).unwrap();
         assert_eq!(d.format, format);
-        assert_eq!(formats::write(&d.template, format).unwrap(), bytes, "{name}");
+        assert_eq!(
+            formats::write(&d.template, format).unwrap(),
+            bytes,
+            "{name}"
+        );
     }
 }
 
@@ -228,7 +252,9 @@ fn views_without_minutiae_are_kept() {
         Format::Iso2011,
     ] {
         let bytes = formats::write(&t, format).unwrap();
-        let back = formats::read(&bytes, &ReadOptions::default()).unwrap().template;
+        let back = formats::read(&bytes, &ReadOptions::default())
+            .unwrap()
+            .template;
         assert_eq!(back.views.len(), 2, "{format}");
         assert!(back.views[0].minutiae.is_empty(), "{format}");
         assert_eq!(back.views[1].minutiae.len(), 22, "{format}");
