@@ -54,7 +54,7 @@ fn detection_errors_say_what_was_seen() {
         Err(FormatError::Ambiguous(msg)) => assert!(msg.contains("too short"), "{msg}"),
         other => panic!("{other:?}"),
     }
-    match formats::detect(b"FMR\0100\0\0\0\0\0") {
+    match formats::detect(b"FMR\x00100\x00\0\0\0\0") {
         Err(FormatError::Unrecognised(msg)) => assert!(msg.contains("\"100\""), "{msg}"),
         other => panic!("{other:?}"),
     }
