@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod scoring;
 
+pub use det::{DetAxes, DetSeries, det_svg};
 pub use identification::{
     IdentificationPoint, MatedSearch, NonMatedSearch, cmc, fnir_at_fpir, rank_hit_rate,
 };
