@@ -1,6 +1,6 @@
 //! Loading an FVC-named folder into finger views, whatever the files hold.
 //!
-//! A folder is listed with [`list_fvc_files`](super::protocol::list_fvc_files); each file is
+//! A folder is listed with [`list_fvc_files`]; each file is
 //! turned into a [`FingerView`] by a [`ViewLoader`]. Template files (`.iso`, `.ist`, `.fmr`,
 //! `.ansi`, `.min`, `.bin`, `.tpl`) are read with [`formats::read`]; image files (`.tif`,
 //! `.bmp`, `.png`, `.wsq`, ...) need the minutiae extractor, which plugs in through
