@@ -288,3 +288,51 @@ fn mated_from_candidate_list() {
     );
     assert_eq!(NonMatedSearch::from_scores(&[]).top_score, None);
 }
+
+mod against_definitions {
+    //! The curve against a direct reading of the definitions, on small integer score lists
+    //! (many ties), for thresholds on a half-step grid that covers every gap between scores.
+    use biomatch::eval::VerificationCurve;
+    use proptest::prelude::*;
+
+    fn rates(genuine: &[f64], impostor: &[f64], t: f64) -> (f64, f64) {
+        let fmr = impostor.iter().filter(|&&s| s >= t).count() as f64 / impostor.len() as f64;
+        let fnmr = genuine.iter().filter(|&&s| s < t).count() as f64 / genuine.len() as f64;
+        (fmr, fnmr)
+    }
+
+    proptest! {
+        #[test]
+        fn matches_definitions(
+            genuine in prop::collection::vec(0u8..12, 1..25),
+            impostor in prop::collection::vec(0u8..12, 1..40),
+        ) {
+            let genuine: Vec<f64> = genuine.into_iter().map(f64::from).collect();
+            let impostor: Vec<f64> = impostor.into_iter().map(f64::from).collect();
+            let curve = VerificationCurve::new(&genuine, &impostor).unwrap();
+            // Thresholds -1, -0.5, 0, ..., 13: every operating point there is.
+            let grid: Vec<f64> = (-2..=26).map(|k| f64::from(k) / 2.0).collect();
+            let points: Vec<(f64, f64)> = grid.iter().map(|&t| rates(&genuine, &impostor, t)).collect();
+            for p in curve.points() {
+                prop_assert!(points.contains(&(p.fmr, p.fnmr)));
+            }
+            for pt in &points {
+                prop_assert!(curve.points().iter().any(|p| (p.fmr, p.fnmr) == *pt));
+            }
+            // t1 = max{t : FNMR <= FMR}, t2 = min{t : FNMR >= FMR} over the grid.
+            let k1 = (0..grid.len()).rev().find(|&k| points[k].1 <= points[k].0).unwrap();
+            let k2 = (0..grid.len()).find(|&k| points[k].1 >= points[k].0).unwrap();
+            let (fmr1, fnmr1) = points[k1];
+            let (fmr2, fnmr2) = points[k2];
+            let (low, high) = if fnmr1 + fmr1 <= fmr2 + fnmr2 { (fnmr1, fmr1) } else { (fmr2, fnmr2) };
+            let eer = curve.eer();
+            prop_assert_eq!((eer.low, eer.high), (low, high));
+            prop_assert!(eer.low <= eer.high);
+            // Lowest FNMR with FMR <= x, for the FVC levels and a coarse one.
+            for x in [0.0, 0.001, 0.01, 0.1, 0.5] {
+                let best = points.iter().filter(|p| p.0 <= x).map(|p| p.1).fold(1.0, f64::min);
+                prop_assert_eq!(curve.fnmr_at_fmr(x).unwrap(), best);
+            }
+        }
+    }
+}
