@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use biomatch::calibration::Calibration;
 use biomatch::eval::dataset::{Dataset, SampleKind};
-use biomatch::eval::scoring::{Scores, score_views};
+use biomatch::eval::scoring::{Scores, score_pairs};
 use biomatch::eval::{
     DetSeries, PairList, Protocol, VerificationCurve, VerificationSummary, det_svg,
 };
@@ -45,6 +46,10 @@ pub struct Args {
     /// Draw the DET curves (FNMR against FMR, log axes) as SVG, one line per database.
     #[arg(long, value_name = "FILE.svg")]
     det: Option<PathBuf>,
+    /// Write a score calibration (JSON) built from every impostor score of this run, for
+    /// `biomatch match --calibration` and the library's `Calibration::from_json`.
+    #[arg(long, value_name = "FILE.json")]
+    calibration: Option<PathBuf>,
     /// Worker threads for scoring (0 = all cores). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -215,11 +220,22 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
         );
     }
     let name = database_name(&spec.dir);
+    let prepared: Vec<_> = views.iter().map(|v| matcher.prepare(v)).collect();
     let mut progress = Progress::new(&name, pairs.len());
+    // Only the comparisons are timed: preparation is once per view, not per comparison.
     let start = Instant::now();
-    let scores = score_views(matcher, &views, &pairs, &mut |done| progress.update(done));
+    let scratch = || matcher.scratch();
+    let score = |a: &_, b: &_, s: &mut _| matcher.score(a, b, s);
+    let genuine = score_pairs(&prepared, &pairs.genuine, scratch, score, &mut |done| {
+        progress.update(done)
+    });
+    let done = genuine.len();
+    let impostor = score_pairs(&prepared, &pairs.impostor, scratch, score, &mut |n| {
+        progress.update(done + n)
+    });
     let scoring_time = start.elapsed();
     progress.finish();
+    let scores = Scores { genuine, impostor };
     let curve = VerificationCurve::new(&scores.genuine, &scores.impostor)?;
     let summary = curve.summary();
     Ok(DbResult {
@@ -388,11 +404,41 @@ fn write_scores(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
             ("impostor", &r.pairs.impostor, &r.scores.impostor),
         ] {
             for (&(i, j), s) in pairs.iter().zip(scores) {
+                // Scores come from f32: print them as such (shortest exact form).
+                let s = *s as f32;
                 writeln!(out, "{db},{kind},{},{},{s}", file_name(i), file_name(j))?;
             }
         }
     }
     out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_calibration(path: &Path, results: &[DbResult], args: &Args) -> anyhow::Result<()> {
+    let impostors: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.scores.impostor.iter().copied())
+        .collect();
+    let names: Vec<&str> = results.iter().map(|r| r.name.as_str()).collect();
+    let description = format!(
+        "biomatch {} matcher, {} impostor comparisons ({} protocol) of {}",
+        env!("CARGO_PKG_VERSION"),
+        impostors.len(),
+        match args.protocol {
+            ProtocolArg::AllPairs => "all-pairs",
+            ProtocolArg::Fvc => "FVC",
+        },
+        names.join(", ")
+    );
+    let calibration = Calibration::from_impostor_scores(&impostors)?.with_description(description);
+    if !calibration.has_tail() {
+        eprintln!(
+            "note: the impostor scores do not support a tail fit; the calibration refuses FMRs \
+             below 1/{}",
+            impostors.len()
+        );
+    }
+    std::fs::write(path, calibration.to_json())
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -426,6 +472,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.scores {
         write_scores(path, &results)?;
+    }
+    if let Some(path) = &args.calibration {
+        write_calibration(path, &results, &args)?;
     }
     if let Some(path) = &args.det {
         let series: Vec<_> = results

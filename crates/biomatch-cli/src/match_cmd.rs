@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use biomatch::calibration::{Calibration, FmrBasis};
 use biomatch::finger::FingerView;
 use biomatch::finger::formats::{self, Mode, ReadOptions};
 use biomatch::finger::matcher::Matcher;
@@ -17,6 +18,10 @@ pub struct Args {
     /// Reject templates that deviate from their standard instead of warning.
     #[arg(long)]
     strict: bool,
+    /// A calibration saved by `biomatch eval verify --calibration`: also print the score's
+    /// estimated false-match rate on a second line.
+    #[arg(long, value_name = "FILE.json")]
+    calibration: Option<PathBuf>,
 }
 
 fn read_view(path: &Path, mode: Mode) -> anyhow::Result<FingerView> {
@@ -40,8 +45,20 @@ fn read_view(path: &Path, mode: Mode) -> anyhow::Result<FingerView> {
         .with_context(|| format!("template {} holds no finger view", path.display()))
 }
 
-/// Prints the score of A against B (higher is more similar) on one line.
+/// Prints the score of A against B (higher is more similar) on one line, and with a
+/// calibration its estimated FMR on a second.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let calibration = match &args.calibration {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(
+                Calibration::from_json(&text)
+                    .with_context(|| format!("cannot use calibration {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let mode = if args.strict {
         Mode::Strict
     } else {
@@ -53,5 +70,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (pa, pb) = (matcher.prepare(&a), matcher.prepare(&b));
     let score = matcher.score(&pa, &pb, &mut matcher.scratch());
     println!("{score}");
+    if let Some(c) = calibration {
+        let e = c.fmr_estimate(f64::from(score));
+        let basis = match e.basis {
+            FmrBasis::Empirical => "counted from the calibration's impostors",
+            FmrBasis::TailModel => "extrapolated by the fitted tail",
+            FmrBasis::BeyondData => "above every calibration impostor; no tail fitted",
+        };
+        println!("estimated FMR {:.3e} ({basis})", e.fmr);
+    }
     Ok(())
 }

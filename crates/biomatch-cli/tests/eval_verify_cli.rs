@@ -177,3 +177,70 @@ fn match_prints_one_score() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.iso"));
 }
+
+/// A calibration written by `eval verify --calibration` loads in `match --calibration`, which
+/// then prints the estimated FMR on a second line.
+#[test]
+fn calibration_round_trip_through_the_cli() {
+    let Some(db) = iso_folder("fvc2002", "DB1_B") else {
+        return;
+    };
+    let out = out_dir("calib");
+    let cal = out.join("cal.json");
+    let run = biomatch()
+        .args(["eval", "verify"])
+        .arg(&db)
+        .arg("--calibration")
+        .arg(&cal)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cal).unwrap()).unwrap();
+    assert_eq!(saved["impostor_scores"].as_array().unwrap().len(), 2880);
+    assert!(
+        saved["description"]
+            .as_str()
+            .unwrap()
+            .contains("fvc2002/DB1_B")
+    );
+    let run = biomatch()
+        .arg("match")
+        .arg(db.join("101_1.iso"))
+        .arg(db.join("102_1.iso"))
+        .arg("--calibration")
+        .arg(&cal)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let fmr: f64 = lines[1]
+        .strip_prefix("estimated FMR ")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!((0.0..=1.0).contains(&fmr));
+    // A broken calibration file is refused with its name.
+    std::fs::write(&cal, "{}").unwrap();
+    let bad = biomatch()
+        .arg("match")
+        .arg(db.join("101_1.iso"))
+        .arg(db.join("102_1.iso"))
+        .arg("--calibration")
+        .arg(&cal)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cal.json"));
+    let _ = std::fs::remove_dir_all(&out);
+}
