@@ -1,9 +1,10 @@
 //! DET curves (FNMR against FMR, both on log10 axes) drawn as a standalone SVG, one line per
 //! database, with a legend and the FMR = FNMR diagonal (where the line crosses it is the EER).
 //!
-//! Log axes cannot show a rate of 0: such points are drawn on the axis floor, which is the
-//! decade at or below the smallest rate the data can resolve (one impostor for FMR, one
-//! genuine comparison for FNMR) and never below 1e-6.
+//! Log axes cannot show a rate of 0: a line is drawn from its last point with FNMR 0 to its
+//! first point with FMR 0, and those two ends sit on the axis floors, the decade at or below
+//! the smallest rate the data can resolve (one impostor for FMR, one genuine comparison for
+//! FNMR) and never below 1e-6.
 
 use std::fmt::Write;
 
@@ -167,7 +168,15 @@ pub fn det_svg(series: &[DetSeries<'_>], title: &str) -> String {
         let colour = PALETTE[k % PALETTE.len()];
         let mut coords = String::new();
         let mut last: Option<(String, String)> = None;
-        for p in s.curve.points() {
+        let points = s.curve.points();
+        // Runs along an axis floor (FNMR 0 at the start, FMR 0 at the end) are drawn only up
+        // to the point where they reach it.
+        let first = points.iter().rposition(|p| p.fnmr == 0.0).unwrap_or(0);
+        let end = points
+            .iter()
+            .position(|p| p.fmr == 0.0)
+            .unwrap_or(points.len() - 1);
+        for p in &points[first..=end.max(first)] {
             let (x, y) = axes.position(p.fmr, p.fnmr);
             let cell = (format!("{x:.1}"), format!("{y:.1}"));
             if last.as_ref() != Some(&cell) {
