@@ -290,9 +290,15 @@ impl Calibration {
         Ok(self.threshold_estimate(fmr)?.threshold)
     }
 
-    /// The estimated FMR of a score and its basis.
+    /// The estimated FMR of a score and its basis (a NaN score gets a NaN FMR).
     pub fn fmr_estimate(&self, score: f64) -> FmrEstimate {
         let n = self.impostors_desc.len() as f64;
+        if score.is_nan() {
+            return FmrEstimate {
+                fmr: f64::NAN,
+                basis: FmrBasis::BeyondData,
+            };
+        }
         if let Some(t) = self.tail
             && score > t.anchor
         {
@@ -315,9 +321,6 @@ impl Calibration {
     /// Estimated FMR of a score: the fraction of impostor scores at or above it, or the
     /// fitted tail above the tail anchor (see the module docs). NaN gives NaN.
     pub fn fmr_of_score(&self, score: f64) -> f64 {
-        if score.is_nan() {
-            return f64::NAN;
-        }
         self.fmr_estimate(score).fmr
     }
 

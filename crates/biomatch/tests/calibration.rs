@@ -85,6 +85,7 @@ fn exponential_tail_hand_computed() {
     assert_close(e.fmr, 0.1 * (-5.0f64 / 5.5).exp(), "FMR(15)");
     // Far above every impostor the tail still gives a (small, positive) estimate.
     assert!(cal.fmr_of_score(100.0) > 0.0);
+    assert!(cal.fmr_of_score(f64::NAN).is_nan());
     assert_close(cal.fmr_of_score(10.0), 0.11, "FMR(10), empirical");
     let body = cal.threshold_estimate(0.1).unwrap();
     assert_eq!(body.basis, FmrBasis::Empirical);

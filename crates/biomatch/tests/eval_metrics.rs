@@ -336,3 +336,29 @@ mod against_definitions {
         }
     }
 }
+
+#[test]
+fn identification_bad_input() {
+    let (mated, nonmated) = searches();
+    assert_eq!(
+        fnir_at_fpir(&mated, &nonmated, 0.1, 0).unwrap_err(),
+        MetricsError::BadRank
+    );
+    assert_eq!(
+        fnir_at_fpir(&[MatedSearch::found(0, 1.0)], &nonmated, 0.1, 1).unwrap_err(),
+        MetricsError::BadRank
+    );
+    assert_eq!(
+        fnir_at_fpir(&[], &nonmated, 0.1, 1).unwrap_err(),
+        MetricsError::NoSearches("mated")
+    );
+    assert_eq!(
+        fnir_at_fpir(&mated, &[], 0.1, 1).unwrap_err(),
+        MetricsError::NoSearches("non-mated")
+    );
+    assert_eq!(
+        fnir_at_fpir(&mated, &nonmated, 1.5, 1).unwrap_err(),
+        MetricsError::BadRate(1.5)
+    );
+    assert!(fnir_at_fpir(&[MatedSearch::found(1, f64::NAN)], &nonmated, 0.1, 1).is_err());
+}

@@ -153,6 +153,9 @@ pub fn fnir_at_threshold(
         return Err(MetricsError::BadRank);
     }
     check_nan_mated(mated)?;
+    if mated.iter().any(|m| m.mate_rank == Some(0)) {
+        return Err(MetricsError::BadRank);
+    }
     let hits = mated.iter().filter(|m| m.hit(threshold, rank)).count();
     Ok(1.0 - hits as f64 / mated.len() as f64)
 }
@@ -186,6 +189,10 @@ pub fn cmc(mated: &[MatedSearch], max_rank: usize) -> Result<Vec<f64>, MetricsEr
         return Err(MetricsError::NoSearches("mated"));
     }
     if max_rank == 0 {
+        return Err(MetricsError::BadRank);
+    }
+    check_nan_mated(mated)?;
+    if mated.iter().any(|m| m.mate_rank == Some(0)) {
         return Err(MetricsError::BadRank);
     }
     let mut at_rank = vec![0usize; max_rank];

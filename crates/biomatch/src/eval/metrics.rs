@@ -48,7 +48,7 @@ pub enum MetricsError {
     /// Identification metrics need at least one search of this kind.
     #[error("no {0} searches")]
     NoSearches(&'static str),
-    /// A rank of 0 was asked for (ranks start at 1).
+    /// A rank of 0 was asked for or reported (ranks start at 1).
     #[error("rank must be at least 1")]
     BadRank,
 }
