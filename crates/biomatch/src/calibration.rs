@@ -29,6 +29,21 @@
 //!
 //! Use [`Calibration::fmr_estimate`] and [`Calibration::threshold_estimate`] to learn which
 //! part of the model an answer comes from.
+//!
+//! ```
+//! use biomatch::calibration::{Calibration, FmrBasis};
+//!
+//! let impostors: Vec<f64> = (0..10_000).map(|i| f64::from(i % 100) / 10.0).collect();
+//! let cal = Calibration::from_impostor_scores(&impostors)?
+//!     .with_description("example: 10,000 synthetic impostor scores");
+//! let t = cal.threshold_for_fmr(1e-2)?; // decide "match" when score >= t
+//! assert!(cal.fmr_of_score(t) <= 1e-2);
+//! let far = cal.threshold_estimate(1e-6)?; // 100 times below 1/n: extrapolated
+//! assert_eq!(far.basis, FmrBasis::TailModel);
+//! let saved = cal.to_json();
+//! assert_eq!(Calibration::from_json(&saved)?, cal);
+//! # Ok::<(), biomatch::calibration::CalibrationError>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
