@@ -26,7 +26,10 @@ pub struct Args {
 
 fn read_view(path: &Path, mode: Mode) -> anyhow::Result<FingerView> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let options = ReadOptions { mode, format: None };
+    let options = ReadOptions {
+        mode,
+        ..ReadOptions::default()
+    };
     let decoded = formats::read(&bytes, &options)
         .with_context(|| format!("cannot decode template {}", path.display()))?;
     for w in &decoded.warnings {
