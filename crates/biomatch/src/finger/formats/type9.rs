@@ -163,14 +163,12 @@ pub(super) fn read(
         }
     };
     let mut views: Vec<FingerView> = Vec::new();
+    let mut per_finger = [0u8; 256];
     for rec in records.iter().filter(|r| r.record_type == 9) {
-        if let Some(view) = read_type9(rec, &records, resolution, options, diag)? {
-            let mut view = view;
-            view.view_number = views
-                .iter()
-                .filter(|v| v.finger_position == view.finger_position)
-                .count()
-                .min(255) as u8;
+        if let Some(mut view) = read_type9(rec, &records, resolution, options, diag)? {
+            let count = &mut per_finger[usize::from(view.finger_position.0)];
+            view.view_number = *count;
+            *count = count.saturating_add(1);
             views.push(view);
         }
     }
