@@ -230,7 +230,13 @@ struct Scratch {
 }
 
 /// Scores every row of `seg` against every probe: `scratch.scores[q * seg.len() + r]`.
-fn score_segment(kern: &Kernels, seg: &Segment, probes: &Probes, dim: usize, scratch: &mut Scratch) {
+fn score_segment(
+    kern: &Kernels,
+    seg: &Segment,
+    probes: &Probes,
+    dim: usize,
+    scratch: &mut Scratch,
+) {
     let n = seg.len();
     let nq = probes.count(dim);
     scratch.scores.clear();
@@ -238,7 +244,13 @@ fn score_segment(kern: &Kernels, seg: &Segment, probes: &Probes, dim: usize, scr
     match (&seg.rows, probes) {
         (Rows::F32(rows), Probes::F32(p)) => kern.dots_f32(p, rows, dim, &mut scratch.scores),
         (Rows::F16(rows), Probes::F32(p)) => kern.dots_f16(p, rows, dim, &mut scratch.scores),
-        (Rows::I8 { codes, scales }, Probes::I8 { codes: pc, scales: ps }) => {
+        (
+            Rows::I8 { codes, scales },
+            Probes::I8 {
+                codes: pc,
+                scales: ps,
+            },
+        ) => {
             scratch.ints.clear();
             scratch.ints.resize(nq * n, 0);
             kern.dots_i8(pc, codes, dim, &mut scratch.ints);
@@ -469,7 +481,10 @@ impl FaceIndex {
                     a
                 },
             );
-        Ok(heaps.into_iter().map(|h| to_candidates(h.into_sorted_vec())).collect())
+        Ok(heaps
+            .into_iter()
+            .map(|h| to_candidates(h.into_sorted_vec()))
+            .collect())
     }
 
     /// Every candidate scoring at or above `threshold`, best first.

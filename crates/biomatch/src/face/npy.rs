@@ -208,22 +208,34 @@ mod tests {
         assert_eq!(parse_f32_matrix(b"hello"), Err(NpyError::BadMagic));
         let mut v9 = npy(ok_header, &floats(&[0.0; 6]));
         v9[6] = 9;
-        assert_eq!(parse_f32_matrix(&v9), Err(NpyError::UnsupportedVersion(9, 0)));
+        assert_eq!(
+            parse_f32_matrix(&v9),
+            Err(NpyError::UnsupportedVersion(9, 0))
+        );
         assert_eq!(
             parse_f32_matrix(&npy(&ok_header.replace("<f4", "<f8"), &[0; 48])),
             Err(NpyError::UnsupportedDtype("<f8".into()))
         );
         assert_eq!(
-            parse_f32_matrix(&npy(&ok_header.replace("False", "True"), &floats(&[0.0; 6]))),
+            parse_f32_matrix(&npy(
+                &ok_header.replace("False", "True"),
+                &floats(&[0.0; 6])
+            )),
             Err(NpyError::FortranOrder)
         );
         assert_eq!(
-            parse_f32_matrix(&npy(&ok_header.replace("(2, 3)", "(6,)"), &floats(&[0.0; 6]))),
+            parse_f32_matrix(&npy(
+                &ok_header.replace("(2, 3)", "(6,)"),
+                &floats(&[0.0; 6])
+            )),
             Err(NpyError::BadShape(vec![6]))
         );
         assert_eq!(
             parse_f32_matrix(&npy(ok_header, &floats(&[0.0; 5]))),
-            Err(NpyError::WrongDataLength { expected: 24, got: 20 })
+            Err(NpyError::WrongDataLength {
+                expected: 24,
+                got: 20
+            })
         );
         let huge = ok_header.replace("(2, 3)", "(99999999999, 99999999999)");
         assert!(matches!(
@@ -231,7 +243,10 @@ mod tests {
             Err(NpyError::WrongDataLength { .. })
         ));
         let full = npy(ok_header, &floats(&[0.0; 6]));
-        assert!(matches!(parse_f32_matrix(&full[..30]), Err(NpyError::BadHeader(_))));
+        assert!(matches!(
+            parse_f32_matrix(&full[..30]),
+            Err(NpyError::BadHeader(_))
+        ));
         assert!(matches!(
             parse_f32_matrix(&npy("{'descr': '<f4'}", &[])),
             Err(NpyError::BadHeader(_))

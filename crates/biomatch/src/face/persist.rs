@@ -70,8 +70,12 @@ impl FaceIndex {
                 out.extend_from_slice(&id.to_le_bytes());
                 let span = r * dim..(r + 1) * dim;
                 match &seg.rows {
-                    Rows::F32(v) => v[span].iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-                    Rows::F16(v) => v[span].iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+                    Rows::F32(v) => v[span]
+                        .iter()
+                        .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+                    Rows::F16(v) => v[span]
+                        .iter()
+                        .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
                     Rows::I8 { codes, scales } => {
                         out.extend_from_slice(&scales[r].to_le_bytes());
                         out.extend_from_slice(&codes[span]);
@@ -135,7 +139,10 @@ impl FaceIndex {
         if version != VERSION {
             return Err(FaceError::UnsupportedVersion(version));
         }
-        let mut r = Reader { buf: bytes, pos: 12 };
+        let mut r = Reader {
+            buf: bytes,
+            pos: 12,
+        };
         let precision = match r.u8()? {
             0 => Precision::F32,
             1 => Precision::F16,
@@ -148,7 +155,9 @@ impl FaceIndex {
         }
         let model_len = r.u32()? as usize;
         if model_len > MAX_MODEL_LEN {
-            return Err(FaceError::Corrupt(format!("model tag of {model_len} bytes")));
+            return Err(FaceError::Corrupt(format!(
+                "model tag of {model_len} bytes"
+            )));
         }
         let model_bytes = r.take(model_len)?;
         let calib_len = r.len_u64()?;
@@ -196,7 +205,9 @@ impl FaceIndex {
                         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
                         .collect();
                     if v.iter().any(|x| !x.is_finite()) {
-                        return Err(FaceError::Corrupt(format!("entry {id} has a non-finite value")));
+                        return Err(FaceError::Corrupt(format!(
+                            "entry {id} has a non-finite value"
+                        )));
                     }
                     Encoded::F32(v)
                 }
@@ -207,7 +218,9 @@ impl FaceIndex {
                         .map(|c| u16::from_le_bytes(c.try_into().expect("2 bytes")))
                         .collect();
                     if v.iter().any(|x| !half::f16::from_bits(*x).is_finite()) {
-                        return Err(FaceError::Corrupt(format!("entry {id} has a non-finite value")));
+                        return Err(FaceError::Corrupt(format!(
+                            "entry {id} has a non-finite value"
+                        )));
                     }
                     Encoded::F16(v)
                 }
@@ -249,10 +262,14 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
     fn u32(&mut self) -> Result<u32, FaceError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self) -> Result<u64, FaceError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
     /// A u64 length that must fit in the remaining bytes.
     fn len_u64(&mut self) -> Result<usize, FaceError> {

@@ -78,7 +78,11 @@ mod tests {
                 let dot: i64 = ca.iter().zip(&cb).map(|(x, y)| *x as i64 * *y as i64).sum();
                 let score = dot as f64 * sa as f64 * sb as f64;
                 let bound = i8_error_bound(sa, sb, d) as f64;
-                assert!((score - exact).abs() <= bound, "d={d} err={} bound={bound}", (score - exact).abs());
+                assert!(
+                    (score - exact).abs() <= bound,
+                    "d={d} err={} bound={bound}",
+                    (score - exact).abs()
+                );
             }
         }
     }

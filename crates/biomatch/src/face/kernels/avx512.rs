@@ -233,7 +233,10 @@ unsafe fn read_sum_body(words: &[u64]) -> u64 {
         }
         i += 32;
     }
-    let s = _mm512_add_epi64(_mm512_add_epi64(acc[0], acc[1]), _mm512_add_epi64(acc[2], acc[3]));
+    let s = _mm512_add_epi64(
+        _mm512_add_epi64(acc[0], acc[1]),
+        _mm512_add_epi64(acc[2], acc[3]),
+    );
     let mut total = _mm512_reduce_add_epi64(s) as u64;
     for x in &words[n..] {
         total = total.wrapping_add(*x);

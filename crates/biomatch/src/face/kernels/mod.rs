@@ -219,10 +219,11 @@ impl Kernels {
             unsafe { block(p, nq, g, nr, dim, o) }
         });
         for q in 0..nq {
-            let bias = 128 * probes[q * dim..(q + 1) * dim]
-                .iter()
-                .map(|v| *v as i32)
-                .sum::<i32>();
+            let bias = 128
+                * probes[q * dim..(q + 1) * dim]
+                    .iter()
+                    .map(|v| *v as i32)
+                    .sum::<i32>();
             for o in &mut out[q * nr..(q + 1) * nr] {
                 *o -= bias;
             }

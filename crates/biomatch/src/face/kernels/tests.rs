@@ -5,7 +5,9 @@ use super::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const SIZES: [usize; 16] = [1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 511, 512, 513];
+const SIZES: [usize; 16] = [
+    1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 511, 512, 513,
+];
 
 fn simd_kernels() -> Vec<Kernels> {
     let ks: Vec<Kernels> = Isa::ALL
@@ -34,7 +36,10 @@ fn f32_value(rng: &mut ChaCha8Rng, kind: Data) -> f32 {
         Data::Uniform => rng.gen_range(-1.0..1.0),
         // Products up to 1e34, sums of 513 of them stay finite.
         Data::Large => rng.gen_range(-1.0..1.0) * 1e17,
-        Data::Denormal => f32::from_bits(rng.gen_range(1..0x0080_0000)) * if rng.gen_bool(0.5) { 1.0 } else { -1.0 },
+        Data::Denormal => {
+            f32::from_bits(rng.gen_range(1..0x0080_0000))
+                * if rng.gen_bool(0.5) { 1.0 } else { -1.0 }
+        }
         Data::Mixed => match rng.gen_range(0..4) {
             0 => rng.gen_range(-1.0..1.0) * 1e17,
             1 => f32::from_bits(rng.gen_range(1..0x0080_0000)),
@@ -47,9 +52,16 @@ fn f32_value(rng: &mut ChaCha8Rng, kind: Data) -> f32 {
 /// f64 exact-ish dot and the f32 error allowance `2 n eps sum|ab| + n * 2^-149`.
 fn reference(a: &[f32], b: &[f32]) -> (f64, f64) {
     let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
-    let abs: f64 = a.iter().zip(b).map(|(x, y)| (*x as f64 * *y as f64).abs()).sum();
+    let abs: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64 * *y as f64).abs())
+        .sum();
     let n = a.len() as f64;
-    (dot, 2.0 * n * f32::EPSILON as f64 * abs + n * 2f64.powi(-149) * 4.0)
+    (
+        dot,
+        2.0 * n * f32::EPSILON as f64 * abs + n * 2f64.powi(-149) * 4.0,
+    )
 }
 
 fn check_f32_like(
@@ -65,14 +77,20 @@ fn check_f32_like(
     let nr = rows_f32.len() / dim;
     for q in 0..nq {
         for r in 0..nr {
-            let (exact, tol) = reference(&probes[q * dim..(q + 1) * dim], &rows_f32[r * dim..(r + 1) * dim]);
+            let (exact, tol) = reference(
+                &probes[q * dim..(q + 1) * dim],
+                &rows_f32[r * dim..(r + 1) * dim],
+            );
             let g = got[q * nr + r] as f64;
             let s = scalar[q * nr + r] as f64;
             assert!(
                 (g - exact).abs() <= tol,
                 "{name} {isa:?} dim {dim} q{q} r{r}: got {g}, exact {exact}, tol {tol}"
             );
-            assert!((g - s).abs() <= 2.0 * tol, "{name} {isa:?} dim {dim}: vs scalar {g} {s}");
+            assert!(
+                (g - s).abs() <= 2.0 * tol,
+                "{name} {isa:?} dim {dim}: vs scalar {g} {s}"
+            );
         }
     }
 }
@@ -123,10 +141,22 @@ fn f16_kernels_match_reference() {
             for kind in DATA {
                 for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
                     let p: Vec<f32> = (0..nq * dim)
-                        .map(|_| f32_value(&mut rng, if matches!(kind, Data::Large) { Data::Uniform } else { kind }))
+                        .map(|_| {
+                            f32_value(
+                                &mut rng,
+                                if matches!(kind, Data::Large) {
+                                    Data::Uniform
+                                } else {
+                                    kind
+                                },
+                            )
+                        })
                         .collect();
                     let g: Vec<u16> = (0..nr * dim).map(|_| f16_bits(&mut rng, kind)).collect();
-                    let decoded: Vec<f32> = g.iter().map(|b| half::f16::from_bits(*b).to_f32()).collect();
+                    let decoded: Vec<f32> = g
+                        .iter()
+                        .map(|b| half::f16::from_bits(*b).to_f32())
+                        .collect();
                     let mut got = vec![0.0; nq * nr];
                     let mut want = vec![0.0; nq * nr];
                     k.dots_f16(&p, &g, dim, &mut got);
