@@ -254,11 +254,10 @@ fn score_segment(
             scratch.ints.clear();
             scratch.ints.resize(nq * n, 0);
             kern.dots_i8(pc, codes, dim, &mut scratch.ints);
-            for q in 0..nq {
-                let out = &mut scratch.scores[q * n..(q + 1) * n];
-                let ints = &scratch.ints[q * n..(q + 1) * n];
+            let outs = scratch.scores.chunks_exact_mut(n);
+            for ((out, ints), pscale) in outs.zip(scratch.ints.chunks_exact(n)).zip(ps) {
                 for ((o, i), s) in out.iter_mut().zip(ints).zip(scales) {
-                    *o = *i as f32 * (ps[q] * s);
+                    *o = *i as f32 * (pscale * s);
                 }
             }
         }

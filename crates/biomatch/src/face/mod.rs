@@ -22,7 +22,7 @@ mod template;
 pub use accuracy::{equal_error_rate, true_accept_rate_at};
 pub use bandwidth::measure_read_bandwidth;
 pub use index::FaceIndex;
-pub use kernels::{Isa, active_isa};
+pub use kernels::{Isa, active_isa, dots_f16, dots_f32, dots_i8};
 pub use quant::i8_error_bound;
 pub use template::FaceTemplate;
 
@@ -77,6 +77,9 @@ pub enum FaceError {
     /// The calibration rejected its input.
     #[error("calibration: {0}")]
     Calibration(#[from] CalibrationError),
+    /// The requested instruction-set family is not available on this CPU.
+    #[error("the {0} kernels are not available on this CPU")]
+    IsaUnavailable(&'static str),
     /// Reading or writing an index file failed.
     #[error("index file {path}: {message}")]
     Io {

@@ -14,6 +14,8 @@
 
 use std::sync::OnceLock;
 
+use super::FaceError;
+
 /// Most probes per register block.
 pub(crate) const MAX_Q: usize = 4;
 /// Most gallery rows per register block.
@@ -237,6 +239,68 @@ impl Kernels {
     }
 }
 
+/// Checks the public kernel entry points' inputs and picks the family's kernels.
+fn public_kernels(
+    isa: Isa,
+    np: usize,
+    nr: usize,
+    dim: usize,
+    out: usize,
+) -> Result<Kernels, FaceError> {
+    let k = Kernels::for_isa(isa).ok_or(FaceError::IsaUnavailable(isa.name()))?;
+    if dim == 0 || !np.is_multiple_of(dim) || !nr.is_multiple_of(dim) {
+        return Err(FaceError::WrongDimension {
+            expected: dim,
+            got: if dim == 0 { 0 } else { np % dim + nr % dim },
+        });
+    }
+    if out != (np / dim) * (nr / dim) {
+        return Err(FaceError::WrongDimension {
+            expected: (np / dim) * (nr / dim),
+            got: out,
+        });
+    }
+    Ok(k)
+}
+
+/// Dot products of `probes` (`nq x dim`, row-major) with f32 `rows` (`nr x dim`) on `isa`'s
+/// kernels: `out[q * nr + r]`. For benchmarks and cross-checks; the index picks the best
+/// family itself.
+pub fn dots_f32(
+    isa: Isa,
+    probes: &[f32],
+    rows: &[f32],
+    dim: usize,
+    out: &mut [f32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_f32(probes, rows, dim, out);
+    Ok(())
+}
+
+/// Like [`dots_f32`] with rows of IEEE half bits.
+pub fn dots_f16(
+    isa: Isa,
+    probes: &[f32],
+    rows: &[u16],
+    dim: usize,
+    out: &mut [f32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_f16(probes, rows, dim, out);
+    Ok(())
+}
+
+/// Exact integer dot products of int8 `probes` with rows stored as `code + 128` (u8).
+pub fn dots_i8(
+    isa: Isa,
+    probes: &[i8],
+    rows: &[u8],
+    dim: usize,
+    out: &mut [i32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_i8(probes, rows, dim, out);
+    Ok(())
+}
+
 /// Walks `nq x nr` dot products in register blocks; for several probes the rows are taken in
 /// tiles of about [`super::params::ROW_TILE_BYTES`] so they are reused from cache.
 fn tiled<P, G, O: Copy + Default>(
@@ -246,7 +310,7 @@ fn tiled<P, G, O: Copy + Default>(
     out: &mut [O],
     mut block: impl FnMut(&[P], usize, &[G], usize, &mut [O; MAX_Q * MAX_R]),
 ) {
-    assert!(dim > 0 && probes.len() % dim == 0 && rows.len() % dim == 0);
+    assert!(dim > 0 && probes.len().is_multiple_of(dim) && rows.len().is_multiple_of(dim));
     let nq = probes.len() / dim;
     let nr = rows.len() / dim;
     assert_eq!(out.len(), nq * nr, "output must hold nq x nr scores");
