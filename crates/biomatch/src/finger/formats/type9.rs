@@ -407,13 +407,13 @@ fn read_type9(
             neighbours,
         });
     }
-    if let Some(count) = get(10).and_then(|f| num(f.value)) {
-        if count != raws.len() as i64 {
-            diag.deviation(
-                rec.offset,
-                format!("9.010 says {count} minutiae but 9.012 lists {}", raws.len()),
-            )?;
-        }
+    if let Some(count) = get(10).and_then(|f| num(f.value))
+        && count != raws.len() as i64
+    {
+        diag.deviation(
+            rec.offset,
+            format!("9.010 says {count} minutiae but 9.012 lists {}", raws.len()),
+        )?;
     }
     let points = |n: u32| -> Vec<(i64, i64)> {
         get(n)
