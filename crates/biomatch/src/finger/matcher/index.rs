@@ -41,15 +41,27 @@ impl Tolerances {
     }
 }
 
-/// A directed edge as filed in a bucket (compact, so a bucket is one contiguous read).
+/// Fixed-point scale of [`Slot::len`].
+const LEN_SCALE: f32 = 8.0;
+
+/// A directed edge as filed in a bucket: the features the verification reads, in 8 bytes,
+/// so a bucket is one short contiguous read.
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     alpha_a: u16,
     alpha_b: u16,
-    phi: u16,
+    /// Length × [`LEN_SCALE`].
+    len: u16,
+    /// Index into [`EdgeIndex::ends`].
+    id: u16,
+}
+
+/// The minutiae and direction of a directed edge, read only when its slot agrees.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ends {
     a: u8,
     b: u8,
-    len: f32,
+    phi: u16,
 }
 
 /// The bucketed directed edges of one view.
@@ -57,6 +69,7 @@ struct Slot {
 pub(crate) struct EdgeIndex {
     starts: Vec<u32>,
     entries: Vec<Slot>,
+    ends: Vec<Ends>,
     length_bin: f32,
     length_bins: usize,
     angle_shift: u32,
@@ -125,16 +138,23 @@ impl EdgeIndex {
                 Slot {
                     alpha_a: e.alpha_a,
                     alpha_b: e.alpha_b,
-                    phi: e.phi,
-                    a: e.a,
-                    b: e.b,
-                    len: e.len,
+                    len: (e.len * LEN_SCALE).round().clamp(0.0, u16::MAX as f32) as u16,
+                    id: i,
                 }
+            })
+            .collect();
+        let ends = directed
+            .iter()
+            .map(|e| Ends {
+                a: e.a,
+                b: e.b,
+                phi: e.phi,
             })
             .collect();
         EdgeIndex {
             starts,
             entries,
+            ends,
             length_bin,
             length_bins,
             angle_shift,
@@ -143,7 +163,7 @@ impl EdgeIndex {
 
     /// The bucket a candidate edge looks in.
     #[inline]
-    fn bucket(&self, e: &Edge) -> usize {
+    pub(crate) fn bucket(&self, e: &Edge) -> usize {
         let l = ((e.len / self.length_bin) as usize).min(self.length_bins - 1);
         let shift = self.angle_shift;
         let angle_bins = 1usize << (16 - shift);
@@ -169,17 +189,19 @@ impl EdgeIndex {
             for pe in &self.entries[s..t] {
                 let da = geometry::distance(pe.alpha_a, ce.alpha_a);
                 let db = geometry::distance(pe.alpha_b, ce.alpha_b);
-                let dl = (pe.len - ce.len).abs();
-                let lt = tol.length + tol.length_ratio * 0.5 * (pe.len + ce.len);
+                let plen = pe.len as f32 * (1.0 / LEN_SCALE);
+                let dl = (plen - ce.len).abs();
+                let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
                 // One branch for the three tests: most slots fail, unpredictably which test.
                 if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
                     continue;
                 }
                 let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
+                let ends = self.ends[pe.id as usize];
                 out.push(EdgeMatch {
-                    p: [pe.a, pe.b],
+                    p: [ends.a, ends.b],
                     c: [ce.a, ce.b],
-                    rot: ce.phi.wrapping_sub(pe.phi),
+                    rot: ce.phi.wrapping_sub(ends.phi),
                     err: err as u16,
                 });
             }
