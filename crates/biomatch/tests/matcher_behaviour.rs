@@ -282,3 +282,21 @@ fn parameters_are_respected() {
     let default = Matcher::default();
     assert!(default.prepare(&random_view(80, 40)).edge_count() > 40);
 }
+
+#[test]
+fn extreme_parameters_neither_panic_nor_allocate_wildly() {
+    let params = MatcherParams {
+        neighbours: 1000,
+        max_edge_length: 1e9,
+        index_length_bin: 1e-6,
+        angle_tolerance: f32::NAN,
+        length_tolerance: -5.0,
+        max_minutiae: 100_000,
+        ..MatcherParams::default()
+    };
+    let matcher = Matcher::new(params);
+    let big = random_view(90, 200);
+    let a = matcher.prepare(&big);
+    let s = matcher.score(&a, &a, &mut matcher.scratch());
+    assert!(s.is_finite() && (0.0..1.0).contains(&s));
+}

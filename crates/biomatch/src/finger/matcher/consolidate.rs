@@ -70,7 +70,8 @@ impl CrawlBuffers {
         for m in matches {
             for end in 0..2 {
                 let (p, c) = (m.p[end] as usize, m.c[end] as usize);
-                self.support[p * n_c + c] += 1;
+                let cell = &mut self.support[p * n_c + c];
+                *cell = cell.saturating_add(1);
                 self.adj_start[p + 2] += 1;
             }
         }
@@ -237,8 +238,10 @@ impl CrawlBuffers {
         for m in matches {
             if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
                 weight += 1.0 - m.err as f32 / 3000.0;
-                self.degree[m.p[0] as usize] += 1;
-                self.degree[m.p[1] as usize] += 1;
+                for end in 0..2 {
+                    let d = &mut self.degree[m.p[end] as usize];
+                    *d = d.saturating_add(1);
+                }
             }
         }
         let tied = self.degree.iter().filter(|&&d| d >= 2).count();
@@ -307,5 +310,7 @@ impl CrawlBuffers {
             + (self.accepted.capacity() + self.best.capacity()) * 2
             + self.heap.capacity() * 8
             + self.roots.capacity() * 4
+            + self.degree.capacity()
+            + self.seen.capacity()
     }
 }

@@ -13,7 +13,7 @@ const TURN: f32 = 65536.0;
 pub(crate) fn from_degrees(deg: f32) -> u16 {
     let turns = deg / 360.0;
     let frac = turns - turns.floor();
-    ((frac * TURN) as u32 & 0xFFFF) as u16
+    ((frac * TURN).round() as u32 & 0xFFFF) as u16
 }
 
 /// Radians to angle units (wrapping).

@@ -41,6 +41,9 @@ impl Tolerances {
     }
 }
 
+/// At most this many length bins.
+const MAX_LENGTH_BINS: usize = 256;
+
 /// Fixed-point scale of [`Slot::len`].
 const LEN_SCALE: f32 = 8.0;
 
@@ -81,7 +84,10 @@ impl EdgeIndex {
         let tol = Tolerances::new(params);
         let angle_bits = params.index_angle_bits.clamp(1, 6);
         let length_bin = params.index_length_bin.max(1.0);
-        let length_bins = (params.max_edge_length.max(0.0) / length_bin) as usize + 1;
+        // Capped so that odd parameters cannot ask for a huge table (longer edges share the
+        // last bin, which only costs verifications).
+        let length_bins =
+            ((params.max_edge_length.max(0.0) / length_bin) as usize + 1).min(MAX_LENGTH_BINS);
         let angle_shift = 16 - angle_bits;
         let angle_bins = 1usize << angle_bits;
         let buckets = length_bins * angle_bins * angle_bins;
@@ -95,6 +101,7 @@ impl EdgeIndex {
                 alpha_b: e.alpha_a.wrapping_add(0x8000),
                 phi: e.phi.wrapping_add(0x8000),
                 len: e.len,
+                bucket: 0,
             });
         }
         // Bucket ranges each directed edge must be filed under.
@@ -184,7 +191,8 @@ impl EdgeIndex {
         }
         let angle_scale = 1000.0 / tol.angle as f32;
         for ce in candidate {
-            let b = self.bucket(ce);
+            // Buckets were computed by the same parameters at preparation.
+            let b = (ce.bucket as usize).min(self.starts.len() - 2);
             let (s, t) = (self.starts[b] as usize, self.starts[b + 1] as usize);
             for pe in &self.entries[s..t] {
                 let da = geometry::distance(pe.alpha_a, ce.alpha_a);

@@ -36,6 +36,9 @@ pub(crate) struct Edge {
     pub(crate) phi: u16,
     /// Length in matcher units.
     pub(crate) len: f32,
+    /// The index bucket this edge looks in when it is on the candidate side (set by
+    /// [`prepare`], so a comparison does not recompute it).
+    pub(crate) bucket: u32,
 }
 
 impl Edge {
@@ -51,6 +54,7 @@ impl Edge {
             alpha_b: pb.dir.wrapping_sub(phi),
             phi,
             len: (dx * dx + dy * dy).sqrt(),
+            bucket: 0,
         }
     }
 }
@@ -125,7 +129,10 @@ pub(crate) fn prepare(view: &FingerView, params: &MatcherParams) -> Prepared {
     let index = EdgeIndex::build(&edges, params);
     // In bucket order, a comparison walks the other view's index front to back (cache
     // friendly) instead of jumping around it.
-    edges.sort_by_key(|e| index.bucket(e));
+    for e in &mut edges {
+        e.bucket = index.bucket(e) as u32;
+    }
+    edges.sort_by_key(|e| e.bucket);
     let footprint = Footprint::build(&points, params);
     Prepared {
         points,
