@@ -16,6 +16,9 @@ use super::index::EdgeMatch;
 use super::prepare::Point;
 use super::scoring::Alignment;
 
+/// A root needs at least this many agreeing edges at its pair.
+const MIN_ROOT_SUPPORT: u16 = 4;
+
 /// Marks a minutia that is not paired.
 pub(crate) const FREE: u8 = u8::MAX;
 
@@ -105,7 +108,7 @@ impl CrawlBuffers {
             for end in 0..2 {
                 let (p, c) = (m.p[end], m.c[end]);
                 let s = self.support[p as usize * n_c + c as usize];
-                if s < 2 {
+                if s < MIN_ROOT_SUPPORT {
                     continue;
                 }
                 let entry = (s, p, c);
