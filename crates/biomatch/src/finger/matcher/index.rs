@@ -117,16 +117,16 @@ impl EdgeIndex {
         for (i, e) in directed.iter().enumerate() {
             let lo = (e.len * (1.0 - r) - tol.length) / (1.0 + r);
             let hi = (e.len * (1.0 + r) + tol.length) / (1.0 - r).max(1e-3);
+            // Spread over the length and first-angle bins its tolerance touches; the second
+            // angle is filed under its own bin only and widened by the lookup, which then
+            // reads one contiguous run of buckets (two where the angle wraps).
             let (a0, na) = abins(e.alpha_a);
-            let (b0, nb) = abins(e.alpha_b);
+            let bb = (e.alpha_b >> angle_shift) as usize;
             for l in lbin(lo)..=lbin(hi) {
                 for ia in 0..na {
                     let ab = (a0 + ia) & (angle_bins - 1);
-                    for ib in 0..nb {
-                        let bb = (b0 + ib) & (angle_bins - 1);
-                        let bucket = (l * angle_bins + ab) * angle_bins + bb;
-                        pairs.push((bucket as u32, i as u16));
-                    }
+                    let bucket = (l * angle_bins + ab) * angle_bins + bb;
+                    pairs.push((bucket as u32, i as u16));
                 }
             }
         }
@@ -168,14 +168,14 @@ impl EdgeIndex {
         }
     }
 
-    /// The bucket a candidate edge looks in.
+    /// The first bucket of the run a candidate edge looks in (its length and first-angle
+    /// bin; the run spans the second-angle bins).
     #[inline]
     pub(crate) fn bucket(&self, e: &Edge) -> usize {
         let l = ((e.len / self.length_bin) as usize).min(self.length_bins - 1);
         let shift = self.angle_shift;
         let angle_bins = 1usize << (16 - shift);
         (l * angle_bins + (e.alpha_a >> shift) as usize) * angle_bins
-            + (e.alpha_b >> shift) as usize
     }
 
     /// Appends to `out` every pair of a probe edge (from this index) and a candidate edge that
@@ -190,29 +190,53 @@ impl EdgeIndex {
             return;
         }
         let angle_scale = 1000.0 / tol.angle as f32;
+        let shift = self.angle_shift;
+        let angle_bins = 1usize << (16 - shift);
+        let last_row = self.starts.len() - 1 - angle_bins;
         for ce in candidate {
-            // Buckets were computed by the same parameters at preparation.
-            let b = (ce.bucket as usize).min(self.starts.len() - 2);
-            let (s, t) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-            for pe in &self.entries[s..t] {
-                let da = geometry::distance(pe.alpha_a, ce.alpha_a);
-                let db = geometry::distance(pe.alpha_b, ce.alpha_b);
-                let plen = pe.len as f32 * (1.0 / LEN_SCALE);
-                let dl = (plen - ce.len).abs();
-                let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
-                // One branch for the three tests: most slots fail, unpredictably which test.
-                if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
-                    continue;
-                }
-                let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
-                let ends = self.ends[pe.id as usize];
-                out.push(EdgeMatch {
-                    p: [ends.a, ends.b],
-                    c: [ce.a, ce.b],
-                    rot: ce.phi.wrapping_sub(ends.phi),
-                    err: err as u16,
-                });
+            // Rows were computed by the same parameters at preparation.
+            let row = (ce.bucket as usize).min(last_row);
+            let lo = (ce.alpha_b.wrapping_sub(tol.angle) >> shift) as usize;
+            let hi = (ce.alpha_b.wrapping_add(tol.angle) >> shift) as usize;
+            if lo <= hi {
+                self.verify(ce, row + lo, row + hi + 1, tol, angle_scale, out);
+            } else {
+                self.verify(ce, row + lo, row + angle_bins, tol, angle_scale, out);
+                self.verify(ce, row, row + hi + 1, tol, angle_scale, out);
             }
+        }
+    }
+
+    /// Verifies the candidate edge against the slots of buckets `from..to`.
+    #[inline(always)]
+    fn verify(
+        &self,
+        ce: &Edge,
+        from: usize,
+        to: usize,
+        tol: &Tolerances,
+        angle_scale: f32,
+        out: &mut Vec<EdgeMatch>,
+    ) {
+        let (s, t) = (self.starts[from] as usize, self.starts[to] as usize);
+        for pe in &self.entries[s..t] {
+            let da = geometry::distance(pe.alpha_a, ce.alpha_a);
+            let db = geometry::distance(pe.alpha_b, ce.alpha_b);
+            let plen = pe.len as f32 * (1.0 / LEN_SCALE);
+            let dl = (plen - ce.len).abs();
+            let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
+            // One branch for the three tests: most slots fail, unpredictably which test.
+            if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
+                continue;
+            }
+            let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
+            let ends = self.ends[pe.id as usize];
+            out.push(EdgeMatch {
+                p: [ends.a, ends.b],
+                c: [ce.a, ce.b],
+                rot: ce.phi.wrapping_sub(ends.phi),
+                err: err as u16,
+            });
         }
     }
 }

@@ -23,7 +23,9 @@ pub struct MatcherParams {
     pub angle_tolerance: f32,
     /// Allowed difference between an edge's rotation and the root pair's rotation, degrees.
     pub rotation_tolerance: f32,
-    /// The edge index files lengths into bins this wide (matcher units).
+    /// The edge index files lengths into bins this wide (matcher units). The index layout
+    /// affects speed and memory; scores only through the order in which agreeing edges are
+    /// found (ties in the crawl), which moves individual scores by tiny amounts.
     pub index_length_bin: f32,
     /// The edge index splits each relative direction into `2^index_angle_bits` bins.
     pub index_angle_bits: u32,
@@ -54,8 +56,8 @@ impl Default for MatcherParams {
             length_tolerance_ratio: 0.06,
             angle_tolerance: 15.0,
             rotation_tolerance: 25.0,
-            index_length_bin: 16.0,
-            index_angle_bits: 4,
+            index_length_bin: 12.0,
+            index_angle_bits: 5,
             roots: 6,
             consistency_tolerance: 20.0,
             consistency_ratio: 0.15,
