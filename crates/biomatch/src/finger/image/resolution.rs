@@ -45,7 +45,7 @@ fn png_ppi(d: &[u8]) -> Option<f64> {
             b"pHYs" => {
                 let x = be32(d, at + 8)?;
                 let unit = *d.get(at + 16)?;
-                return (unit == 1).then(|| x as f64 * METRES_PER_INCH);
+                return (unit == 1).then_some(x as f64 * METRES_PER_INCH);
             }
             b"IDAT" | b"IEND" => return None,
             _ => at = at.checked_add(12)?.checked_add(len)?,
@@ -135,7 +135,7 @@ fn bmp_ppi(d: &[u8]) -> Option<f64> {
         return None;
     }
     let ppm = i32::from_le_bytes(d.get(38..42)?.try_into().ok()?);
-    (ppm > 0).then(|| ppm as f64 * METRES_PER_INCH)
+    (ppm > 0).then_some(ppm as f64 * METRES_PER_INCH)
 }
 
 #[cfg(test)]

@@ -2,12 +2,12 @@
 //! fingerprint images (FBI IAFIS-IC-0110, version 3).
 //!
 //! The pipeline reads like the format:
-//! 1. [`markers`]: SOI, then tables (transform, quantisation, Huffman, comments) and the
+//! 1. `markers`: SOI, then tables (transform, quantisation, Huffman, comments) and the
 //!    frame header with the image size and the output scaling;
-//! 2. [`huffman`]: the entropy-coded blocks (up to one Huffman table per block) give the
+//! 2. `huffman`: the entropy-coded blocks (up to one Huffman table per block) give the
 //!    quantised coefficients of the 60 coded subbands, in subband order;
-//! 3. [`quant`]: dequantisation into a floating-point coefficient plane;
-//! 4. [`wavelet`]: the inverse transform over the fixed 64-subband decomposition tree;
+//! 3. `quant`: dequantisation into a floating-point coefficient plane;
+//! 4. `wavelet`: the inverse transform over the fixed 64-subband decomposition tree;
 //! 5. `pixel = round(value * r_scale + m_shift)`, clamped to 0..=255.
 //!
 //! The image size is checked against [`limits`](super::limits) before any pixel memory is
