@@ -150,10 +150,10 @@ impl<'a> BitReader<'a> {
     }
 
     fn bit(&mut self, markers_allowed: bool) -> Result<Result<u32, u16>, WsqError> {
-        if self.bits_left == 0 {
-            if let Some(marker) = self.load(markers_allowed)? {
-                return Ok(Err(marker));
-            }
+        if self.bits_left == 0
+            && let Some(marker) = self.load(markers_allowed)?
+        {
+            return Ok(Err(marker));
         }
         self.bits_left -= 1;
         Ok(Ok(((self.current >> self.bits_left) & 1) as u32))

@@ -160,7 +160,7 @@ impl Synthesis {
         // g0 from the analysis highpass, g1 from the analysis lowpass, both modulated.
         let modulated = |half: &[f32], c: usize| -> f32 {
             half.get(c)
-                .map(|&v| if c % 2 == 0 { v } else { -v })
+                .map(|&v| if c.is_multiple_of(2) { v } else { -v })
                 .unwrap_or(0.0)
         };
         let r0 = table.highpass_half.len() - 1;
