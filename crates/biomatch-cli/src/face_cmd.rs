@@ -5,10 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use biomatch::face::{
-    FaceIndex, FaceTemplate, Precision, active_isa, equal_error_rate, measure_read_bandwidth, npy,
-    true_accept_rate_at,
-};
+use biomatch::face::{FaceIndex, FaceTemplate, Precision, active_isa, measure_read_bandwidth, npy};
 use serde_json::json;
 
 /// Model tag used for embeddings that come without one.
@@ -98,13 +95,12 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let eer = equal_error_rate(&genuine, &impostor).context("no genuine or no impostor pairs")?;
+    let curve = biomatch::eval::VerificationCurve::new(&genuine, &impostor)
+        .context("no genuine or no impostor pairs")?;
+    let eer = curve.eer().eer;
     let mut tars = serde_json::Map::new();
     for (far, key) in FARS {
-        tars.insert(
-            key.into(),
-            json!(true_accept_rate_at(&genuine, &impostor, far)?),
-        );
+        tars.insert(key.into(), json!(curve.tar_at_far(far)?));
     }
 
     // Recall@10 against exact (f64) cosine search, each row a probe, itself excluded.
