@@ -43,6 +43,8 @@ pub(crate) struct CrawlBuffers {
     degree: Vec<u8>,
     /// For each probe minutia, the candidate minutia an earlier crawl paired it with.
     seen: Vec<u8>,
+    /// Supporting edges of the current pairing, counted as the crawl accepts pairs.
+    support_count: usize,
 }
 
 /// What the best crawl found.
@@ -137,6 +139,7 @@ impl CrawlBuffers {
     }
 
     fn clear_pairing(&mut self) {
+        self.support_count = 0;
         for &(p, c) in &self.accepted {
             self.pair_p[p as usize] = FREE;
             self.pair_c[c as usize] = FREE;
@@ -158,6 +161,12 @@ impl CrawlBuffers {
                 continue;
             }
             let to = 1 - from;
+            if self.pair_p[m.p[to] as usize] == m.c[to] {
+                // Both ends paired: this edge supports the pairing (counted once, when its
+                // second end is accepted).
+                self.support_count += 1;
+                continue;
+            }
             if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
                 continue;
             }
@@ -279,10 +288,14 @@ impl CrawlBuffers {
             for &(sp, sc) in &self.accepted {
                 self.seen[sp as usize] = sc;
             }
+            let mut supporting = self.support_count;
             if pairs >= 3 {
-                pairs = self.prune_inconsistent(probe, candidate, consistency);
+                let kept = self.prune_inconsistent(probe, candidate, consistency);
+                if kept < pairs {
+                    supporting = self.supporting_edges(matches);
+                }
+                pairs = kept;
             }
-            let supporting = self.supporting_edges(matches);
             if (supporting, pairs) > (best.supporting_edges, best.pairs) {
                 best = Consolidation {
                     pairs,
