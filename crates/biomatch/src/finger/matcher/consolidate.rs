@@ -38,7 +38,9 @@ pub(crate) struct CrawlBuffers {
     accepted: Vec<(u8, u8)>,
     /// Pairs of the best crawl so far.
     pub(crate) best: Vec<(u8, u8)>,
-    heap: BinaryHeap<Reverse<(u16, u32)>>,
+    /// Queued edges keyed `err << 32 | reference` (smallest disagreement first, ties by
+    /// reference), one integer so comparisons are cheap.
+    heap: BinaryHeap<Reverse<u64>>,
     roots: Vec<(u16, u8, u8)>,
     degree: Vec<u8>,
     /// For each probe minutia, the candidate minutia an earlier crawl paired it with.
@@ -173,7 +175,7 @@ impl CrawlBuffers {
             if geometry::distance(m.rot, rot) > rot_tol {
                 continue;
             }
-            self.heap.push(Reverse((m.err, r)));
+            self.heap.push(Reverse((m.err as u64) << 32 | r as u64));
         }
     }
 
@@ -189,7 +191,8 @@ impl CrawlBuffers {
 
     /// Follows queued agreeing edges until none leads to a free pair.
     fn grow(&mut self, matches: &[EdgeMatch], rot: u16, rot_tol: u16) {
-        while let Some(Reverse((_, r))) = self.heap.pop() {
+        while let Some(Reverse(key)) = self.heap.pop() {
+            let r = key as u32;
             let m = &matches[(r >> 1) as usize];
             let to = 1 - (r & 1) as usize;
             let (tp, tc) = (m.p[to], m.c[to]);
