@@ -38,11 +38,15 @@ pub(crate) struct CrawlBuffers {
     accepted: Vec<(u8, u8)>,
     /// Pairs of the best crawl so far.
     pub(crate) best: Vec<(u8, u8)>,
-    heap: BinaryHeap<Reverse<(u16, u32)>>,
+    /// Queued edges keyed `err << 32 | reference` (smallest disagreement first, ties by
+    /// reference), one integer so comparisons are cheap.
+    heap: BinaryHeap<Reverse<u64>>,
     roots: Vec<(u16, u8, u8)>,
     degree: Vec<u8>,
     /// For each probe minutia, the candidate minutia an earlier crawl paired it with.
     seen: Vec<u8>,
+    /// Supporting edges of the current pairing, counted as the crawl accepts pairs.
+    support_count: usize,
 }
 
 /// What the best crawl found.
@@ -137,6 +141,7 @@ impl CrawlBuffers {
     }
 
     fn clear_pairing(&mut self) {
+        self.support_count = 0;
         for &(p, c) in &self.accepted {
             self.pair_p[p as usize] = FREE;
             self.pair_c[c as usize] = FREE;
@@ -158,13 +163,19 @@ impl CrawlBuffers {
                 continue;
             }
             let to = 1 - from;
+            if self.pair_p[m.p[to] as usize] == m.c[to] {
+                // Both ends paired: this edge supports the pairing (counted once, when its
+                // second end is accepted).
+                self.support_count += 1;
+                continue;
+            }
             if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
                 continue;
             }
             if geometry::distance(m.rot, rot) > rot_tol {
                 continue;
             }
-            self.heap.push(Reverse((m.err, r)));
+            self.heap.push(Reverse((m.err as u64) << 32 | r as u64));
         }
     }
 
@@ -180,7 +191,8 @@ impl CrawlBuffers {
 
     /// Follows queued agreeing edges until none leads to a free pair.
     fn grow(&mut self, matches: &[EdgeMatch], rot: u16, rot_tol: u16) {
-        while let Some(Reverse((_, r))) = self.heap.pop() {
+        while let Some(Reverse(key)) = self.heap.pop() {
+            let r = key as u32;
             let m = &matches[(r >> 1) as usize];
             let to = 1 - (r & 1) as usize;
             let (tp, tc) = (m.p[to], m.c[to]);
@@ -279,10 +291,14 @@ impl CrawlBuffers {
             for &(sp, sc) in &self.accepted {
                 self.seen[sp as usize] = sc;
             }
+            let mut supporting = self.support_count;
             if pairs >= 3 {
-                pairs = self.prune_inconsistent(probe, candidate, consistency);
+                let kept = self.prune_inconsistent(probe, candidate, consistency);
+                if kept < pairs {
+                    supporting = self.supporting_edges(matches);
+                }
+                pairs = kept;
             }
-            let supporting = self.supporting_edges(matches);
             if (supporting, pairs) > (best.supporting_edges, best.pairs) {
                 best = Consolidation {
                     pairs,

@@ -8,12 +8,13 @@
 //!    view's stated resolution, y is flipped so angles are ordinary counter-clockwise angles,
 //!    and every minutia is joined to its nearest neighbours by *edges*. An edge is described
 //!    by rotation- and translation-invariant features: its length and the two minutia
-//!    directions relative to it. The edges are filed in a hash index (both directions, every
-//!    bucket their tolerance box touches), and a coarse footprint bitmap of the area the
+//!    directions relative to it. The edges are filed in a hash index (both directions, under
+//!    every length and first-angle bin their tolerance touches), and a coarse footprint of the area the
 //!    minutiae cover is kept. Minutia type and quality are ignored (unreliable across
 //!    extractors).
-//! 2. **Edge matching**: each candidate edge looks in one bucket of the probe's index and
-//!    verifies the few probe edges there. Every agreement proposes two minutia
+//! 2. **Edge matching**: each candidate edge reads one contiguous run of buckets of the
+//!    probe's index (its second angle widened by the tolerance) and verifies the few probe
+//!    edges there. Every agreement proposes two minutia
 //!    correspondences. Work is linear in the number of edges.
 //! 3. **Consolidation**: from the best-supported correspondences (a few roots), a crawl
 //!    follows agreeing edges to free correspondences, smallest disagreement first, keeping the
@@ -37,7 +38,8 @@
 //!
 //! The comparison is deterministic. Only the probe's index is read, so a probe compared
 //! against many candidates stays in cache; `score(a, b)` and `score(b, a)` agree closely
-//! but not bit for bit (ties in the crawl are broken by each side's own minutia order).
+//! but not bit for bit (ties in the crawl are broken by each side's own minutia order, and
+//! the index stores lengths in fixed point): within 10 % + 0.02 in the tests.
 //!
 //! # Speed and memory
 //! One comparison is linear in the number of edges (about 4-5 per minutia). All working
