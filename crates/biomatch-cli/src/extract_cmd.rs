@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use biomatch::finger::extract::{ExtractParams, extract};
+use biomatch::finger::extract::{DebugSink, ExtractParams, extract, extract_with_sink};
 use biomatch::finger::image::Raster;
-use biomatch::finger::{FingerView, MinutiaKind, MinutiaQuality};
+use biomatch::finger::{FingerView, Minutia, MinutiaKind, MinutiaQuality};
 
 /// Output template format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,12 +34,31 @@ pub struct Args {
     /// Also write a PNG with the minutiae drawn over the image.
     #[arg(long)]
     overlay: Option<PathBuf>,
+    /// Also write every stage's intermediate image as PNG files into this folder.
+    #[arg(long)]
+    debug: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let raster = load_raster(&args.image, args.ppi.unwrap_or(500.0))?;
-    let view = extract(&raster, &ExtractParams::default())
-        .with_context(|| format!("extracting {}", args.image.display()))?;
+    let params = ExtractParams::default();
+    let view = match &args.debug {
+        None => extract(&raster, &params),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+            let mut sink = PngSink {
+                dir: dir.clone(),
+                errors: Vec::new(),
+            };
+            let view = extract_with_sink(&raster, &params, &mut sink);
+            if let Some(e) = sink.errors.first() {
+                anyhow::bail!("writing debug images: {e}");
+            }
+            view
+        }
+    }
+    .with_context(|| format!("extracting {}", args.image.display()))?;
     let bytes = match args.format {
         OutFormat::Iso2005 => write_record(&view, RecordKind::Iso2005),
         OutFormat::Ansi2004 => write_record(&view, RecordKind::Ansi2004),
@@ -181,4 +200,82 @@ fn draw_overlay(raster: &Raster, view: &FingerView) -> ::image::RgbImage {
         }
     }
     img
+}
+
+/// Writes each stage's image, mask or block map as a grey PNG named after its key.
+struct PngSink {
+    dir: PathBuf,
+    errors: Vec<String>,
+}
+
+impl PngSink {
+    fn save(&mut self, key: &str, width: usize, height: usize, grey: Vec<u8>) {
+        let path = self.dir.join(format!("{key}.png"));
+        let result = ::image::GrayImage::from_raw(width as u32, height as u32, grey)
+            .map(|img| img.save(&path));
+        match result {
+            Some(Ok(())) => {}
+            Some(Err(e)) => self.errors.push(format!("{}: {e}", path.display())),
+            None => self.errors.push(format!("{}: bad geometry", path.display())),
+        }
+    }
+}
+
+impl DebugSink for PngSink {
+    fn image(&mut self, key: &'static str, width: usize, height: usize, pixels: &[f32]) {
+        let (lo, hi) = pixels
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let span = (hi - lo).max(1e-6);
+        let grey = pixels.iter().map(|v| ((v - lo) / span * 255.0) as u8).collect();
+        self.save(key, width, height, grey);
+    }
+
+    fn mask(&mut self, key: &'static str, width: usize, height: usize, pixels: &[bool]) {
+        let grey = pixels.iter().map(|&b| if b { 0 } else { 255 }).collect();
+        self.save(key, width, height, grey);
+    }
+
+    fn blocks(&mut self, key: &'static str, cols: usize, rows: usize, size: usize, v: &[f32]) {
+        let (w, h) = (cols * size, rows * size);
+        let (lo, hi) = v
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        let span = (hi - lo).max(1e-6);
+        let mut grey = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                grey[y * w + x] = ((v[(y / size) * cols + x / size] - lo) / span * 255.0) as u8;
+            }
+        }
+        if key == "orientation" {
+            // Draw the ridge direction as a short line in each block.
+            grey.iter_mut().for_each(|g| *g = 255);
+            for by in 0..rows {
+                for bx in 0..cols {
+                    let a = v[by * cols + bx];
+                    let (s, c) = a.sin_cos();
+                    let (cx, cy) = ((bx * size + size / 2) as f32, (by * size + size / 2) as f32);
+                    for k in -6..=6 {
+                        let t = k as f32 * size as f32 / 14.0;
+                        let (x, y) = ((cx + t * c).round() as usize, (cy + t * s).round() as usize);
+                        if x < w && y < h {
+                            grey[y * w + x] = 0;
+                        }
+                    }
+                }
+            }
+        }
+        self.save(key, w, h, grey);
+    }
+
+    fn minutiae(&mut self, key: &'static str, minutiae: &[Minutia]) {
+        let text: String = minutiae
+            .iter()
+            .map(|m| format!("{} {} {:.1} {:?}\n", m.x, m.y, m.angle, m.kind))
+            .collect();
+        if let Err(e) = std::fs::write(self.dir.join(format!("{key}.txt")), text) {
+            self.errors.push(e.to_string());
+        }
+    }
 }

@@ -26,16 +26,18 @@ pub(crate) fn thin(binary: &Grid<bool>) -> Grid<bool> {
     let (w, h) = (binary.width, binary.height);
     let mut img: Vec<u8> = binary.data.iter().map(|&b| b as u8).collect();
     let mut doomed = Vec::new();
+    // Only ridge pixels can be deleted: scan their list, not the whole image.
+    let mut active: Vec<usize> = (1..h.saturating_sub(1))
+        .flat_map(|y| (1..w - 1).map(move |x| y * w + x))
+        .filter(|&i| img[i] == 1)
+        .collect();
     loop {
         let mut changed = false;
-        for step in 0..2 {
+        for table in tables {
             doomed.clear();
-            for y in 1..h - 1 {
-                for x in 1..w - 1 {
-                    let i = y * w + x;
-                    if img[i] == 1 && tables[step][code(&img, w, i) as usize] {
-                        doomed.push(i);
-                    }
+            for &i in &active {
+                if img[i] == 1 && table[code(&img, w, i) as usize] {
+                    doomed.push(i);
                 }
             }
             changed |= !doomed.is_empty();
@@ -46,6 +48,7 @@ pub(crate) fn thin(binary: &Grid<bool>) -> Grid<bool> {
         if !changed {
             break;
         }
+        active.retain(|&i| img[i] == 1);
     }
     remove_staircases(&mut img, w, h);
     Grid {
