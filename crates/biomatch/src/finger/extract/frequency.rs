@@ -11,6 +11,15 @@ use super::grid::{Blocks, Grid, pad_replicate};
 use super::orientation::Field;
 use super::params::FrequencyParams;
 
+/// Ridge periods per block.
+#[derive(Clone, Debug)]
+pub(crate) struct Periods {
+    /// The smoothed period in pixels of every block.
+    pub(crate) period: Grid<f32>,
+    /// Whether the block's own signature gave a plausible period.
+    pub(crate) measured: Grid<bool>,
+}
+
 /// The ridge period in pixels per block.
 pub(crate) fn periods(
     image: &Grid<f32>,
@@ -18,7 +27,7 @@ pub(crate) fn periods(
     mask: &Grid<bool>,
     field: &Field,
     params: &FrequencyParams,
-) -> Grid<f32> {
+) -> Periods {
     let mut raw = Grid::new(blocks.cols, blocks.rows, f32::NAN);
     let reach = params.window_across / 2 + params.half_along + 2;
     let padded = pad_replicate(image, reach);
@@ -57,7 +66,14 @@ pub(crate) fn periods(
         let mid = valid.len() / 2;
         *valid.select_nth_unstable_by(mid, f32::total_cmp).1
     };
-    smooth_valid(&raw, params.smooth_radius, median)
+    Periods {
+        period: smooth_valid(&raw, params.smooth_radius, median),
+        measured: Grid {
+            width: raw.width,
+            height: raw.height,
+            data: raw.data.iter().map(|p| !p.is_nan()).collect(),
+        },
+    }
 }
 
 /// Orientation bins of the precomputed sampling patterns.

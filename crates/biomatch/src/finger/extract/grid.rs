@@ -39,7 +39,6 @@ impl<T: Copy> Grid<T> {
             Some(self.data[y as usize * self.width + x as usize])
         }
     }
-
 }
 
 /// How an image is cut into square blocks (the last row/column may be partial).

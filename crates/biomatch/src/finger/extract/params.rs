@@ -54,6 +54,10 @@ pub struct SegmentParams {
     pub vote_radius: usize,
     /// Number of majority-vote rounds.
     pub vote_rounds: usize,
+    /// Radius, in blocks, of the neighbourhood checked for measured ridge periods.
+    pub period_radius: usize,
+    /// Fraction of that neighbourhood whose ridge period must have been measured.
+    pub min_measured: f32,
 }
 
 /// Orientation: block sums of squared gradients, smoothed as doubled-angle vectors.
@@ -169,6 +173,8 @@ impl Default for ExtractParams {
                 percentile: 0.9,
                 vote_radius: 2,
                 vote_rounds: 2,
+                period_radius: 1,
+                min_measured: 0.5,
             },
             orientation: OrientationParams {
                 coherence_radius: 1,
