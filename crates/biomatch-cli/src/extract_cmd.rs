@@ -45,8 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let view = match &args.debug {
         None => extract(&raster, &params),
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             let mut sink = PngSink {
                 dir: dir.clone(),
                 errors: Vec::new(),
@@ -216,7 +215,9 @@ impl PngSink {
         match result {
             Some(Ok(())) => {}
             Some(Err(e)) => self.errors.push(format!("{}: {e}", path.display())),
-            None => self.errors.push(format!("{}: bad geometry", path.display())),
+            None => self
+                .errors
+                .push(format!("{}: bad geometry", path.display())),
         }
     }
 }
@@ -227,7 +228,10 @@ impl DebugSink for PngSink {
             .iter()
             .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
         let span = (hi - lo).max(1e-6);
-        let grey = pixels.iter().map(|v| ((v - lo) / span * 255.0) as u8).collect();
+        let grey = pixels
+            .iter()
+            .map(|v| ((v - lo) / span * 255.0) as u8)
+            .collect();
         self.save(key, width, height, grey);
     }
 

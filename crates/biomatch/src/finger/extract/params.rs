@@ -174,11 +174,11 @@ impl Default for ExtractParams {
                 vote_radius: 2,
                 vote_rounds: 2,
                 period_radius: 1,
-                min_measured: 0.5,
+                min_measured: 0.7,
             },
             orientation: OrientationParams {
                 coherence_radius: 1,
-                smooth_radius: 2,
+                smooth_radius: 3,
             },
             frequency: FrequencyParams {
                 window_across: 32,
@@ -198,12 +198,12 @@ impl Default for ExtractParams {
                 across_sigma: 0.45,
             },
             binarize: BinarizeParams {
-                min_island: 20,
-                min_hole: 20,
+                min_island: 40,
+                min_hole: 40,
             },
             filter: FilterParams {
                 direction_trace: 12,
-                border_blocks: 2,
+                border_blocks: 3,
                 min_coherence: 0.2,
                 short_ridge: 16,
                 bridge: 14,

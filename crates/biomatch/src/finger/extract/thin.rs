@@ -1,7 +1,7 @@
 //! Thinning: reduces the ridges to 8-connected, one-pixel-wide skeletons.
 //!
-//! Zhang-Suen's two alternating sub-iterations (with their decisions tabulated over the 256
-//! neighbourhoods) are followed by a pass that deletes the corner pixels of two-pixel-thick
+//! Guo and Hall's two alternating sub-iterations (with their decisions tabulated over the
+//! 256 neighbourhoods) are followed by a pass that deletes the corner pixels of two-pixel-thick
 //! staircases, whose removal keeps the neighbours connected.
 
 use std::sync::OnceLock;
@@ -80,18 +80,28 @@ pub(crate) fn transitions(code: u8) -> u32 {
     (!rotated & code).count_ones()
 }
 
-/// Zhang-Suen deletion decisions for the two sub-iterations.
+/// Guo-Hall deletion decisions for the two sub-iterations (unlike Zhang-Suen's, they keep
+/// even-width diagonal ridges from vanishing).
 fn tables() -> &'static [[bool; 256]; 2] {
     static TABLES: OnceLock<[[bool; 256]; 2]> = OnceLock::new();
     TABLES.get_or_init(|| {
         let mut t = [[false; 256]; 2];
         for c in 0..256usize {
-            let p = |k: usize| (c >> k) & 1 == 1;
-            let count = (c as u8).count_ones();
-            let ok = (2..=6).contains(&count) && transitions(c as u8) == 1;
-            // P2=N(0), P4=E(2), P6=S(4), P8=W(6).
-            t[0][c] = ok && !(p(0) && p(2) && p(4)) && !(p(2) && p(4) && p(6));
-            t[1][c] = ok && !(p(0) && p(2) && p(6)) && !(p(0) && p(4) && p(6));
+            // p2..p9 = N, NE, E, SE, S, SW, W, NW = bits 0..7.
+            let p = |k: usize| ((c >> (k - 2)) & 1) as u32;
+            let not = |k: usize| 1 - p(k);
+            let pieces = (not(2) & (p(3) | p(4)))
+                + (not(4) & (p(5) | p(6)))
+                + (not(6) & (p(7) | p(8)))
+                + (not(8) & (p(9) | p(2)));
+            let n1 = (p(9) | p(2)) + (p(3) | p(4)) + (p(5) | p(6)) + (p(7) | p(8));
+            let n2 = (p(2) | p(3)) + (p(4) | p(5)) + (p(6) | p(7)) + (p(8) | p(9));
+            let n = n1.min(n2);
+            let ok = pieces == 1 && (2..=3).contains(&n);
+            let m0 = (p(6) | p(7) | not(9)) & p(8);
+            let m1 = (p(2) | p(3) | not(5)) & p(4);
+            t[0][c] = ok && m0 == 0;
+            t[1][c] = ok && m1 == 0;
         }
         t
     })
