@@ -152,7 +152,7 @@ pub fn extract_with_sink<S: DebugSink>(
         Resolution::from_ppi(raster.ppi),
     );
     view.finger_quality = quality::finger_quality(&mask, &field);
-    view.minutiae = rated.iter().map(|m| frame.to_original(m)).collect();
+    view.minutiae = rated.iter().map(|m| frame.original_of(m)).collect();
     Ok(view)
 }
 

@@ -84,27 +84,26 @@ pub(crate) fn transitions(code: u8) -> u32 {
 /// even-width diagonal ridges from vanishing).
 fn tables() -> &'static [[bool; 256]; 2] {
     static TABLES: OnceLock<[[bool; 256]; 2]> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let mut t = [[false; 256]; 2];
-        for c in 0..256usize {
-            // p2..p9 = N, NE, E, SE, S, SW, W, NW = bits 0..7.
-            let p = |k: usize| ((c >> (k - 2)) & 1) as u32;
-            let not = |k: usize| 1 - p(k);
-            let pieces = (not(2) & (p(3) | p(4)))
-                + (not(4) & (p(5) | p(6)))
-                + (not(6) & (p(7) | p(8)))
-                + (not(8) & (p(9) | p(2)));
-            let n1 = (p(9) | p(2)) + (p(3) | p(4)) + (p(5) | p(6)) + (p(7) | p(8));
-            let n2 = (p(2) | p(3)) + (p(4) | p(5)) + (p(6) | p(7)) + (p(8) | p(9));
-            let n = n1.min(n2);
-            let ok = pieces == 1 && (2..=3).contains(&n);
-            let m0 = (p(6) | p(7) | not(9)) & p(8);
-            let m1 = (p(2) | p(3) | not(5)) & p(4);
-            t[0][c] = ok && m0 == 0;
-            t[1][c] = ok && m1 == 0;
-        }
-        t
-    })
+    TABLES.get_or_init(|| std::array::from_fn(|step| std::array::from_fn(|c| guo_hall(c, step))))
+}
+
+/// Whether Guo-Hall's sub-iteration `step` deletes a pixel with neighbourhood code `c`.
+fn guo_hall(c: usize, step: usize) -> bool {
+    // p2..p9 = N, NE, E, SE, S, SW, W, NW = bits 0..7.
+    let p = |k: usize| ((c >> (k - 2)) & 1) as u32;
+    let not = |k: usize| 1 - p(k);
+    let pieces = (not(2) & (p(3) | p(4)))
+        + (not(4) & (p(5) | p(6)))
+        + (not(6) & (p(7) | p(8)))
+        + (not(8) & (p(9) | p(2)));
+    let n1 = (p(9) | p(2)) + (p(3) | p(4)) + (p(5) | p(6)) + (p(7) | p(8));
+    let n2 = (p(2) | p(3)) + (p(4) | p(5)) + (p(6) | p(7)) + (p(8) | p(9));
+    let m = if step == 0 {
+        (p(6) | p(7) | not(9)) & p(8)
+    } else {
+        (p(2) | p(3) | not(5)) & p(4)
+    };
+    pieces == 1 && (2..=3).contains(&n1.min(n2)) && m == 0
 }
 
 /// Deletes pixels with two 4-neighbours at a right angle when the rest stays connected.
