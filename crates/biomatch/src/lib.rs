@@ -14,3 +14,4 @@ pub mod calibration;
 pub mod eval;
 pub mod face;
 pub mod finger;
+pub mod topk;
