@@ -187,26 +187,26 @@ fn year_mean(rows: &[(&'static str, f64, f64, f64, f64)], year: &str) -> Option<
 }
 
 /// Guards what the extractor achieves now (with the matcher merged at the time): every
-/// database at most 35 % (relative) above NBIS's EER, FVC2002 mean <= 4.5 %, FVC2004 mean
-/// <= 8.0 % (NBIS: 4.91 % and 8.59 %).
+/// database at most 50 % (relative) above NBIS's EER (only FVC2002 DB2 is above it),
+/// FVC2002 mean <= 4.0 %, FVC2004 mean <= 6.5 % (NBIS: 4.91 % and 8.59 %).
 #[test]
 fn eer_stays_near_or_below_nbis() {
     let rows = matcher_table();
     for (db, nbis, e, _, _) in &rows {
-        assert!(*e <= nbis * 1.35, "{db}: EER {e:.2} % vs NBIS {nbis:.2} %");
+        assert!(*e <= nbis * 1.5, "{db}: EER {e:.2} % vs NBIS {nbis:.2} %");
     }
     if let Some(m) = year_mean(&rows, "fvc2002") {
-        assert!(m <= 4.5, "FVC2002 mean EER {m:.2} %");
+        assert!(m <= 4.0, "FVC2002 mean EER {m:.2} %");
     }
     if let Some(m) = year_mean(&rows, "fvc2004") {
-        assert!(m <= 8.0, "FVC2004 mean EER {m:.2} %");
+        assert!(m <= 6.5, "FVC2004 mean EER {m:.2} %");
     }
 }
 
 /// The acceptance bounds of issue 7: below NBIS on each database, mean FVC2002 <= 3.0 %,
 /// mean FVC2004 <= 6.0 %.
 #[test]
-#[ignore = "issue 7 acceptance target, not met yet (FVC2002 DB2 and both means)"]
+#[ignore = "issue 7 acceptance target, not met yet (FVC2002 DB2 and the FVC2002 mean)"]
 fn eer_beats_nbis_on_every_fvc_database() {
     let rows = matcher_table();
     for (db, nbis, e, _, _) in &rows {
