@@ -198,8 +198,8 @@ impl Default for ExtractParams {
                 across_sigma: 0.45,
             },
             binarize: BinarizeParams {
-                min_island: 40,
-                min_hole: 40,
+                min_island: 20,
+                min_hole: 20,
             },
             filter: FilterParams {
                 direction_trace: 12,
