@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use biomatch::calibration::Calibration;
-use biomatch::eval::dataset::{Dataset, SampleKind};
+use biomatch::eval::dataset::{Dataset, ImageLoader, SampleKind};
 use biomatch::eval::scoring::{Scores, score_pairs};
 use biomatch::eval::{
     DetSeries, PairList, Protocol, VerificationCurve, VerificationSummary, det_svg,
@@ -115,6 +115,8 @@ struct DbResult {
     curve: VerificationCurve,
     summary: VerificationSummary,
     scoring_time: Duration,
+    /// Extraction time per image in ms (image folders only).
+    extract_ms: Option<Vec<f64>>,
 }
 
 #[derive(Serialize)]
@@ -128,6 +130,10 @@ struct JsonDb<'a> {
     fmr100: f64,
     fmr1000: f64,
     zero_fmr: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extract_ms_median: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extract_ms_mean: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -207,7 +213,15 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
             spec.dir.display()
         );
     }
-    let views = dataset.load_default()?;
+    let (views, extract_ms) = match dataset.kind {
+        SampleKind::Template => (dataset.load_default()?, None),
+        SampleKind::Image => {
+            let ppi = spec.ppi.context("image folders need DIR@PPI")?;
+            let loader = ImageLoader::new(ppi);
+            let views = dataset.load_views(&loader)?;
+            (views, Some(loader.extract_ms()))
+        }
+    };
     let ids: Vec<_> = dataset.files.iter().map(|f| f.id).collect();
     let pairs = PairList::new(&ids, protocol);
     if pairs.genuine.is_empty() || pairs.impostor.is_empty() {
@@ -246,7 +260,22 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
         curve,
         summary,
         scoring_time,
+        extract_ms,
     })
+}
+
+fn median_of(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn mean_of(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 fn pct(rate: f64) -> String {
@@ -312,6 +341,17 @@ fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
         &mean,
         total_cmp as f64 / total_time.max(1e-9),
     );
+    for r in results {
+        if let Some(ms) = r.extract_ms.as_deref() {
+            println!(
+                "{}: extraction {:.1} ms median, {:.1} ms mean per image ({} images)",
+                r.name,
+                median_of(ms),
+                mean_of(ms),
+                ms.len()
+            );
+        }
+    }
 }
 
 /// The rates of one row of the table.
@@ -366,6 +406,8 @@ fn write_json(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
                 fmr100: r.summary.fmr100,
                 fmr1000: r.summary.fmr1000,
                 zero_fmr: r.summary.zero_fmr,
+                extract_ms_median: r.extract_ms.as_deref().map(median_of),
+                extract_ms_mean: r.extract_ms.as_deref().map(mean_of),
             })
             .collect(),
         mean_eer: Summary::mean(results).eer,

@@ -3,16 +3,20 @@
 //! A folder is listed with [`list_fvc_files`]; each file is
 //! turned into a [`FingerView`] by a [`ViewLoader`]. Template files (`.iso`, `.ist`, `.fmr`,
 //! `.ansi`, `.min`, `.bin`, `.tpl`) are read with [`formats::read`]; image files (`.tif`,
-//! `.bmp`, `.png`, `.wsq`, ...) need the minutiae extractor, which plugs in through
-//! [`loader_for`] (the one place to change when it lands).
+//! `.bmp`, `.png`, `.wsq`, ...) are decoded at the folder's stated resolution and go through
+//! the minutiae extractor ([`ImageLoader`], which also records the extraction times).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use thiserror::Error;
 
 use super::protocol::{FvcFile, ProtocolError, list_fvc_files};
+use crate::finger::extract::{ExtractError, ExtractParams, extract};
 use crate::finger::formats::{self, FormatError, ReadOptions};
+use crate::finger::image::{ImageError, decode_bytes};
 use crate::finger::template::FingerView;
 
 /// Why a dataset folder could not be loaded.
@@ -49,12 +53,22 @@ pub enum DatasetError {
         /// What was found.
         reason: String,
     },
-    /// Image folders need the minutiae extractor, which this build does not have yet.
-    #[error(
-        "{0} holds images: image folders need the extractor (not available in this build); \
-         pass a folder of templates"
-    )]
-    ExtractorUnavailable(PathBuf),
+    /// An image file did not decode.
+    #[error("cannot decode image {path}: {source}")]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        source: ImageError,
+    },
+    /// The extractor rejected an image.
+    #[error("cannot extract minutiae from {path}: {source}")]
+    Extract {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        source: ExtractError,
+    },
     /// An image folder needs its resolution (`DIR@PPI`).
     #[error("{0} holds images: give their resolution as DIR@PPI (for example DIR@500)")]
     MissingPpi(PathBuf),
@@ -112,6 +126,61 @@ impl ViewLoader for TemplateLoader {
             .into_iter()
             .next()
             .ok_or_else(|| DatasetError::NoView(file.path.clone()))
+    }
+}
+
+/// Decodes image files at a stated resolution and extracts their minutiae, recording how
+/// long each extraction took (decoding excluded).
+#[derive(Debug)]
+pub struct ImageLoader {
+    /// Resolution of the images, pixels per inch (overrides what the files say).
+    pub ppi: f32,
+    /// Extractor parameters.
+    pub params: ExtractParams,
+    extract_ms: Mutex<Vec<f64>>,
+}
+
+impl ImageLoader {
+    /// A loader for images of the given resolution, with the default extractor.
+    pub fn new(ppi: f32) -> ImageLoader {
+        ImageLoader {
+            ppi,
+            params: ExtractParams::default(),
+            extract_ms: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Milliseconds each extraction so far took, in completion order.
+    pub fn extract_ms(&self) -> Vec<f64> {
+        self.extract_ms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl ViewLoader for ImageLoader {
+    fn load(&self, file: &FvcFile) -> Result<FingerView, DatasetError> {
+        let bytes = std::fs::read(&file.path).map_err(|source| DatasetError::Io {
+            path: file.path.clone(),
+            source,
+        })?;
+        let raster =
+            decode_bytes(&bytes, Some(self.ppi)).map_err(|source| DatasetError::Image {
+                path: file.path.clone(),
+                source,
+            })?;
+        let start = Instant::now();
+        let view = extract(&raster, &self.params).map_err(|source| DatasetError::Extract {
+            path: file.path.clone(),
+            source,
+        })?;
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        self.extract_ms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(ms);
+        Ok(view)
     }
 }
 
@@ -173,16 +242,16 @@ impl Dataset {
     }
 }
 
-/// The loader for a dataset's kind: templates are read as they are; images will go through
-/// the extractor (hook: this currently answers [`DatasetError::ExtractorUnavailable`]).
+/// The loader for a dataset's kind: templates are read as they are; images are decoded at
+/// the dataset's resolution and go through the extractor.
 pub fn loader_for(dataset: &Dataset) -> Result<Box<dyn ViewLoader>, DatasetError> {
     match dataset.kind {
         SampleKind::Template => Ok(Box::new(TemplateLoader::default())),
         SampleKind::Image => {
-            if dataset.ppi.is_none() {
-                return Err(DatasetError::MissingPpi(dataset.dir.clone()));
-            }
-            Err(DatasetError::ExtractorUnavailable(dataset.dir.clone()))
+            let ppi = dataset
+                .ppi
+                .ok_or_else(|| DatasetError::MissingPpi(dataset.dir.clone()))?;
+            Ok(Box::new(ImageLoader::new(ppi)))
         }
     }
 }
