@@ -94,6 +94,9 @@ pub struct EvalArgs {
     /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
     #[arg(long)]
     datasets: Option<PathBuf>,
+    /// Only measure first-stage recall, for each of these shortlist sizes.
+    #[arg(long, value_delimiter = ',')]
+    recall_only: Vec<usize>,
     /// Write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -655,6 +658,18 @@ fn summarise(outcomes: &[Outcome], mated_count: usize) -> serde_json::Value {
     })
 }
 
+fn first_stage_recall(g: &Gallery, mated: &[(Option<String>, &FingerView)], k: usize) -> f64 {
+    mated
+        .iter()
+        .filter(|(m, v)| {
+            g.first_stage_shortlist(v, k)
+                .map(|ids| ids.iter().any(|id| Some(id.as_str()) == m.as_deref()))
+                .unwrap_or(false)
+        })
+        .count() as f64
+        / mated.len().max(1) as f64
+}
+
 fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     let fingers = fvc_fingers(&datasets_dir(&a.datasets))?;
     let all: Vec<FingerView> = fingers.iter().flatten().cloned().collect();
@@ -678,16 +693,17 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for &n in &a.n {
         let (g, build_s) = build_benchmark_gallery(&model, &mates, n)?;
+        if !a.recall_only.is_empty() {
+            let recalls: Vec<String> = a
+                .recall_only
+                .iter()
+                .map(|&k| format!("{k}: {:.3}", first_stage_recall(&g, &probes[..mated_count], k)))
+                .collect();
+            println!("n {n}: first-stage recall by shortlist {}", recalls.join(", "));
+            continue;
+        }
         // First-stage recall: is the mate among the shortlisted subjects?
-        let recall = probes[..mated_count]
-            .iter()
-            .filter(|(m, v)| {
-                g.first_stage_shortlist(v, a.shortlist)
-                    .map(|ids| ids.iter().any(|id| Some(id.as_str()) == m.as_deref()))
-                    .unwrap_or(false)
-            })
-            .count() as f64
-            / mated_count as f64;
+        let recall = first_stage_recall(&g, &probes[..mated_count], a.shortlist);
         let (fast, fast_s) = run_searches(
             &g,
             &probes,

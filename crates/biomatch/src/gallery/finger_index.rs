@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::finger::matcher::{Matcher, PreparedFinger};
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::descriptor::{self, Bits};
-use crate::gallery::params::SEGMENT_CAPACITY;
+use crate::gallery::params::{DESCRIPTOR_WORDS, SEGMENT_CAPACITY};
 
 /// One enrolled impression, shared between the subject table and the index.
 #[derive(Debug)]
@@ -113,10 +113,37 @@ pub(crate) struct FingerHit {
 }
 
 /// The immutable finger index.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct FingerIndex {
     segments: Vec<Arc<Segment>>,
     len: usize,
+    /// How many enrolled fingers set each descriptor cell (the first stage's null model).
+    cell_counts: Arc<Vec<u32>>,
+}
+
+impl Default for FingerIndex {
+    fn default() -> Self {
+        FingerIndex {
+            segments: Vec::new(),
+            len: 0,
+            cell_counts: Arc::new(vec![0; DESCRIPTOR_WORDS * 64]),
+        }
+    }
+}
+
+fn count_cells(counts: &mut [u32], bits: &Bits, add: bool) {
+    for (w, &word) in bits.iter().enumerate() {
+        let mut x = word;
+        while x != 0 {
+            let c = w * 64 + x.trailing_zeros() as usize;
+            if add {
+                counts[c] += 1;
+            } else {
+                counts[c] = counts[c].saturating_sub(1);
+            }
+            x &= x - 1;
+        }
+    }
 }
 
 impl FingerIndex {
@@ -129,6 +156,13 @@ impl FingerIndex {
     pub(crate) fn with_added(&self, fingers: Vec<IndexedFinger>) -> FingerIndex {
         let mut segments = self.segments.clone();
         let mut len = self.len;
+        let mut cell_counts = self.cell_counts.clone();
+        {
+            let counts = Arc::make_mut(&mut cell_counts);
+            for f in &fingers {
+                count_cells(counts, &f.bits, true);
+            }
+        }
         let mut tail: Option<Segment> = match segments.last() {
             Some(s) if s.len() < SEGMENT_CAPACITY => {
                 let s = (**s).clone();
@@ -148,13 +182,18 @@ impl FingerIndex {
         if let Some(seg) = tail {
             segments.push(Arc::new(seg));
         }
-        FingerIndex { segments, len }
+        FingerIndex {
+            segments,
+            len,
+            cell_counts,
+        }
     }
 
     /// A new index without the impressions of the subjects in `keys` (only the segments that
     /// held them are copied).
     pub(crate) fn without_subjects(&self, keys: &[u64]) -> FingerIndex {
         let mut len = 0;
+        let mut cell_counts = self.cell_counts.clone();
         let segments = self
             .segments
             .iter()
@@ -162,7 +201,9 @@ impl FingerIndex {
                 let seg = if s.keys.iter().any(|k| keys.contains(k)) {
                     let mut kept = Segment::default();
                     for i in 0..s.len() {
-                        if !keys.contains(&s.keys[i]) {
+                        if keys.contains(&s.keys[i]) {
+                            count_cells(Arc::make_mut(&mut cell_counts).as_mut_slice(), &s.descriptors[i], false);
+                        } else {
                             kept.descriptors.push(s.descriptors[i]);
                             kept.counts.push(s.counts[i]);
                             kept.positions.push(s.positions[i]);
@@ -178,7 +219,11 @@ impl FingerIndex {
                 (seg.len() > 0).then_some(seg)
             })
             .collect();
-        FingerIndex { segments, len }
+        FingerIndex {
+            segments,
+            len,
+            cell_counts,
+        }
     }
 
     /// Searches one probe finger: the exactly scored hits, best first. A probe of known
@@ -235,7 +280,7 @@ impl FingerIndex {
         keep: usize,
         compatible: impl Fn(u8) -> bool + Sync,
     ) -> Vec<Arc<FingerRecord>> {
-        let pd = descriptor::probe_descriptor(probe);
+        let pd = descriptor::probe_descriptor(probe, &self.cell_counts);
         let mut best: Vec<(f32, u32, u32)> = self
             .segments
             .par_iter()
