@@ -23,8 +23,9 @@ pub(crate) struct FingerRecord {
     pub(crate) position: FingerPosition,
     /// The minutiae.
     pub(crate) view: Arc<FingerView>,
-    /// The matcher's prepared form, built the first time the exact matcher needs it.
-    prepared: OnceLock<PreparedFinger>,
+    /// The matcher's prepared form, built the first time the exact matcher needs it (boxed:
+    /// an unprepared record costs one pointer, whatever the prepared form's size).
+    prepared: OnceLock<Box<PreparedFinger>>,
 }
 
 impl FingerRecord {
@@ -39,7 +40,8 @@ impl FingerRecord {
 
     /// The prepared form (built once, then cached).
     pub(crate) fn prepared(&self, matcher: &Matcher) -> &PreparedFinger {
-        self.prepared.get_or_init(|| matcher.prepare(&self.view))
+        self.prepared
+            .get_or_init(|| Box::new(matcher.prepare(&self.view)))
     }
 }
 

@@ -62,7 +62,7 @@ pub fn fisher_combine(rates: &[f64]) -> f64 {
 
 /// The fused score of a fused FMR: `-log10(fmr)`.
 pub fn fused_score(fmr: f64) -> f64 {
-    -fmr.max(f64::MIN_POSITIVE).log10()
+    (-fmr.max(f64::MIN_POSITIVE).log10()).max(0.0)
 }
 
 /// The per-subject fused-FMR threshold that gives about `target_fpir` false-positive

@@ -123,7 +123,7 @@ impl SynthModel {
         let mut view = FingerView::new(self.width, self.height, self.resolution);
         let spacing2 = self.min_spacing * self.min_spacing;
         let mut attempts = 0;
-        while view.minutiae.len() < target && attempts < target * 200 {
+        while view.minutiae.len() < target && attempts < target * 40 {
             attempts += 1;
             // Uniform point in the unit disc, scaled to the ellipse.
             let (u, v) = (2.0 * rng.unit() - 1.0, 2.0 * rng.unit() - 1.0);
