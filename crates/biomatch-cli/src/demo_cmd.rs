@@ -43,6 +43,13 @@ const FACES_NPY: &[u8] = include_bytes!("../../../fixtures/gallery/faces.npy");
 const FACE_LABELS: &str = include_str!("../../../fixtures/gallery/faces_labels.txt");
 const FACE_MODEL: &str = "facenet512";
 
+/// A chimeric traveller: id, (fixture finger, position) pairs, fixture face identity.
+type Traveller = (
+    &'static str,
+    &'static [(usize, FingerPosition)],
+    Option<usize>,
+);
+
 struct Fixtures {
     /// `fingers[f][i]`: impression `i` of finger `f`.
     fingers: Vec<Vec<FingerView>>,
@@ -180,11 +187,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let gallery = Gallery::new(config);
 
     // Chimeric travellers: fingers of one FVC volunteer, face of one LFW identity.
-    let (ri, li) = (FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX);
-    let plan: [(&str, &[(usize, FingerPosition)], Option<usize>); 4] = [
-        ("P-001", &[(0, ri), (1, li)], Some(0)),
-        ("P-002", &[(2, ri), (3, li)], Some(1)),
-        ("P-003", &[(4, ri)], Some(2)),
+    const RI: FingerPosition = FingerPosition::RIGHT_INDEX;
+    const LI: FingerPosition = FingerPosition::LEFT_INDEX;
+    let (ri, li) = (RI, LI);
+    let plan: [Traveller; 4] = [
+        ("P-001", &[(0, RI), (1, LI)], Some(0)),
+        ("P-002", &[(2, RI), (3, LI)], Some(1)),
+        ("P-003", &[(4, RI)], Some(2)),
         ("P-004", &[], Some(3)),
     ];
     let t = Instant::now();
@@ -236,7 +245,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
         )?;
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        let hit = c.first().filter(|c| c.fused_fmr.is_some_and(|f| f <= fpir_t));
+        let hit = c
+            .first()
+            .filter(|c| c.fused_fmr.is_some_and(|f| f <= fpir_t));
         match hit {
             Some(h) => println!("{title}\n  WATCHLIST HIT {}  [{ms:.1} ms]", h.id),
             None => println!("{title}\n  NO HIT  [{ms:.1} ms]"),

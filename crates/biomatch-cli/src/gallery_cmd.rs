@@ -201,7 +201,10 @@ pub(crate) fn read_npy_f32(bytes: &[u8]) -> anyhow::Result<(usize, usize, Vec<f3
     let data = &bytes[start + header_len..];
     let want = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
     if want != Some(data.len()) {
-        bail!(".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}", data.len());
+        bail!(
+            ".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}",
+            data.len()
+        );
     }
     let values = data
         .chunks_exact(4)
@@ -316,7 +319,11 @@ pub(crate) fn face_impostor_scores(faces: &[(String, FaceTemplate)]) -> Vec<f64>
     out
 }
 
-fn read_faces(npy: &Path, labels: &Path, model: &str) -> anyhow::Result<Vec<(String, FaceTemplate)>> {
+fn read_faces(
+    npy: &Path,
+    labels: &Path,
+    model: &str,
+) -> anyhow::Result<Vec<(String, FaceTemplate)>> {
     let bytes = std::fs::read(npy).with_context(|| format!("reading {}", npy.display()))?;
     let (rows, cols, values) = read_npy_f32(&bytes)?;
     let labels = std::fs::read_to_string(labels)?;
@@ -340,10 +347,13 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
         bail!("no templates found under {}", a.fingers.display());
     }
     let mut subjects: std::collections::BTreeMap<String, Subject> = Default::default();
-    for v in views.iter().filter(|v| a.impressions.contains(&v.impression)) {
-        let s = subjects
-            .entry(v.finger.clone())
-            .or_insert_with(|| Subject::new(SubjectId::new(&v.finger).expect("file names are valid ids")));
+    for v in views
+        .iter()
+        .filter(|v| a.impressions.contains(&v.impression))
+    {
+        let s = subjects.entry(v.finger.clone()).or_insert_with(|| {
+            Subject::new(SubjectId::new(&v.finger).expect("file names are valid ids"))
+        });
         s.add_finger(v.view.clone());
     }
     let finger_cal = Calibration::from_impostor_scores(&finger_impostor_scores(&views, 20_000))?;
@@ -410,12 +420,23 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let cands = g.search(&probe, &opts)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    println!("{} candidates in {ms:.1} ms over {} subjects", cands.len(), g.len());
+    println!(
+        "{} candidates in {ms:.1} ms over {} subjects",
+        cands.len(),
+        g.len()
+    );
     for (rank, c) in cands.iter().enumerate() {
         let fingers: Vec<String> = c
             .fingers
             .iter()
-            .map(|f| format!("finger{} {:.1} (FMR {})", f.probe_finger, f.score, fmt_fmr(f.fmr)))
+            .map(|f| {
+                format!(
+                    "finger{} {:.1} (FMR {})",
+                    f.probe_finger,
+                    f.score,
+                    fmt_fmr(f.fmr)
+                )
+            })
             .collect();
         let face = c
             .face
@@ -436,7 +457,8 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) fn fmt_fmr(f: Option<f64>) -> String {
-    f.map(|f| format!("{f:.1e}")).unwrap_or_else(|| "n/a".into())
+    f.map(|f| format!("{f:.1e}"))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -456,7 +478,10 @@ fn fvc_fingers(datasets: &Path) -> anyhow::Result<Vec<Vec<FingerView>>> {
     let mut by_finger: std::collections::BTreeMap<String, Vec<(u32, FingerView)>> =
         Default::default();
     for v in views {
-        by_finger.entry(v.finger).or_default().push((v.impression, v.view));
+        by_finger
+            .entry(v.finger)
+            .or_default()
+            .push((v.impression, v.view));
     }
     Ok(by_finger
         .into_values()
@@ -480,7 +505,10 @@ fn build_benchmark_gallery(
     let mut subjects: Vec<Subject> = mates
         .iter()
         .enumerate()
-        .map(|(i, v)| Subject::new(SubjectId::new(&format!("mate-{i}")).expect("id")).with_finger((*v).clone()))
+        .map(|(i, v)| {
+            Subject::new(SubjectId::new(&format!("mate-{i}")).expect("id"))
+                .with_finger((*v).clone())
+        })
         .collect();
     let distractors = n.saturating_sub(subjects.len());
     subjects.par_extend((0..distractors).into_par_iter().map(|i| {
@@ -544,7 +572,9 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         let c = g.search(&probe, &opts)?;
         times.push(t.elapsed().as_secs_f64());
-        if c.first().is_some_and(|c| c.id.as_str() == format!("mate-{k}")) {
+        if c.first()
+            .is_some_and(|c| c.id.as_str() == format!("mate-{k}"))
+        {
             hits += 1;
         }
     }
@@ -622,7 +652,10 @@ fn run_searches(
         });
         out.push(Outcome {
             mate,
-            top: c.first().map(|c| c.fused_score).unwrap_or(f64::NEG_INFINITY),
+            top: c
+                .first()
+                .map(|c| c.fused_score)
+                .unwrap_or(f64::NEG_INFINITY),
         });
     }
     Ok((out, t.elapsed().as_secs_f64() / probes.len().max(1) as f64))
@@ -631,7 +664,11 @@ fn run_searches(
 /// FNIR at a target FPIR: the threshold lets at most `fpir` of the non-mated searches list
 /// anyone; a mated search fails when its mate is not listed at or above the threshold.
 fn fnir_at(mated: &[&Outcome], nonmated: &[&Outcome], fpir: f64) -> (f64, f64) {
-    let tops: Vec<f64> = nonmated.iter().map(|o| o.top).filter(|t| t.is_finite()).collect();
+    let tops: Vec<f64> = nonmated
+        .iter()
+        .map(|o| o.top)
+        .filter(|t| t.is_finite())
+        .collect();
     let threshold = Calibration::from_impostor_scores(&tops)
         .and_then(|c| c.threshold_for_fmr(fpir))
         .unwrap_or(f64::NEG_INFINITY);
@@ -646,7 +683,10 @@ fn summarise(outcomes: &[Outcome], mated_count: usize) -> serde_json::Value {
     let (mated, nonmated) = outcomes.split_at(mated_count);
     let mated: Vec<&Outcome> = mated.iter().collect();
     let nonmated: Vec<&Outcome> = nonmated.iter().collect();
-    let rank1 = mated.iter().filter(|o| o.mate.is_some_and(|(r, _)| r == 1)).count() as f64
+    let rank1 = mated
+        .iter()
+        .filter(|o| o.mate.is_some_and(|(r, _)| r == 1))
+        .count() as f64
         / mated.len().max(1) as f64;
     let (f2, t2) = fnir_at(&mated, &nonmated, 1e-2);
     let (f3, t3) = fnir_at(&mated, &nonmated, 1e-3);
@@ -697,9 +737,17 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
             let recalls: Vec<String> = a
                 .recall_only
                 .iter()
-                .map(|&k| format!("{k}: {:.3}", first_stage_recall(&g, &probes[..mated_count], k)))
+                .map(|&k| {
+                    format!(
+                        "{k}: {:.3}",
+                        first_stage_recall(&g, &probes[..mated_count], k)
+                    )
+                })
                 .collect();
-            println!("n {n}: first-stage recall by shortlist {}", recalls.join(", "));
+            println!(
+                "n {n}: first-stage recall by shortlist {}",
+                recalls.join(", ")
+            );
             continue;
         }
         // First-stage recall: is the mate among the shortlisted subjects?
@@ -746,4 +794,3 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

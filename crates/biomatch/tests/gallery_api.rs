@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
-use biomatch::finger::{FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution};
+use biomatch::finger::{
+    FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
+};
 use biomatch::gallery::{
     Gallery, GalleryConfig, GalleryError, Probe, SearchOptions, Subject, SubjectId,
 };
@@ -53,23 +55,40 @@ fn gallery() -> Gallery {
 
 #[test]
 fn ids_are_validated() {
-    assert!(matches!(SubjectId::new(""), Err(GalleryError::InvalidId { .. })));
-    assert!(matches!(SubjectId::new(&"x".repeat(257)), Err(GalleryError::InvalidId { .. })));
-    assert!(matches!(SubjectId::new("a\nb"), Err(GalleryError::InvalidId { .. })));
+    assert!(matches!(
+        SubjectId::new(""),
+        Err(GalleryError::InvalidId { .. })
+    ));
+    assert!(matches!(
+        SubjectId::new(&"x".repeat(257)),
+        Err(GalleryError::InvalidId { .. })
+    ));
+    assert!(matches!(
+        SubjectId::new("a\nb"),
+        Err(GalleryError::InvalidId { .. })
+    ));
     assert_eq!(SubjectId::new("Müller-ß 7").unwrap().as_str(), "Müller-ß 7");
 }
 
 #[test]
 fn enrol_replace_remove_and_lookup() {
     let g = gallery();
-    let s = Subject::new(id("a")).with_face(face(1)).with_finger(finger(1, FingerPosition::RIGHT_INDEX));
+    let s = Subject::new(id("a"))
+        .with_face(face(1))
+        .with_finger(finger(1, FingerPosition::RIGHT_INDEX));
     g.enrol(s).unwrap();
     assert!(matches!(
         g.enrol(Subject::new(id("a")).with_face(face(2))),
         Err(GalleryError::DuplicateId(x)) if x == "a"
     ));
-    assert!(matches!(g.enrol(Subject::new(id("empty"))), Err(GalleryError::EmptySubject(_))));
-    assert!(matches!(g.remove(&id("zz")), Err(GalleryError::UnknownId(_))));
+    assert!(matches!(
+        g.enrol(Subject::new(id("empty"))),
+        Err(GalleryError::EmptySubject(_))
+    ));
+    assert!(matches!(
+        g.remove(&id("zz")),
+        Err(GalleryError::UnknownId(_))
+    ));
     assert!(matches!(
         g.replace(Subject::new(id("zz")).with_face(face(3))),
         Err(GalleryError::UnknownId(_))
@@ -80,13 +99,22 @@ fn enrol_replace_remove_and_lookup() {
         Subject::new(id("b")).with_face(face(4)),
         Subject::new(id("b")).with_face(face(5)),
     ];
-    assert!(matches!(g.enrol_many(batch), Err(GalleryError::DuplicateId(_))));
+    assert!(matches!(
+        g.enrol_many(batch),
+        Err(GalleryError::DuplicateId(_))
+    ));
     assert_eq!(g.len(), 1);
     // Wrong face model or dimension is a typed error and leaves nothing behind.
     let other = FaceTemplate::new("other", &[1.0; DIM]).unwrap();
-    assert!(matches!(g.enrol(Subject::new(id("c")).with_face(other)), Err(GalleryError::Face(_))));
+    assert!(matches!(
+        g.enrol(Subject::new(id("c")).with_face(other)),
+        Err(GalleryError::Face(_))
+    ));
     let short = FaceTemplate::new("m", &[1.0; 3]).unwrap();
-    assert!(matches!(g.enrol(Subject::new(id("c")).with_face(short)), Err(GalleryError::Face(_))));
+    assert!(matches!(
+        g.enrol(Subject::new(id("c")).with_face(short)),
+        Err(GalleryError::Face(_))
+    ));
     assert_eq!(g.len(), 1);
 
     assert_eq!(g.finger_count(), 1);
@@ -103,7 +131,13 @@ fn enrol_replace_remove_and_lookup() {
     assert_eq!(back.fingers()[&FingerPosition::LEFT_INDEX].len(), 2);
     // The replaced face is gone from 1:N: the old face no longer finds anyone by itself.
     let hits = g
-        .search(&Probe { face: Some(face(6)), fingers: vec![] }, &SearchOptions::default())
+        .search(
+            &Probe {
+                face: Some(face(6)),
+                fingers: vec![],
+            },
+            &SearchOptions::default(),
+        )
         .unwrap();
     assert_eq!(hits.len(), 1);
     assert!((hits[0].face.as_ref().unwrap().score - 1.0).abs() < 1e-5);
@@ -111,22 +145,42 @@ fn enrol_replace_remove_and_lookup() {
     assert_eq!(removed.id(), &id("a"));
     assert!(g.is_empty());
     assert_eq!(g.finger_count(), 0);
-    assert!(g
-        .search(&Probe { face: Some(face(6)), fingers: vec![] }, &SearchOptions::default())
+    assert!(
+        g.search(
+            &Probe {
+                face: Some(face(6)),
+                fingers: vec![]
+            },
+            &SearchOptions::default()
+        )
         .unwrap()
-        .is_empty());
+        .is_empty()
+    );
 }
 
 #[test]
 fn probes_are_checked() {
     let g = gallery();
-    g.enrol(Subject::new(id("a")).with_face(face(1)).with_finger(finger(1, FingerPosition::UNKNOWN)))
-        .unwrap();
-    assert!(matches!(g.search(&Probe::default(), &SearchOptions::default()), Err(GalleryError::EmptyProbe)));
+    g.enrol(
+        Subject::new(id("a"))
+            .with_face(face(1))
+            .with_finger(finger(1, FingerPosition::UNKNOWN)),
+    )
+    .unwrap();
+    assert!(matches!(
+        g.search(&Probe::default(), &SearchOptions::default()),
+        Err(GalleryError::EmptyProbe)
+    ));
     let mut bad = finger(1, FingerPosition::UNKNOWN);
     bad.minutiae[0].x = f32::NAN;
     assert!(matches!(
-        g.search(&Probe { face: None, fingers: vec![bad] }, &SearchOptions::default()),
+        g.search(
+            &Probe {
+                face: None,
+                fingers: vec![bad]
+            },
+            &SearchOptions::default()
+        ),
         Err(GalleryError::NonFiniteMinutia)
     ));
     // Two modalities without calibrations cannot be fused.
@@ -150,10 +204,22 @@ fn fused_scores_follow_the_calibrations() {
     cfg.finger_calibration = Some(Calibration::from_impostor_scores(&finger_imp).unwrap());
     let g = Gallery::new(cfg);
     for k in 0..20 {
-        g.enrol(Subject::new(id(&format!("s{k}"))).with_face(face(k))).unwrap();
+        g.enrol(Subject::new(id(&format!("s{k}"))).with_face(face(k)))
+            .unwrap();
     }
-    let probe = Probe { face: Some(face(7)), fingers: vec![] };
-    let hits = g.search(&probe, &SearchOptions { top_k: 3, ..Default::default() }).unwrap();
+    let probe = Probe {
+        face: Some(face(7)),
+        fingers: vec![],
+    };
+    let hits = g
+        .search(
+            &probe,
+            &SearchOptions {
+                top_k: 3,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(hits[0].id, id("s7"));
     let f = hits[0].face.as_ref().unwrap();
     // Similarity 1.0 is above every impostor: the FMR is the floor 0.5 / 1000.
@@ -161,15 +227,28 @@ fn fused_scores_follow_the_calibrations() {
     assert_eq!(hits[0].fused_fmr, Some(0.5 / 1000.0));
     assert!((hits[0].fused_score - 3.30103).abs() < 1e-4);
     // Ranked by fused score.
-    assert!(hits.windows(2).all(|w| w[0].fused_score >= w[1].fused_score));
+    assert!(
+        hits.windows(2)
+            .all(|w| w[0].fused_score >= w[1].fused_score)
+    );
     // A threshold keeps only candidates at or above it.
     let strict = g
-        .search(&probe, &SearchOptions { top_k: 20, min_fused_score: Some(3.0), ..Default::default() })
+        .search(
+            &probe,
+            &SearchOptions {
+                top_k: 20,
+                min_fused_score: Some(3.0),
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert_eq!(strict.len(), 1);
     // A face + finger probe against a subject with no finger: the finger gives no evidence
     // (rate 1), the fused FMR is Fisher's combination of the face rate and 1.
-    let both = Probe { face: Some(face(7)), fingers: vec![finger(9, FingerPosition::UNKNOWN)] };
+    let both = Probe {
+        face: Some(face(7)),
+        fingers: vec![finger(9, FingerPosition::UNKNOWN)],
+    };
     let c = g.verify(&id("s7"), &both).unwrap();
     assert_eq!(c.fingers[0].compared, 0);
     let q: f64 = 0.5 / 1000.0;
@@ -217,8 +296,14 @@ fn searches_during_updates_never_lose_or_invent_subjects() {
                     let done = removed_upto.load(Ordering::SeqCst);
                     let hits = g
                         .search(
-                            &Probe { face: Some(face(k)), fingers: vec![] },
-                            &SearchOptions { top_k: 100, ..Default::default() },
+                            &Probe {
+                                face: Some(face(k)),
+                                fingers: vec![],
+                            },
+                            &SearchOptions {
+                                top_k: 100,
+                                ..Default::default()
+                            },
                         )
                         .unwrap();
                     // Not lost: the stable subject is found, first.
@@ -233,8 +318,14 @@ fn searches_during_updates_never_lose_or_invent_subjects() {
                     // Finger searches see a consistent snapshot too.
                     let fh = g
                         .search(
-                            &Probe { face: None, fingers: vec![finger(k, FingerPosition::UNKNOWN)] },
-                            &SearchOptions { top_k: 1000, ..Default::default() },
+                            &Probe {
+                                face: None,
+                                fingers: vec![finger(k, FingerPosition::UNKNOWN)],
+                            },
+                            &SearchOptions {
+                                top_k: 1000,
+                                ..Default::default()
+                            },
                         )
                         .unwrap();
                     assert!(fh.iter().any(|h| h.id.as_str() == format!("stable-{k}")));
@@ -284,9 +375,18 @@ fn save_and_load_round_trip_and_corruption_is_typed() {
     assert_eq!(back.config().face_calibration, g.config().face_calibration);
     for (a, b) in g.subjects().iter().zip(back.subjects()) {
         assert_eq!(a.id(), b.id());
-        assert_eq!(a.face().map(|f| f.values().to_vec()), b.face().map(|f| f.values().to_vec()));
-        let fa: Vec<_> = a.impressions().map(|(p, v)| (p, v.minutiae.clone())).collect();
-        let fb: Vec<_> = b.impressions().map(|(p, v)| (p, v.minutiae.clone())).collect();
+        assert_eq!(
+            a.face().map(|f| f.values().to_vec()),
+            b.face().map(|f| f.values().to_vec())
+        );
+        let fa: Vec<_> = a
+            .impressions()
+            .map(|(p, v)| (p, v.minutiae.clone()))
+            .collect();
+        let fb: Vec<_> = b
+            .impressions()
+            .map(|(p, v)| (p, v.minutiae.clone()))
+            .collect();
         assert_eq!(fa, fb);
     }
     let bytes = std::fs::read(&path).unwrap();
@@ -296,21 +396,33 @@ fn save_and_load_round_trip_and_corruption_is_typed() {
     let mut flipped = bytes.clone();
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x40;
-    assert!(matches!(from_bytes(&flipped, m()), Err(GalleryError::ChecksumMismatch { .. })));
+    assert!(matches!(
+        from_bytes(&flipped, m()),
+        Err(GalleryError::ChecksumMismatch { .. })
+    ));
     // Truncated anywhere: typed error, no panic.
     for cut in [0, 5, 20, 31, 32, 100, bytes.len() - 1] {
         let r = from_bytes(&bytes[..cut], m());
         assert!(
-            matches!(r, Err(GalleryError::NotAGallery | GalleryError::Corrupt { .. })),
+            matches!(
+                r,
+                Err(GalleryError::NotAGallery | GalleryError::Corrupt { .. })
+            ),
             "cut {cut}: {r:?}"
         );
     }
     let mut wrong = bytes.clone();
     wrong[0] = b'X';
-    assert!(matches!(from_bytes(&wrong, m()), Err(GalleryError::NotAGallery)));
+    assert!(matches!(
+        from_bytes(&wrong, m()),
+        Err(GalleryError::NotAGallery)
+    ));
     let mut v2 = bytes.clone();
     v2[8] = 2;
-    assert!(matches!(from_bytes(&v2, m()), Err(GalleryError::UnsupportedVersion(2, 1))));
+    assert!(matches!(
+        from_bytes(&v2, m()),
+        Err(GalleryError::UnsupportedVersion(2, 1))
+    ));
     // A payload with a consistent checksum but an absurd count is refused without allocating.
     let mut huge = bytes.clone();
     let payload_len = huge.len() - 32;
@@ -327,9 +439,15 @@ fn save_and_load_round_trip_and_corruption_is_typed() {
     huge[24..28].copy_from_slice(&crc.to_le_bytes());
     huge.extend_from_slice(&p);
     assert!(payload_len > p.len());
-    assert!(matches!(from_bytes(&huge, m()), Err(GalleryError::Corrupt { .. })));
+    assert!(matches!(
+        from_bytes(&huge, m()),
+        Err(GalleryError::Corrupt { .. })
+    ));
     // Loading a missing file is an I/O error naming the file.
-    assert!(matches!(Gallery::load(&dir.join("nope.bmg")), Err(GalleryError::Io { .. })));
+    assert!(matches!(
+        Gallery::load(&dir.join("nope.bmg")),
+        Err(GalleryError::Io { .. })
+    ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -339,7 +457,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            };
         }
     }
     !c

@@ -10,7 +10,9 @@ use biomatch::finger::FingerView;
 use biomatch::finger::formats::{ReadOptions, read};
 use biomatch::finger::matcher::Matcher;
 use biomatch::gallery::synth::SynthModel;
-use biomatch::gallery::{Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId};
+use biomatch::gallery::{
+    Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId,
+};
 
 /// Every view of one FVC database, grouped by finger, impressions in order.
 fn fingers(db: &std::path::Path) -> Vec<Vec<FingerView>> {
@@ -18,10 +20,14 @@ fn fingers(db: &std::path::Path) -> Vec<Vec<FingerView>> {
     for e in std::fs::read_dir(db).unwrap() {
         let p = e.unwrap().path();
         let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
-        let Some((f, i)) = stem.split_once('_') else { continue };
+        let Some((f, i)) = stem.split_once('_') else {
+            continue;
+        };
         let Ok(i) = i.parse() else { continue };
         let bytes = std::fs::read(&p).unwrap();
-        let Ok(d) = read(&bytes, &ReadOptions::default()) else { continue };
+        let Ok(d) = read(&bytes, &ReadOptions::default()) else {
+            continue;
+        };
         by.entry(f.to_string())
             .or_default()
             .push((i, d.template.views.into_iter().next().unwrap()));
@@ -56,7 +62,9 @@ fn mean(v: impl Iterator<Item = f32>) -> f32 {
 
 #[test]
 fn distractors_follow_real_minutia_statistics() {
-    let Some(root) = common::dataset("iso-secugen/fvc2002/DB1_B") else { return };
+    let Some(root) = common::dataset("iso-secugen/fvc2002/DB1_B") else {
+        return;
+    };
     let real: Vec<FingerView> = fingers(&root).into_iter().flatten().collect();
     let model = SynthModel::fit(&real).unwrap();
     let synth: Vec<FingerView> = (0..500).map(|i| model.generate(3, i)).collect();
@@ -69,16 +77,27 @@ fn distractors_follow_real_minutia_statistics() {
         }))
     };
     let (cr, cs) = (count(&real), count(&synth));
-    assert!((cs / cr - 1.0).abs() < 0.08, "mean count real {cr} synthetic {cs}");
+    assert!(
+        (cs / cr - 1.0).abs() < 0.08,
+        "mean count real {cr} synthetic {cs}"
+    );
     let (nr, ns) = (nn(&real), nn(&synth));
-    assert!((ns / nr - 1.0).abs() < 0.2, "mean nearest-neighbour distance real {nr} synthetic {ns}");
+    assert!(
+        (ns / nr - 1.0).abs() < 0.2,
+        "mean nearest-neighbour distance real {nr} synthetic {ns}"
+    );
     let (sr, ss) = (spread(&real), spread(&synth));
-    assert!((ss / sr - 1.0).abs() < 0.15, "x spread real {sr} synthetic {ss}");
+    assert!(
+        (ss / sr - 1.0).abs() < 0.15,
+        "x spread real {sr} synthetic {ss}"
+    );
 }
 
 #[test]
 fn fast_search_returns_the_exhaustive_top_candidate() {
-    let Some(root) = common::dataset("iso-secugen/fvc2002") else { return };
+    let Some(root) = common::dataset("iso-secugen/fvc2002") else {
+        return;
+    };
     let m = Matcher::default();
     let mut all = Vec::new();
     for db in ["DB1_B", "DB2_B"] {
@@ -94,22 +113,42 @@ fn fast_search_returns_the_exhaustive_top_candidate() {
     let mut subjects: Vec<Subject> = all
         .iter()
         .enumerate()
-        .map(|(i, f)| Subject::new(SubjectId::new(&format!("mate-{i}")).unwrap()).with_finger(f[0].clone()))
+        .map(|(i, f)| {
+            Subject::new(SubjectId::new(&format!("mate-{i}")).unwrap()).with_finger(f[0].clone())
+        })
         .collect();
     subjects.extend((0..3000).map(|i| {
-        Subject::new(SubjectId::new(&format!("synth-{i}")).unwrap()).with_finger(model.generate(11, i))
+        Subject::new(SubjectId::new(&format!("synth-{i}")).unwrap())
+            .with_finger(model.generate(11, i))
     }));
     g.enrol_many(subjects).unwrap();
     let (mut hits, mut searches, mut same) = (0, 0, 0);
     for (i, f) in all.iter().enumerate() {
         for v in f.iter().skip(1).step_by(3) {
-            let probe = Probe { face: None, fingers: vec![v.clone()] };
+            let probe = Probe {
+                face: None,
+                fingers: vec![v.clone()],
+            };
             // A shortlist of 5 % of the gallery.
             let fast = g
-                .search(&probe, &SearchOptions { top_k: 1, mode: SearchMode::Fast { shortlist: 150 }, ..Default::default() })
+                .search(
+                    &probe,
+                    &SearchOptions {
+                        top_k: 1,
+                        mode: SearchMode::Fast { shortlist: 150 },
+                        ..Default::default()
+                    },
+                )
                 .unwrap();
             let ex = g
-                .search(&probe, &SearchOptions { top_k: 1, mode: SearchMode::Exhaustive, ..Default::default() })
+                .search(
+                    &probe,
+                    &SearchOptions {
+                        top_k: 1,
+                        mode: SearchMode::Exhaustive,
+                        ..Default::default()
+                    },
+                )
                 .unwrap();
             searches += 1;
             if ex[0].id.as_str() == format!("mate-{i}") {
@@ -121,6 +160,12 @@ fn fast_search_returns_the_exhaustive_top_candidate() {
             }
         }
     }
-    assert!(hits * 10 >= searches * 6, "exhaustive rank-1 {hits}/{searches}");
-    assert!(same * 100 >= hits * 97, "fast path kept {same} of {hits} exhaustive rank-1 hits");
+    assert!(
+        hits * 10 >= searches * 6,
+        "exhaustive rank-1 {hits}/{searches}"
+    );
+    assert!(
+        same * 100 >= hits * 97,
+        "fast path kept {same} of {hits} exhaustive rank-1 hits"
+    );
 }

@@ -204,7 +204,11 @@ impl FingerIndex {
                     let mut kept = Segment::default();
                     for i in 0..s.len() {
                         if keys.contains(&s.keys[i]) {
-                            count_cells(Arc::make_mut(&mut cell_counts).as_mut_slice(), &s.descriptors[i], false);
+                            count_cells(
+                                Arc::make_mut(&mut cell_counts).as_mut_slice(),
+                                &s.descriptors[i],
+                                false,
+                            );
                         } else {
                             kept.descriptors.push(s.descriptors[i]);
                             kept.counts.push(s.counts[i]);

@@ -16,8 +16,8 @@ mod descriptor;
 mod error;
 mod finger_index;
 pub mod fusion;
-pub mod persist;
 mod params;
+pub mod persist;
 mod subject;
 pub mod synth;
 
@@ -205,7 +205,8 @@ impl Snapshot {
             .collect();
         for e in added {
             Arc::make_mut(&mut next.by_key[key_shard(e.key)]).insert(e.key, e.clone());
-            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())]).insert(e.subject.id().clone(), e);
+            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())])
+                .insert(e.subject.id().clone(), e);
             next.subjects += 1;
         }
         next.fingers = next.fingers.with_added(indexed);
@@ -298,11 +299,7 @@ impl Gallery {
     /// Every enrolled id, sorted.
     pub fn ids(&self) -> Vec<SubjectId> {
         let snap = self.snapshot();
-        let mut ids: Vec<SubjectId> = snap
-            .by_id
-            .iter()
-            .flat_map(|s| s.keys().cloned())
-            .collect();
+        let mut ids: Vec<SubjectId> = snap.by_id.iter().flat_map(|s| s.keys().cloned()).collect();
         ids.sort();
         ids
     }
@@ -440,7 +437,11 @@ impl Gallery {
         let entry = snap
             .get(id)
             .ok_or_else(|| GalleryError::UnknownId(id.to_string()))?;
-        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+        let prepared: Vec<_> = probe
+            .fingers
+            .iter()
+            .map(|f| self.matcher.prepare(f))
+            .collect();
         let ctx = ScoringContext {
             gallery: self,
             probe,
@@ -491,7 +492,11 @@ impl Gallery {
     ) -> Result<Vec<CandidateSubject>, GalleryError> {
         self.check_probe(probe)?;
         let snap = self.snapshot();
-        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+        let prepared: Vec<_> = probe
+            .fingers
+            .iter()
+            .map(|f| self.matcher.prepare(f))
+            .collect();
 
         let mut candidates: HashMap<u64, Arc<Entry>> = HashMap::new();
         let mut cached: Vec<HashMap<usize, f32>> = Vec::with_capacity(probe.fingers.len());
