@@ -91,7 +91,7 @@ fn at(view: &FingerView, position: FingerPosition) -> FingerView {
 }
 
 /// Calibrations: finger impostors are the fixture fingers against each other and against
-/// 2,000 synthetic distractors fitted on them; face impostors are the fixture faces of
+/// 1,000 synthetic distractors fitted on them; face impostors are the fixture faces of
 /// different identities.
 fn calibrate(fx: &Fixtures) -> anyhow::Result<(Calibration, Calibration)> {
     use rayon::prelude::*;
@@ -105,7 +105,7 @@ fn calibrate(fx: &Fixtures) -> anyhow::Result<(Calibration, Calibration)> {
     let prepared: Vec<_> = all.iter().map(|(_, v)| m.prepare(v)).collect();
     let views: Vec<FingerView> = all.iter().map(|(_, v)| (*v).clone()).collect();
     let model = SynthModel::fit(&views)?;
-    let synth: Vec<_> = (0..2000)
+    let synth: Vec<_> = (0..1000)
         .into_par_iter()
         .map(|i| m.prepare(&model.generate(0xDE30, i)))
         .collect();
@@ -150,7 +150,7 @@ fn describe(c: &CandidateSubject) -> String {
         .iter()
         .map(|f| {
             format!(
-                "{} {:.1} (FMR {})",
+                "{} {:.3} (FMR {})",
                 f.position.name(),
                 f.score,
                 fmt_fmr(f.fmr)
@@ -175,7 +175,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let (finger_cal, face_cal) = calibrate(&fx)?;
     println!(
-        "calibration: {} finger impostor scores (fixture fingers vs each other and 2,000 \
+        "calibration: {} finger impostor scores (fixture fingers vs each other and 1,000 \
          synthetic distractors), {} face impostor scores ({:.0} ms)",
         finger_cal.len(),
         face_cal.len(),

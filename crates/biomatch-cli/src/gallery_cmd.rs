@@ -94,6 +94,9 @@ pub struct EvalArgs {
     /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
     #[arg(long)]
     datasets: Option<PathBuf>,
+    /// Use every k-th mated and every k-th non-mated probe (1 = all 280 + 320).
+    #[arg(long, default_value_t = 1)]
+    probe_step: usize,
     /// Only measure first-stage recall, for each of these shortlist sizes.
     #[arg(long, value_delimiter = ',')]
     recall_only: Vec<usize>,
@@ -519,6 +522,18 @@ fn build_benchmark_gallery(
     Ok((g, t.elapsed().as_secs_f64()))
 }
 
+/// CPU seconds used by this process so far (user + system, from /proc; NaN elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the
+    // kernel's USER_HZ is 100 on every Linux platform.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let get = |k: &str| {
@@ -562,6 +577,7 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     // Probes: the second impression of fingers spread over the databases.
     let step = (fingers.len() / a.probes.max(1)).max(1);
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut hits = 0;
     for (k, f) in fingers.iter().enumerate().step_by(step).take(a.probes) {
         let Some(view) = f.get(1) else { continue };
@@ -569,9 +585,10 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             face: None,
             fingers: vec![view.clone()],
         };
-        let t = Instant::now();
+        let (t, c0) = (Instant::now(), cpu_seconds());
         let c = g.search(&probe, &opts)?;
         times.push(t.elapsed().as_secs_f64());
+        cpu.push(cpu_seconds() - c0);
         if c.first()
             .is_some_and(|c| c.id.as_str() == format!("mate-{k}"))
         {
@@ -579,7 +596,9 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         }
     }
     times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
+    let median_cpu = cpu[cpu.len() / 2];
     let (rss, hwm) = rss_mib();
     let threads = rayon::current_num_threads();
     let report = serde_json::json!({
@@ -591,6 +610,10 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         "ms_per_search": median * 1e3,
         "ms_per_search_all": times.iter().map(|t| t * 1e3).collect::<Vec<_>>(),
         "matches_per_s": g.finger_count() as f64 / median,
+        "cpu_ms_per_search": median_cpu * 1e3,
+        "cpu_ms_per_search_per_thread": median_cpu * 1e3 / threads as f64,
+        "load_average_1min": std::fs::read_to_string("/proc/loadavg").ok()
+            .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
         "rank1_hits": hits,
         "build_s": build_s,
         "rss_mib_after_build": rss_built,
@@ -600,7 +623,8 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     });
     println!(
         "gallery {} fingers, {} threads, {}: {:.1} ms per search (median of {}), {:.0} matches/s, \
-         rank-1 {}/{}; build {:.1} s, RSS {:.0} MiB (peak {:.0})",
+         rank-1 {}/{}; CPU {:.1} ms per search ({:.1} ms per thread if unshared); \
+         build {:.1} s, RSS {:.0} MiB (peak {:.0})",
         g.finger_count(),
         threads,
         report["mode"].as_str().unwrap_or(""),
@@ -609,6 +633,8 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         g.finger_count() as f64 / median,
         hits,
         times.len(),
+        median_cpu * 1e3,
+        median_cpu * 1e3 / threads as f64,
         build_s,
         rss,
         hwm
@@ -718,18 +744,22 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     // impressions; odd fingers are never enrolled and give the non-mated searches.
     let enrolled: Vec<&Vec<FingerView>> = fingers.iter().step_by(2).collect();
     let mates: Vec<&FingerView> = enrolled.iter().filter_map(|f| f.first()).collect();
-    let mut probes: Vec<(Option<String>, &FingerView)> = Vec::new();
-    for (i, f) in enrolled.iter().enumerate() {
-        for v in f.iter().skip(1) {
-            probes.push((Some(format!("mate-{i}")), v));
-        }
-    }
+    let step = a.probe_step.max(1);
+    let mut probes: Vec<(Option<String>, &FingerView)> = enrolled
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| f.iter().skip(1).map(move |v| (Some(format!("mate-{i}")), v)))
+        .step_by(step)
+        .collect();
     let mated_count = probes.len();
-    for f in fingers.iter().skip(1).step_by(2) {
-        for v in f {
-            probes.push((None, v));
-        }
-    }
+    probes.extend(
+        fingers
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .flat_map(|f| f.iter().map(|v| (None, v)))
+            .step_by(step),
+    );
     let mut results = Vec::new();
     for &n in &a.n {
         let (g, build_s) = build_benchmark_gallery(&model, &mates, n)?;

@@ -9,10 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::finger::matcher::{Matcher, PreparedFinger};
+use crate::finger::matcher::{MatchScratch, Matcher, PreparedFinger};
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::descriptor::{self, Bits};
-use crate::gallery::params::{DESCRIPTOR_WORDS, SEGMENT_CAPACITY};
+use crate::gallery::params::{DESCRIPTOR_WORDS, PREPARED_CACHE_MAX_FINGERS, SEGMENT_CAPACITY};
 
 /// One enrolled impression, shared between the subject table and the index.
 #[derive(Debug)]
@@ -38,10 +38,27 @@ impl FingerRecord {
         }
     }
 
-    /// The prepared form (built once, then cached).
-    pub(crate) fn prepared(&self, matcher: &Matcher) -> &PreparedFinger {
-        self.prepared
-            .get_or_init(|| Box::new(matcher.prepare(&self.view)))
+    /// Scores `probe` against this record. The prepared form is cached on the record when
+    /// `cache` is set (small galleries); otherwise it is built for this comparison and
+    /// dropped, so memory stays bounded by the compact views however many searches run.
+    pub(crate) fn score(
+        &self,
+        matcher: &Matcher,
+        probe: &PreparedFinger,
+        scratch: &mut MatchScratch,
+        cache: bool,
+    ) -> f32 {
+        if let Some(p) = self.prepared.get() {
+            return matcher.score(probe, p, scratch);
+        }
+        if cache {
+            let p = self
+                .prepared
+                .get_or_init(|| Box::new(matcher.prepare(&self.view)));
+            matcher.score(probe, p, scratch)
+        } else {
+            matcher.score(probe, &matcher.prepare(&self.view), scratch)
+        }
     }
 }
 
@@ -154,6 +171,11 @@ impl FingerIndex {
         self.len
     }
 
+    /// Whether records keep their prepared form between searches (small galleries only).
+    pub(crate) fn caches_prepared(&self) -> bool {
+        self.len <= PREPARED_CACHE_MAX_FINGERS
+    }
+
     /// A new index with `fingers` appended (only the last, partly filled segment is copied).
     pub(crate) fn with_added(&self, fingers: Vec<IndexedFinger>) -> FingerIndex {
         let mut segments = self.segments.clone();
@@ -253,12 +275,13 @@ impl FingerIndex {
                 .collect(),
             SearchMode::Fast { shortlist } => self.first_stage(probe, shortlist.max(1), compatible),
         };
+        let cache = self.caches_prepared();
         let mut hits: Vec<FingerHit> = shortlist
             .into_par_iter()
             .map_init(
                 || matcher.scratch(),
                 |scratch, record| {
-                    let score = matcher.score(probe_prepared, record.prepared(matcher), scratch);
+                    let score = record.score(matcher, probe_prepared, scratch, cache);
                     FingerHit { record, score }
                 },
             )

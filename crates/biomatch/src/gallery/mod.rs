@@ -447,6 +447,7 @@ impl Gallery {
             probe,
             prepared: &prepared,
             cached: vec![HashMap::new(); probe.fingers.len()],
+            cache_prepared: snap.fingers.caches_prepared(),
         };
         Ok(ctx.score_subject(entry))
     }
@@ -530,6 +531,7 @@ impl Gallery {
             probe,
             prepared: &prepared,
             cached,
+            cache_prepared: snap.fingers.caches_prepared(),
         };
         let entries: Vec<Arc<Entry>> = candidates.into_values().collect();
         let mut scored: Vec<CandidateSubject> = entries
@@ -582,12 +584,15 @@ struct ScoringContext<'a> {
     prepared: &'a [crate::finger::matcher::PreparedFinger],
     /// Exact scores already computed by the 1:N stage, by record address, per probe finger.
     cached: Vec<HashMap<usize, f32>>,
+    /// Whether records keep their prepared form (see `FingerIndex::caches_prepared`).
+    cache_prepared: bool,
 }
 
 impl ScoringContext<'_> {
     fn score_subject(&self, entry: &Entry) -> CandidateSubject {
         let g = self.gallery;
         let fcal = g.config.finger_calibration.as_ref();
+        let cache = self.cache_prepared;
         let mut scratch = None;
         let mut rates = Vec::new();
         let mut fingers = Vec::with_capacity(self.probe.fingers.len());
@@ -604,8 +609,7 @@ impl ScoringContext<'_> {
                     Some(&s) => s,
                     None => {
                         let sc = scratch.get_or_insert_with(|| g.matcher.scratch());
-                        g.matcher
-                            .score(&self.prepared[i], r.prepared(&g.matcher), sc)
+                        r.score(&g.matcher, &self.prepared[i], sc, cache)
                     }
                 };
                 if best.is_none_or(|(b, _)| s > b) {

@@ -32,3 +32,6 @@ pub(crate) const SEGMENT_CAPACITY: usize = 4096;
 pub(crate) const SUBJECT_SHARDS: usize = 256;
 /// Face candidates added to a fused search's candidate set.
 pub(crate) const FACE_SHORTLIST: usize = 200;
+/// Galleries up to this many fingers keep each finger's prepared form once built (the
+/// matcher's prepared form is tens of KiB); larger ones prepare shortlisted fingers per search.
+pub(crate) const PREPARED_CACHE_MAX_FINGERS: usize = 20_000;
