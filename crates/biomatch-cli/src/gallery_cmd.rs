@@ -528,7 +528,11 @@ fn cpu_seconds() -> f64 {
     // Fields after the command name (which is in parentheses and may hold spaces).
     let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the
     // kernel's USER_HZ is 100 on every Linux platform.
     (ticks(11) + ticks(12)) / 100.0
@@ -748,7 +752,11 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     let mut probes: Vec<(Option<String>, &FingerView)> = enrolled
         .iter()
         .enumerate()
-        .flat_map(|(i, f)| f.iter().skip(1).map(move |v| (Some(format!("mate-{i}")), v)))
+        .flat_map(|(i, f)| {
+            f.iter()
+                .skip(1)
+                .map(move |v| (Some(format!("mate-{i}")), v))
+        })
         .step_by(step)
         .collect();
     let mated_count = probes.len();
