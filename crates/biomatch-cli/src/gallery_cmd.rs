@@ -312,10 +312,10 @@ pub(crate) fn face_impostor_scores(faces: &[(String, FaceTemplate)]) -> Vec<f64>
     let mut out = Vec::new();
     for i in 0..faces.len() {
         for j in i + 1..faces.len() {
-            if faces[i].0 != faces[j].0 {
-                if let Ok(s) = faces[i].1.similarity(&faces[j].1) {
-                    out.push(s as f64);
-                }
+            if faces[i].0 != faces[j].0
+                && let Ok(s) = faces[i].1.similarity(&faces[j].1)
+            {
+                out.push(s as f64);
             }
         }
     }

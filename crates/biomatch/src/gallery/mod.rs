@@ -346,15 +346,15 @@ impl Gallery {
     /// Adds the faces of new entries to the face index (undoing on failure).
     fn enrol_faces(&self, entries: &[Arc<Entry>]) -> Result<(), GalleryError> {
         for (i, e) in entries.iter().enumerate() {
-            if let Some(face) = e.subject.face() {
-                if let Err(err) = self.face.enrol(e.key, face) {
-                    for done in &entries[..i] {
-                        if done.subject.face().is_some() {
-                            let _ = self.face.remove(done.key);
-                        }
+            if let Some(face) = e.subject.face()
+                && let Err(err) = self.face.enrol(e.key, face)
+            {
+                for done in &entries[..i] {
+                    if done.subject.face().is_some() {
+                        let _ = self.face.remove(done.key);
                     }
-                    return Err(err.into());
                 }
+                return Err(err.into());
             }
         }
         Ok(())

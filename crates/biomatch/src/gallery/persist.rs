@@ -100,13 +100,13 @@ struct Checksummed<W: Write> {
 
 impl<W: Write> Write for Checksummed<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(limit) = self.fail_after {
-            if self.written + buf.len() as u64 > limit {
-                let n = (limit - self.written) as usize;
-                self.inner.write_all(&buf[..n])?;
-                self.written += n as u64;
-                return Err(std::io::Error::other("simulated crash during save"));
-            }
+        if let Some(limit) = self.fail_after
+            && self.written + buf.len() as u64 > limit
+        {
+            let n = (limit - self.written) as usize;
+            self.inner.write_all(&buf[..n])?;
+            self.written += n as u64;
+            return Err(std::io::Error::other("simulated crash during save"));
         }
         self.inner.write_all(buf)?;
         self.crc.update(buf);
