@@ -504,7 +504,7 @@ fn build_benchmark_gallery(
 ) -> anyhow::Result<(Gallery, f64)> {
     use rayon::prelude::*;
     let t = Instant::now();
-    let g = Gallery::new(GalleryConfig::new("none", 1));
+    let g = Gallery::new(GalleryConfig::new("none", 128));
     let mut subjects: Vec<Subject> = mates
         .iter()
         .enumerate()

@@ -13,7 +13,7 @@ use biomatch::gallery::{
     Gallery, GalleryConfig, GalleryError, Probe, SearchOptions, Subject, SubjectId,
 };
 
-const DIM: usize = 16;
+const DIM: usize = 128;
 
 fn face(seed: u64) -> FaceTemplate {
     // A deterministic pseudo-random unit vector per seed.
@@ -110,7 +110,7 @@ fn enrol_replace_remove_and_lookup() {
         g.enrol(Subject::new(id("c")).with_face(other)),
         Err(GalleryError::Face(_))
     ));
-    let short = FaceTemplate::new("m", &[1.0; 3]).unwrap();
+    let short = FaceTemplate::new("m", &[1.0; 2 * DIM]).unwrap();
     assert!(matches!(
         g.enrol(Subject::new(id("c")).with_face(short)),
         Err(GalleryError::Face(_))

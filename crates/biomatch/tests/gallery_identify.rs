@@ -109,7 +109,7 @@ fn fast_search_returns_the_exhaustive_top_candidate() {
         return;
     }
     let model = SynthModel::fit(&all.iter().flatten().cloned().collect::<Vec<_>>()).unwrap();
-    let g = Gallery::new(GalleryConfig::new("none", 1));
+    let g = Gallery::new(GalleryConfig::new("none", 128));
     let mut subjects: Vec<Subject> = all
         .iter()
         .enumerate()

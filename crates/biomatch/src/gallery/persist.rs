@@ -502,7 +502,7 @@ mod tests {
     }
 
     fn sample() -> Gallery {
-        let g = Gallery::new(GalleryConfig::new("m", 3));
+        let g = Gallery::new(GalleryConfig::new("m", 128));
         let mut v = FingerView::new(300, 400, Resolution::PPI_500);
         v.minutiae.push(Minutia {
             x: 10.0,
@@ -512,7 +512,7 @@ mod tests {
             quality: MinutiaQuality::Score(40),
         });
         let s = Subject::new(SubjectId::new("alice").unwrap())
-            .with_face(FaceTemplate::new("m", &[1.0, 2.0, 2.0]).unwrap())
+            .with_face(FaceTemplate::new("m", &[0.5; 128]).unwrap())
             .with_finger(v);
         g.enrol(s).unwrap();
         g
@@ -527,7 +527,7 @@ mod tests {
         save(&g, &path).unwrap();
         g.enrol(
             Subject::new(SubjectId::new("bob").unwrap())
-                .with_face(FaceTemplate::new("m", &[0.0, 1.0, 0.0]).unwrap()),
+                .with_face(FaceTemplate::new("m", &[-0.5; 128]).unwrap()),
         )
         .unwrap();
         // Crash half-way through the payload: the error surfaces, the old file stays.
