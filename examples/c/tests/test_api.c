@@ -1,0 +1,390 @@
+/* Contract tests of the biomatch C API: every documented status for bad input, ownership
+ * rules, out-parameters untouched on failure, the panic boundary. Compiled as C and again as
+ * C++ (see scripts/c-ci.sh). Usage: test_api FIXTURES_DIR (the fixtures/c folder). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "biomatch.h"
+#include "check.h"
+#include "util.h"
+
+static const char *fixtures;
+static const char *MODEL = "facenet512";
+
+static biomatch_finger_template *read_finger(const char *name) {
+    size_t len = 0;
+    uint8_t *bytes = util_read_file(util_path(fixtures, name), &len);
+    biomatch_finger_template *t = NULL;
+    if (bytes != NULL) {
+        CHECK_STATUS(biomatch_finger_template_read(bytes, len, BIOMATCH_FORMAT_AUTO,
+                                                   BIOMATCH_READ_FLAGS_LENIENT, &t),
+                     BIOMATCH_STATUS_OK);
+    }
+    free(bytes);
+    CHECK(t != NULL);
+    return t;
+}
+
+static biomatch_face_template *read_face(const char *name) {
+    size_t dim = 0;
+    float *values = util_read_f32(util_path(fixtures, name), &dim);
+    biomatch_face_template *t = NULL;
+    if (values != NULL) {
+        CHECK_STATUS(biomatch_face_template_new(MODEL, values, dim, &t), BIOMATCH_STATUS_OK);
+    }
+    free(values);
+    CHECK(t != NULL);
+    return t;
+}
+
+static void test_version(void) {
+    CHECK(strcmp(biomatch_version(), BIOMATCH_VERSION) == 0);
+    CHECK(biomatch_version_number() == BIOMATCH_VERSION_NUMBER);
+    CHECK(BIOMATCH_VERSION_NUMBER == BIOMATCH_VERSION_MAJOR * 10000 +
+                                         BIOMATCH_VERSION_MINOR * 100 + BIOMATCH_VERSION_PATCH);
+    char composed[64];
+    snprintf(composed, sizeof composed, "%d.%d.%d", BIOMATCH_VERSION_MAJOR,
+             BIOMATCH_VERSION_MINOR, BIOMATCH_VERSION_PATCH);
+    CHECK(strcmp(composed, BIOMATCH_VERSION) == 0);
+}
+
+static void test_status_text(void) {
+    CHECK(strcmp(biomatch_status_str(BIOMATCH_STATUS_OK), "ok") == 0);
+    CHECK(strstr(biomatch_status_str(BIOMATCH_STATUS_PANIC), "panic") != NULL);
+    CHECK(strcmp(biomatch_status_str(12345u), "unknown status") == 0);
+    CHECK(strcmp(biomatch_status_str(UINT32_MAX), "unknown status") == 0);
+}
+
+static void test_null_handles_and_outputs(biomatch_finger_template *finger,
+                                          biomatch_face_template *face) {
+    float score = -7.0f;
+    size_t count = 77;
+    uint32_t format = 77;
+    biomatch_finger_view_info info;
+    double value = -7.0;
+
+    CHECK_STATUS(biomatch_finger_score(NULL, finger, &score), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("probe");
+    CHECK_STATUS(biomatch_finger_score(finger, NULL, &score), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("candidate");
+    CHECK_STATUS(biomatch_finger_score(finger, finger, NULL), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("out_score");
+    CHECK_STATUS(biomatch_finger_template_view_count(NULL, &count),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_view_count(finger, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_view_info(NULL, 0, &info),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_view_info(finger, 0, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_format(NULL, &format), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_read((const uint8_t *)"FMR", 3, 0, 0, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_face_score(NULL, face, &score), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_face_score(face, NULL, &score), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_face_score(face, face, NULL), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_face_template_dimension(NULL, &count), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_calibration_threshold_for_fmr(NULL, 0.01, &value),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_calibration_fmr_of_score(NULL, 0.5, &value),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    /* Nothing was written by any failed call. */
+    CHECK(score == -7.0f && count == 77 && format == 77 && value == -7.0);
+}
+
+static void test_buffers(void) {
+    biomatch_finger_template *sentinel_finger = (biomatch_finger_template *)&check_passed;
+    biomatch_finger_template *finger = sentinel_finger;
+    biomatch_face_template *sentinel_face = (biomatch_face_template *)&check_passed;
+    biomatch_face_template *face = sentinel_face;
+    biomatch_calibration *calibration = NULL;
+    const uint8_t byte = 0x46;
+    float values[4] = {1.0f, 2.0f, 3.0f, 4.0f};
+    double scores[2] = {0.1, 0.2};
+
+    /* NULL buffer with a non-zero length. */
+    CHECK_STATUS(biomatch_finger_template_read(NULL, 100, 0, 0, &finger),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("data");
+    CHECK_STATUS(biomatch_face_template_new(MODEL, NULL, 512, &face),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("embedding");
+    CHECK_STATUS(biomatch_calibration_new(NULL, 3, &calibration), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_face_template_new(NULL, values, 4, &face),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("model");
+
+    /* Zero-length buffers, with and without a pointer. */
+    CHECK_STATUS(biomatch_finger_template_read(NULL, 0, 0, 0, &finger),
+                 BIOMATCH_STATUS_MALFORMED_TEMPLATE);
+    CHECK_STATUS(biomatch_finger_template_read(&byte, 0, 0, 0, &finger),
+                 BIOMATCH_STATUS_MALFORMED_TEMPLATE);
+    CHECK_STATUS(biomatch_face_template_new(MODEL, NULL, 0, &face),
+                 BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_STATUS(biomatch_face_template_new(MODEL, values, 0, &face),
+                 BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_STATUS(biomatch_calibration_new(NULL, 0, &calibration),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_calibration_new(scores, 0, &calibration),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+
+    /* A length whose byte size overflows, and a misaligned float pointer. */
+    CHECK_STATUS(biomatch_face_template_new(MODEL, values, SIZE_MAX / 2, &face),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_face_template_new(
+                     MODEL, (const float *)(const void *)((const char *)values + 1), 2, &face),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_MESSAGE_HAS("aligned");
+
+    /* A model tag that is not UTF-8. */
+    CHECK_STATUS(biomatch_face_template_new("\xff\xfe", values, 4, &face),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+
+    CHECK(finger == sentinel_finger);
+    CHECK(face == sentinel_face);
+    CHECK(calibration == NULL);
+}
+
+static void test_truncated_and_garbage_templates(void) {
+    size_t len = 0;
+    uint8_t *bytes = util_read_file(util_path(fixtures, "finger/101_1.iso"), &len);
+    CHECK(bytes != NULL && len > 32);
+    if (bytes == NULL) {
+        return;
+    }
+    biomatch_finger_template *sentinel = (biomatch_finger_template *)&check_failed;
+    int all_rejected = 1;
+    for (size_t cut = 1; cut < len; cut++) {
+        biomatch_finger_template *t = sentinel;
+        biomatch_status st = biomatch_finger_template_read(bytes, cut, BIOMATCH_FORMAT_AUTO,
+                                                           BIOMATCH_READ_FLAGS_LENIENT, &t);
+        /* Fewer than 8 bytes cannot even be recognised; after the magic it is truncation. */
+        int expected = st == BIOMATCH_STATUS_MALFORMED_TEMPLATE ||
+                       (cut < 8 && st == BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
+        if (!expected || t != sentinel || biomatch_last_error_message()[0] == '\0') {
+            fprintf(stderr, "truncated at %zu: status %u, message \"%s\"\n", cut, (unsigned)st,
+                    biomatch_last_error_message());
+            all_rejected = 0;
+        }
+    }
+    CHECK(all_rejected);
+    CHECK_STATUS(biomatch_finger_template_read(bytes, len / 2, BIOMATCH_FORMAT_ISO2005,
+                                               BIOMATCH_READ_FLAGS_STRICT, &sentinel),
+                 BIOMATCH_STATUS_MALFORMED_TEMPLATE);
+    CHECK_MESSAGE_HAS("biomatch_finger_template_read");
+    CHECK_STATUS(biomatch_finger_template_read(bytes, len / 2, BIOMATCH_FORMAT_AUTO,
+                                               BIOMATCH_READ_FLAGS_LENIENT, &sentinel),
+                 BIOMATCH_STATUS_MALFORMED_TEMPLATE);
+    CHECK_MESSAGE_HAS("truncated");
+
+    /* Bytes of no known format. */
+    uint8_t garbage[64];
+    for (size_t i = 0; i < sizeof garbage; i++) {
+        garbage[i] = (uint8_t)(i * 37u + 11u);
+    }
+    CHECK_STATUS(biomatch_finger_template_read(garbage, sizeof garbage, BIOMATCH_FORMAT_AUTO,
+                                               BIOMATCH_READ_FLAGS_LENIENT, &sentinel),
+                 BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
+
+    /* Unknown format code and flags. */
+    CHECK_STATUS(biomatch_finger_template_read(bytes, len, 99u, 0, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_MESSAGE_HAS("format");
+    CHECK_STATUS(biomatch_finger_template_read(bytes, len, 0, 0x80u, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK(sentinel == (biomatch_finger_template *)&check_failed);
+    free(bytes);
+}
+
+static void test_finger_templates(void) {
+    biomatch_finger_template *a1 = read_finger("finger/101_1.iso");
+    biomatch_finger_template *a2 = read_finger("finger/101_2.iso");
+    biomatch_finger_template *b1 = read_finger("finger/102_1.iso");
+    if (a1 == NULL || a2 == NULL || b1 == NULL) {
+        biomatch_finger_template_free(a1);
+        biomatch_finger_template_free(a2);
+        biomatch_finger_template_free(b1);
+        return;
+    }
+    size_t views = 0;
+    CHECK_STATUS(biomatch_finger_template_view_count(a1, &views), BIOMATCH_STATUS_OK);
+    CHECK(views == 1);
+    uint32_t format = 0;
+    CHECK_STATUS(biomatch_finger_template_format(a1, &format), BIOMATCH_STATUS_OK);
+    CHECK(format == BIOMATCH_FORMAT_ISO2005);
+    biomatch_finger_view_info info;
+    memset(&info, 0, sizeof info);
+    CHECK_STATUS(biomatch_finger_template_view_info(a1, 0, &info), BIOMATCH_STATUS_OK);
+    /* fixtures/README.md: SecuGen ISO 2005 records, 300x400, 6..81 minutiae. */
+    CHECK(info.width == 300 && info.height == 400);
+    CHECK(info.minutia_count >= 6 && info.minutia_count <= 81);
+    CHECK(info.x_ppi > 400.0f && info.x_ppi < 600.0f);
+    biomatch_finger_view_info untouched = info;
+    CHECK_STATUS(biomatch_finger_template_view_info(a1, views, &info),
+                 BIOMATCH_STATUS_INDEX_OUT_OF_RANGE);
+    CHECK(memcmp(&untouched, &info, sizeof info) == 0);
+
+    float self = -1.0f, genuine = -1.0f, impostor = -1.0f, swapped = -1.0f;
+    CHECK_STATUS(biomatch_finger_score(a1, a1, &self), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_finger_score(a1, a2, &genuine), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_finger_score(a1, b1, &impostor), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_finger_score(b1, a1, &swapped), BIOMATCH_STATUS_OK);
+    CHECK(isfinite(self) && isfinite(genuine) && isfinite(impostor) && isfinite(swapped));
+    CHECK(self >= 0.0f && genuine >= 0.0f && impostor >= 0.0f);
+    CHECK(self >= genuine && self >= impostor);
+    biomatch_finger_template_free(a1);
+    biomatch_finger_template_free(a2);
+    biomatch_finger_template_free(b1);
+}
+
+static void test_faces(void) {
+    biomatch_face_template *w0 = read_face("face/watchlist_00.f32");
+    biomatch_face_template *p0 = read_face("face/probe_00.f32");
+    biomatch_face_template *w1 = read_face("face/watchlist_01.f32");
+    float self = 0, genuine = 0, impostor = 0;
+    CHECK_STATUS(biomatch_face_score(w0, w0, &self), BIOMATCH_STATUS_OK);
+    CHECK(fabsf(self - 1.0f) < 1e-5f);
+    CHECK_STATUS(biomatch_face_score(w0, p0, &genuine), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_face_score(w0, w1, &impostor), BIOMATCH_STATUS_OK);
+    CHECK(genuine > impostor);
+    size_t dim = 0;
+    CHECK_STATUS(biomatch_face_template_dimension(w0, &dim), BIOMATCH_STATUS_OK);
+    CHECK(dim == 512);
+
+    /* Wrong dimension, not finite, zero, other model. */
+    float small[128];
+    for (int i = 0; i < 128; i++) {
+        small[i] = (float)(i % 7) - 3.0f;
+    }
+    biomatch_face_template *s = NULL;
+    CHECK_STATUS(biomatch_face_template_new(MODEL, small, 128, &s), BIOMATCH_STATUS_OK);
+    float score = -9.0f;
+    CHECK_STATUS(biomatch_face_score(w0, s, &score), BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_MESSAGE_HAS("512");
+    CHECK(score == -9.0f);
+    biomatch_face_template *sentinel = (biomatch_face_template *)&check_passed;
+    biomatch_face_template *bad = sentinel;
+    small[5] = NAN;
+    CHECK_STATUS(biomatch_face_template_new(MODEL, small, 128, &bad),
+                 BIOMATCH_STATUS_INVALID_EMBEDDING);
+    small[5] = INFINITY;
+    CHECK_STATUS(biomatch_face_template_new(MODEL, small, 128, &bad),
+                 BIOMATCH_STATUS_INVALID_EMBEDDING);
+    memset(small, 0, sizeof small);
+    CHECK_STATUS(biomatch_face_template_new(MODEL, small, 128, &bad),
+                 BIOMATCH_STATUS_INVALID_EMBEDDING);
+    CHECK(bad == sentinel);
+    size_t n = 0;
+    float *values = util_read_f32(util_path(fixtures, "face/probe_01.f32"), &n);
+    biomatch_face_template *other_model = NULL;
+    if (values != NULL) {
+        CHECK_STATUS(biomatch_face_template_new("arcface", values, n, &other_model),
+                     BIOMATCH_STATUS_OK);
+    }
+    free(values);
+    CHECK_STATUS(biomatch_face_score(w0, other_model, &score), BIOMATCH_STATUS_MODEL_MISMATCH);
+    CHECK_MESSAGE_HAS("arcface");
+    biomatch_face_template_free(other_model);
+    biomatch_face_template_free(s);
+    biomatch_face_template_free(w0);
+    biomatch_face_template_free(p0);
+    biomatch_face_template_free(w1);
+}
+
+static void test_calibration(void) {
+    size_t n = 0;
+    double *scores = util_read_scores(util_path(fixtures, "face/impostor_scores.txt"), &n);
+    CHECK(scores != NULL && n > 1000);
+    if (scores == NULL) {
+        return;
+    }
+    biomatch_calibration *c = NULL;
+    CHECK_STATUS(biomatch_calibration_new(scores, n, &c), BIOMATCH_STATUS_OK);
+    double t = 0, fmr = 0;
+    CHECK_STATUS(biomatch_calibration_threshold_for_fmr(c, 1e-3, &t), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_calibration_fmr_of_score(c, t, &fmr), BIOMATCH_STATUS_OK);
+    CHECK(fmr <= 1e-3);
+    /* Independent count: impostor scores at or above the threshold. */
+    size_t above = 0;
+    for (size_t i = 0; i < n; i++) {
+        above += scores[i] >= t;
+    }
+    CHECK((double)above / (double)n <= 1e-3 && above == (size_t)(fmr * (double)n + 0.5));
+    double untouched = 42.0;
+    CHECK_STATUS(biomatch_calibration_threshold_for_fmr(c, 0.0, &untouched),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_calibration_threshold_for_fmr(c, 1.5, &untouched),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_calibration_fmr_of_score(c, NAN, &untouched),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK(untouched == 42.0);
+    scores[3] = NAN;
+    biomatch_calibration *bad = NULL;
+    CHECK_STATUS(biomatch_calibration_new(scores, n, &bad), BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK(bad == NULL);
+    biomatch_calibration_free(c);
+    free(scores);
+}
+
+static void test_free_pattern(void) {
+    /* _free(NULL) is a no-op for every handle type. */
+    biomatch_finger_template_free(NULL);
+    biomatch_face_template_free(NULL);
+    biomatch_calibration_free(NULL);
+    biomatch_bytes_free(NULL, 0);
+    biomatch_bytes_free(NULL, 10);
+
+    /* Free, set to NULL, free again: the second free is a no-op. */
+    biomatch_finger_template *f = read_finger("finger/103_1.iso");
+    biomatch_finger_template_free(f);
+    f = NULL;
+    biomatch_finger_template_free(f);
+    biomatch_face_template *face = read_face("face/probe_02.f32");
+    biomatch_face_template_free(face);
+    face = NULL;
+    biomatch_face_template_free(face);
+    double one = 0.5;
+    biomatch_calibration *c = NULL;
+    CHECK_STATUS(biomatch_calibration_new(&one, 1, &c), BIOMATCH_STATUS_OK);
+    biomatch_calibration_free(c);
+    c = NULL;
+    biomatch_calibration_free(c);
+    CHECK(f == NULL && face == NULL && c == NULL);
+}
+
+static void test_panic_boundary(void) {
+    CHECK_STATUS(biomatch_diagnostic_panic(), BIOMATCH_STATUS_PANIC);
+    CHECK_MESSAGE_HAS("panic");
+    CHECK_MESSAGE_HAS("biomatch_diagnostic_panic");
+    /* The library keeps working after a caught panic, and success clears the message. */
+    biomatch_face_template *t = read_face("face/probe_03.f32");
+    CHECK(biomatch_last_error_message()[0] == '\0');
+    biomatch_face_template_free(t);
+    CHECK_STATUS(biomatch_diagnostic_panic(), BIOMATCH_STATUS_PANIC);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
+        return 2;
+    }
+    fixtures = argv[1];
+    test_version();
+    test_status_text();
+    biomatch_finger_template *finger = read_finger("finger/101_1.iso");
+    biomatch_face_template *face = read_face("face/watchlist_00.f32");
+    test_null_handles_and_outputs(finger, face);
+    biomatch_finger_template_free(finger);
+    biomatch_face_template_free(face);
+    test_buffers();
+    test_truncated_and_garbage_templates();
+    test_finger_templates();
+    test_faces();
+    test_calibration();
+    test_free_pattern();
+    test_panic_boundary();
+    return check_report("test_api");
+}
