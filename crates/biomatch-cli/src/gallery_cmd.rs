@@ -1,19 +1,733 @@
-//! Placeholder until the gallery issue lands.
+//! `biomatch gallery ...` (build, identify, info, eval-identify) and
+//! `biomatch bench finger-identify`.
 
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use biomatch::calibration::Calibration;
+use biomatch::face::FaceTemplate;
+use biomatch::finger::FingerView;
+use biomatch::finger::formats::{ReadOptions, read};
+use biomatch::finger::matcher::Matcher;
+use biomatch::gallery::synth::SynthModel;
+use biomatch::gallery::{
+    Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId,
+};
+
+/// Gallery subcommands.
 #[derive(clap::Subcommand)]
 pub enum GalleryCmd {
-    /// Build a gallery.
-    Build {},
+    /// Build a gallery file from a folder of fingerprint templates (FVC naming
+    /// `FINGER_IMPRESSION.ext`, one subject per finger) and optionally face embeddings.
+    Build(BuildArgs),
+    /// Identify a probe (fingers and/or a face) against a gallery file.
+    Identify(IdentifyArgs),
+    /// Print what a gallery file holds.
+    Info {
+        /// The gallery file.
+        gallery: PathBuf,
+    },
+    /// Identification accuracy: FVC fingers as mates among synthetic distractors, fast path
+    /// against exhaustive search.
+    EvalIdentify(EvalArgs),
+}
+
+/// Arguments of `gallery build`.
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    /// Folder of templates (searched recursively for .iso/.ist/.ansi/.fmr files).
+    #[arg(long)]
+    fingers: PathBuf,
+    /// Enrol only these impression numbers (the rest stay available as probes).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    impressions: Vec<u32>,
+    /// Face embeddings (.npy, rows x dim, little-endian f32).
+    #[arg(long, requires = "labels")]
+    faces: Option<PathBuf>,
+    /// One identity label per embedding row.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Face model tag.
+    #[arg(long, default_value = "facenet512")]
+    face_model: String,
+    /// Output gallery file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Arguments of `gallery identify`.
+#[derive(clap::Args)]
+pub struct IdentifyArgs {
+    /// The gallery file.
+    #[arg(long)]
+    gallery: PathBuf,
+    /// Probe finger templates.
+    #[arg(long)]
+    finger: Vec<PathBuf>,
+    /// Probe face: embeddings file and row.
+    #[arg(long, requires = "face_row")]
+    face_npy: Option<PathBuf>,
+    /// Row of the probe face in `--face-npy`.
+    #[arg(long)]
+    face_row: Option<usize>,
+    /// Candidates to list.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Exact matcher against every finger instead of the fast path.
+    #[arg(long)]
+    exhaustive: bool,
+}
+
+/// Arguments of `gallery eval-identify`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Gallery sizes (fingers) to evaluate.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    n: Vec<usize>,
+    /// Also run exhaustive search for sizes up to this.
+    #[arg(long, default_value_t = 10000)]
+    exhaustive_max: usize,
+    /// First-stage shortlist size.
+    #[arg(long, default_value_t = 2000)]
+    shortlist: usize,
+    /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
+    #[arg(long)]
+    datasets: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 /// Arguments of `bench finger-identify`.
 #[derive(clap::Args)]
-pub struct BenchArgs {}
-
-pub fn run(_cmd: GalleryCmd) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub struct BenchArgs {
+    /// Gallery size in fingers (real mates plus synthetic distractors).
+    #[arg(long, default_value_t = 100_000)]
+    n: usize,
+    /// Worker threads.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Probes to time (median reported).
+    #[arg(long, default_value_t = 7)]
+    probes: usize,
+    /// First-stage shortlist size.
+    #[arg(long, default_value_t = 2000)]
+    shortlist: usize,
+    /// Exact matcher against every finger instead of the fast path.
+    #[arg(long)]
+    exhaustive: bool,
+    /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
+    #[arg(long)]
+    datasets: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
-pub fn run_bench(_args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
+    match cmd {
+        GalleryCmd::Build(a) => build(a),
+        GalleryCmd::Identify(a) => identify(a),
+        GalleryCmd::Info { gallery } => {
+            let g = Gallery::load(&gallery)?;
+            println!(
+                "{}: {} subjects, {} finger impressions, face model {:?} ({} values), \
+                 finger calibration: {}, face calibration: {}",
+                gallery.display(),
+                g.len(),
+                g.finger_count(),
+                g.config().face_model,
+                g.config().face_dim,
+                cal_desc(&g.config().finger_calibration),
+                cal_desc(&g.config().face_calibration),
+            );
+            Ok(())
+        }
+        GalleryCmd::EvalIdentify(a) => eval_identify(a),
+    }
 }
+
+fn cal_desc(c: &Option<Calibration>) -> String {
+    c.as_ref()
+        .map(|c| format!("{} impostor scores", c.len()))
+        .unwrap_or_else(|| "none".into())
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared loaders (also used by the demo)
+
+/// A tiny reader for `.npy` files holding a 2-D little-endian f32 array (C order).
+pub(crate) fn read_npy_f32(bytes: &[u8]) -> anyhow::Result<(usize, usize, Vec<f32>)> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        bail!("not a .npy file");
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        v => bail!("unsupported .npy version {v}"),
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .context("truncated .npy header")?;
+    let header = std::str::from_utf8(header).context(".npy header is not text")?;
+    let compact: String = header.chars().filter(|c| !c.is_whitespace()).collect();
+    if !compact.contains("'descr':'<f4'") {
+        bail!(".npy dtype must be little-endian float32: {header}");
+    }
+    if compact.contains("'fortran_order':True") {
+        bail!(".npy arrays in Fortran order are not supported");
+    }
+    let shape = compact
+        .split("'shape':(")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .context(".npy header has no shape")?;
+    let dims: Vec<usize> = shape
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()
+        .context("bad .npy shape")?;
+    let [rows, cols] = dims[..] else {
+        bail!(".npy array must be 2-D, shape is ({shape})");
+    };
+    let data = &bytes[start + header_len..];
+    let want = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+    if want != Some(data.len()) {
+        bail!(".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}", data.len());
+    }
+    let values = data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok((rows, cols, values))
+}
+
+/// One template file named `FINGER_IMPRESSION.ext`.
+pub(crate) struct NamedView {
+    /// Finger name (folder-qualified when several folders are read).
+    pub finger: String,
+    /// Impression number.
+    pub impression: u32,
+    /// The first view of the template.
+    pub view: FingerView,
+}
+
+/// Reads every template under `dir` (recursively), sorted by path.
+pub(crate) fn read_template_dir(dir: &Path) -> anyhow::Result<Vec<NamedView>> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "iso" | "ist" | "ansi" | "fmr") {
+            continue;
+        }
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let Some((finger, imp)) = stem.rsplit_once('_') else {
+            continue;
+        };
+        let Ok(impression) = imp.parse() else {
+            continue;
+        };
+        let bytes = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        let decoded = match read(&bytes, &ReadOptions::default()) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("skipping {}: {e}", f.display());
+                continue;
+            }
+        };
+        let Some(view) = decoded.template.views.into_iter().next() else {
+            continue;
+        };
+        let rel = f.parent().and_then(|p| p.strip_prefix(dir).ok());
+        let finger = match rel {
+            Some(r) if !r.as_os_str().is_empty() => format!("{}/{finger}", r.display()),
+            _ => finger.to_string(),
+        };
+        out.push(NamedView {
+            finger,
+            impression,
+            view,
+        });
+    }
+    Ok(out)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Impostor scores of the matcher between different fingers of `views` (each finger's first
+/// listed impression against other fingers' impressions), at most `max` pairs.
+pub(crate) fn finger_impostor_scores(views: &[NamedView], max: usize) -> Vec<f64> {
+    use rayon::prelude::*;
+    let m = Matcher::default();
+    let prepared: Vec<_> = views.iter().map(|v| m.prepare(&v.view)).collect();
+    let mut pairs = Vec::new();
+    'outer: for i in 0..views.len() {
+        for j in i + 1..views.len() {
+            if views[i].finger != views[j].finger {
+                pairs.push((i, j));
+                if pairs.len() >= max {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    pairs
+        .par_iter()
+        .map_init(
+            || m.scratch(),
+            |s, &(i, j)| m.score(&prepared[i], &prepared[j], s) as f64,
+        )
+        .collect()
+}
+
+/// Face impostor similarities between embeddings of different labels.
+pub(crate) fn face_impostor_scores(faces: &[(String, FaceTemplate)]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for i in 0..faces.len() {
+        for j in i + 1..faces.len() {
+            if faces[i].0 != faces[j].0 {
+                if let Ok(s) = faces[i].1.similarity(&faces[j].1) {
+                    out.push(s as f64);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn read_faces(npy: &Path, labels: &Path, model: &str) -> anyhow::Result<Vec<(String, FaceTemplate)>> {
+    let bytes = std::fs::read(npy).with_context(|| format!("reading {}", npy.display()))?;
+    let (rows, cols, values) = read_npy_f32(&bytes)?;
+    let labels = std::fs::read_to_string(labels)?;
+    let labels: Vec<&str> = labels.lines().collect();
+    if labels.len() != rows {
+        bail!("{} labels for {rows} embeddings", labels.len());
+    }
+    values
+        .chunks_exact(cols)
+        .zip(labels)
+        .map(|(v, l)| Ok((l.to_string(), FaceTemplate::new(model, v)?)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// build / identify
+
+fn build(a: BuildArgs) -> anyhow::Result<()> {
+    let views = read_template_dir(&a.fingers)?;
+    if views.is_empty() {
+        bail!("no templates found under {}", a.fingers.display());
+    }
+    let mut subjects: std::collections::BTreeMap<String, Subject> = Default::default();
+    for v in views.iter().filter(|v| a.impressions.contains(&v.impression)) {
+        let s = subjects
+            .entry(v.finger.clone())
+            .or_insert_with(|| Subject::new(SubjectId::new(&v.finger).expect("file names are valid ids")));
+        s.add_finger(v.view.clone());
+    }
+    let finger_cal = Calibration::from_impostor_scores(&finger_impostor_scores(&views, 20_000))?;
+    let mut config = GalleryConfig::new(&a.face_model, 512);
+    config.finger_calibration = Some(finger_cal);
+    if let (Some(npy), Some(labels)) = (&a.faces, &a.labels) {
+        let faces = read_faces(npy, labels, &a.face_model)?;
+        config.face_dim = faces.first().map(|f| f.1.values().len()).unwrap_or(512);
+        config.face_calibration = Some(Calibration::from_impostor_scores(&face_impostor_scores(
+            &faces,
+        ))?);
+        // A face subject per label (first embedding), unless a finger subject of that name
+        // exists, in which case the face joins it.
+        for (label, t) in faces {
+            let s = subjects.entry(label.clone()).or_insert_with(|| {
+                Subject::new(SubjectId::new(&label).expect("labels are valid ids"))
+            });
+            if s.face().is_none() {
+                *s = s.clone().with_face(t);
+            }
+        }
+    }
+    let g = Gallery::new(config);
+    g.enrol_many(subjects.into_values().collect())?;
+    g.save(&a.out)?;
+    println!(
+        "wrote {}: {} subjects, {} finger impressions",
+        a.out.display(),
+        g.len(),
+        g.finger_count()
+    );
+    Ok(())
+}
+
+fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
+    let g = Gallery::load(&a.gallery)?;
+    let mut probe = Probe::default();
+    for f in &a.finger {
+        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let t = read(&bytes, &ReadOptions::default())?.template;
+        probe
+            .fingers
+            .push(t.views.into_iter().next().context("template has no view")?);
+    }
+    if let (Some(npy), Some(row)) = (&a.face_npy, a.face_row) {
+        let (rows, cols, values) = read_npy_f32(&std::fs::read(npy)?)?;
+        if row >= rows {
+            bail!("row {row} out of {rows}");
+        }
+        probe.face = Some(FaceTemplate::new(
+            &g.config().face_model,
+            &values[row * cols..(row + 1) * cols],
+        )?);
+    }
+    let opts = SearchOptions {
+        top_k: a.top,
+        mode: if a.exhaustive {
+            SearchMode::Exhaustive
+        } else {
+            SearchMode::default()
+        },
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let cands = g.search(&probe, &opts)?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    println!("{} candidates in {ms:.1} ms over {} subjects", cands.len(), g.len());
+    for (rank, c) in cands.iter().enumerate() {
+        let fingers: Vec<String> = c
+            .fingers
+            .iter()
+            .map(|f| format!("finger{} {:.1} (FMR {})", f.probe_finger, f.score, fmt_fmr(f.fmr)))
+            .collect();
+        let face = c
+            .face
+            .as_ref()
+            .map(|f| format!(" face {:.3} (FMR {})", f.score, fmt_fmr(f.fmr)))
+            .unwrap_or_default();
+        println!(
+            "{:>3}. {:<24} fused {:.2} (FMR {})  {}{}",
+            rank + 1,
+            c.id.as_str(),
+            c.fused_score,
+            fmt_fmr(c.fused_fmr),
+            fingers.join(", "),
+            face
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn fmt_fmr(f: Option<f64>) -> String {
+    f.map(|f| format!("{f:.1e}")).unwrap_or_else(|| "n/a".into())
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation and benchmark over FVC fingers and synthetic distractors
+
+fn datasets_dir(arg: &Option<PathBuf>) -> PathBuf {
+    arg.clone()
+        .or_else(|| std::env::var_os("BIOMATCH_DATASETS").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../shared/datasets"))
+}
+
+/// The FVC fingers of iso-secugen: every view, grouped by finger (8 DBs x 10 fingers).
+fn fvc_fingers(datasets: &Path) -> anyhow::Result<Vec<Vec<FingerView>>> {
+    let root = datasets.join("iso-secugen");
+    let views = read_template_dir(&root)
+        .with_context(|| format!("iso-secugen templates under {}", root.display()))?;
+    let mut by_finger: std::collections::BTreeMap<String, Vec<(u32, FingerView)>> =
+        Default::default();
+    for v in views {
+        by_finger.entry(v.finger).or_default().push((v.impression, v.view));
+    }
+    Ok(by_finger
+        .into_values()
+        .map(|mut v| {
+            v.sort_by_key(|x| x.0);
+            v.into_iter().map(|x| x.1).collect()
+        })
+        .collect())
+}
+
+/// Builds a gallery of `n` fingers: `mates` (one subject each, ids `mate-i`) plus synthetic
+/// distractors (`synth-i`).
+fn build_benchmark_gallery(
+    model: &SynthModel,
+    mates: &[&FingerView],
+    n: usize,
+) -> anyhow::Result<(Gallery, f64)> {
+    use rayon::prelude::*;
+    let t = Instant::now();
+    let g = Gallery::new(GalleryConfig::new("none", 1));
+    let mut subjects: Vec<Subject> = mates
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Subject::new(SubjectId::new(&format!("mate-{i}")).expect("id")).with_finger((*v).clone()))
+        .collect();
+    let distractors = n.saturating_sub(subjects.len());
+    subjects.par_extend((0..distractors).into_par_iter().map(|i| {
+        Subject::new(SubjectId::new(&format!("synth-{i}")).expect("id"))
+            .with_finger(model.generate(0x5EED, i as u64))
+    }));
+    g.enrol_many(subjects)?;
+    Ok((g, t.elapsed().as_secs_f64()))
+}
+
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    };
+    (get("VmRSS:"), get("VmHWM:"))
+}
+
+pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
+    pool.install(|| bench(&a))
+}
+
+fn bench(a: &BenchArgs) -> anyhow::Result<()> {
+    let fingers = fvc_fingers(&datasets_dir(&a.datasets))?;
+    let all: Vec<FingerView> = fingers.iter().flatten().cloned().collect();
+    let model = SynthModel::fit(&all)?;
+    let mates: Vec<&FingerView> = fingers.iter().filter_map(|f| f.first()).collect();
+    let (g, build_s) = build_benchmark_gallery(&model, &mates, a.n)?;
+    let (rss_built, _) = rss_mib();
+    let mode = if a.exhaustive {
+        SearchMode::Exhaustive
+    } else {
+        SearchMode::Fast {
+            shortlist: a.shortlist,
+        }
+    };
+    let opts = SearchOptions {
+        top_k: 10,
+        mode,
+        ..Default::default()
+    };
+    // Probes: the second impression of fingers spread over the databases.
+    let step = (fingers.len() / a.probes.max(1)).max(1);
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for (k, f) in fingers.iter().enumerate().step_by(step).take(a.probes) {
+        let Some(view) = f.get(1) else { continue };
+        let probe = Probe {
+            face: None,
+            fingers: vec![view.clone()],
+        };
+        let t = Instant::now();
+        let c = g.search(&probe, &opts)?;
+        times.push(t.elapsed().as_secs_f64());
+        if c.first().is_some_and(|c| c.id.as_str() == format!("mate-{k}")) {
+            hits += 1;
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let (rss, hwm) = rss_mib();
+    let threads = rayon::current_num_threads();
+    let report = serde_json::json!({
+        "gallery_size": g.finger_count(),
+        "threads": threads,
+        "mode": if a.exhaustive { "exhaustive" } else { "fast" },
+        "shortlist": a.shortlist,
+        "probes": times.len(),
+        "ms_per_search": median * 1e3,
+        "ms_per_search_all": times.iter().map(|t| t * 1e3).collect::<Vec<_>>(),
+        "matches_per_s": g.finger_count() as f64 / median,
+        "rank1_hits": hits,
+        "build_s": build_s,
+        "rss_mib_after_build": rss_built,
+        "rss_mib": rss,
+        "peak_rss_mib": hwm,
+        "synth_min_spacing_px": model.min_spacing(),
+    });
+    println!(
+        "gallery {} fingers, {} threads, {}: {:.1} ms per search (median of {}), {:.0} matches/s, \
+         rank-1 {}/{}; build {:.1} s, RSS {:.0} MiB (peak {:.0})",
+        g.finger_count(),
+        threads,
+        report["mode"].as_str().unwrap_or(""),
+        median * 1e3,
+        times.len(),
+        g.finger_count() as f64 / median,
+        hits,
+        times.len(),
+        build_s,
+        rss,
+        hwm
+    );
+    if let Some(p) = &a.json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(())
+}
+
+/// Outcome of one identification search.
+struct Outcome {
+    /// Mated search: rank (1-based) and score of the mate if it is listed.
+    mate: Option<(usize, f64)>,
+    /// Best score listed (for non-mated searches).
+    top: f64,
+}
+
+fn run_searches(
+    g: &Gallery,
+    probes: &[(Option<String>, &FingerView)],
+    mode: SearchMode,
+) -> anyhow::Result<(Vec<Outcome>, f64)> {
+    let opts = SearchOptions {
+        top_k: 20,
+        mode,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let mut out = Vec::new();
+    for (mate, view) in probes {
+        let probe = Probe {
+            face: None,
+            fingers: vec![(*view).clone()],
+        };
+        let c = g.search(&probe, &opts)?;
+        let mate = mate.as_ref().and_then(|m| {
+            c.iter()
+                .position(|c| c.id.as_str() == m)
+                .map(|r| (r + 1, c[r].fused_score))
+        });
+        out.push(Outcome {
+            mate,
+            top: c.first().map(|c| c.fused_score).unwrap_or(f64::NEG_INFINITY),
+        });
+    }
+    Ok((out, t.elapsed().as_secs_f64() / probes.len().max(1) as f64))
+}
+
+/// FNIR at a target FPIR: the threshold lets at most `fpir` of the non-mated searches list
+/// anyone; a mated search fails when its mate is not listed at or above the threshold.
+fn fnir_at(mated: &[&Outcome], nonmated: &[&Outcome], fpir: f64) -> (f64, f64) {
+    let tops: Vec<f64> = nonmated.iter().map(|o| o.top).filter(|t| t.is_finite()).collect();
+    let threshold = Calibration::from_impostor_scores(&tops)
+        .and_then(|c| c.threshold_for_fmr(fpir))
+        .unwrap_or(f64::NEG_INFINITY);
+    let misses = mated
+        .iter()
+        .filter(|o| !o.mate.is_some_and(|(_, s)| s >= threshold))
+        .count();
+    (misses as f64 / mated.len().max(1) as f64, threshold)
+}
+
+fn summarise(outcomes: &[Outcome], mated_count: usize) -> serde_json::Value {
+    let (mated, nonmated) = outcomes.split_at(mated_count);
+    let mated: Vec<&Outcome> = mated.iter().collect();
+    let nonmated: Vec<&Outcome> = nonmated.iter().collect();
+    let rank1 = mated.iter().filter(|o| o.mate.is_some_and(|(r, _)| r == 1)).count() as f64
+        / mated.len().max(1) as f64;
+    let (f2, t2) = fnir_at(&mated, &nonmated, 1e-2);
+    let (f3, t3) = fnir_at(&mated, &nonmated, 1e-3);
+    serde_json::json!({
+        "rank1_hit_rate": rank1,
+        "fnir_at_fpir_1e-2": f2, "threshold_1e-2": t2,
+        "fnir_at_fpir_1e-3": f3, "threshold_1e-3": t3,
+        "mated_searches": mated.len(), "nonmated_searches": nonmated.len(),
+    })
+}
+
+fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
+    let fingers = fvc_fingers(&datasets_dir(&a.datasets))?;
+    let all: Vec<FingerView> = fingers.iter().flatten().cloned().collect();
+    let model = SynthModel::fit(&all)?;
+    // Even fingers are enrolled (first impression) and searched with their other
+    // impressions; odd fingers are never enrolled and give the non-mated searches.
+    let enrolled: Vec<&Vec<FingerView>> = fingers.iter().step_by(2).collect();
+    let mates: Vec<&FingerView> = enrolled.iter().filter_map(|f| f.first()).collect();
+    let mut probes: Vec<(Option<String>, &FingerView)> = Vec::new();
+    for (i, f) in enrolled.iter().enumerate() {
+        for v in f.iter().skip(1) {
+            probes.push((Some(format!("mate-{i}")), v));
+        }
+    }
+    let mated_count = probes.len();
+    for f in fingers.iter().skip(1).step_by(2) {
+        for v in f {
+            probes.push((None, v));
+        }
+    }
+    let mut results = Vec::new();
+    for &n in &a.n {
+        let (g, build_s) = build_benchmark_gallery(&model, &mates, n)?;
+        // First-stage recall: is the mate among the shortlisted subjects?
+        let recall = probes[..mated_count]
+            .iter()
+            .filter(|(m, v)| {
+                g.first_stage_shortlist(v, a.shortlist)
+                    .map(|ids| ids.iter().any(|id| Some(id.as_str()) == m.as_deref()))
+                    .unwrap_or(false)
+            })
+            .count() as f64
+            / mated_count as f64;
+        let (fast, fast_s) = run_searches(
+            &g,
+            &probes,
+            SearchMode::Fast {
+                shortlist: a.shortlist,
+            },
+        )?;
+        let mut row = serde_json::json!({
+            "gallery_size": g.finger_count(),
+            "build_s": build_s,
+            "first_stage_recall": recall,
+            "fast": summarise(&fast, mated_count),
+            "fast_ms_per_search": fast_s * 1e3,
+        });
+        if n <= a.exhaustive_max {
+            let (ex, ex_s) = run_searches(&g, &probes, SearchMode::Exhaustive)?;
+            let same_top = fast
+                .iter()
+                .zip(&ex)
+                .filter(|(f, e)| f.top == e.top && f.mate.map(|m| m.0) == e.mate.map(|m| m.0))
+                .count();
+            row["exhaustive"] = summarise(&ex, mated_count);
+            row["exhaustive_ms_per_search"] = (ex_s * 1e3).into();
+            row["searches_identical_top_and_mate_rank"] = same_top.into();
+        }
+        println!("{}", serde_json::to_string(&row)?);
+        results.push(row);
+    }
+    if let Some(p) = &a.json {
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(&serde_json::json!({
+                "shortlist": a.shortlist,
+                "protocol": "iso-secugen FVC2002+2004 DB1-4_B: 40 even fingers enrolled (impression 1), \
+                             mated searches = their impressions 2-8, non-mated = all 8 impressions of \
+                             the 40 odd fingers; distractors from SynthModel fitted on all 640 views",
+                "results": results,
+            }))?,
+        )?;
+    }
+    Ok(())
+}
+

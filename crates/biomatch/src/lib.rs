@@ -5,6 +5,8 @@
 //! * [`face`]: face embeddings from the integrator's own model, 1:1 comparison and 1:N
 //!   gallery indexes with SIMD kernels.
 //! * [`calibration`]: turning scores into estimated false-match rates and back.
+//! * [`gallery`]: subjects with a face and fingers, 1:N identification with calibrated
+//!   fusion, live updates and persistence.
 //! * [`eval`]: the field's accuracy metrics (EER, FMR100, FMR1000, ZeroFMR, FNIR at FPIR) and
 //!   DET curves.
 #![warn(missing_docs)]
@@ -14,3 +16,4 @@ pub mod calibration;
 pub mod eval;
 pub mod face;
 pub mod finger;
+pub mod gallery;

@@ -1,0 +1,275 @@
+//! Fingerprint 1:N over enrolled finger views: a first stage over fixed-length binary
+//! descriptors ([`descriptor`](crate::gallery::descriptor)) keeps a shortlist, the exact
+//! matcher re-ranks it.
+//!
+//! The index is an immutable value made of copy-on-write segments: a writer builds a new
+//! index sharing every untouched segment with the old one, so searches scan without any lock.
+
+use std::sync::{Arc, OnceLock};
+
+use rayon::prelude::*;
+
+use crate::finger::matcher::{Matcher, PreparedFinger};
+use crate::finger::template::{FingerPosition, FingerView};
+use crate::gallery::descriptor::{self, Bits};
+use crate::gallery::params::SEGMENT_CAPACITY;
+
+/// One enrolled impression, shared between the subject table and the index.
+#[derive(Debug)]
+pub(crate) struct FingerRecord {
+    /// The internal key of the subject it belongs to.
+    pub(crate) subject_key: u64,
+    /// The finger position as enrolled.
+    pub(crate) position: FingerPosition,
+    /// The minutiae.
+    pub(crate) view: Arc<FingerView>,
+    /// The matcher's prepared form, built the first time the exact matcher needs it.
+    prepared: OnceLock<PreparedFinger>,
+}
+
+impl FingerRecord {
+    pub(crate) fn new(subject_key: u64, position: FingerPosition, view: Arc<FingerView>) -> Self {
+        FingerRecord {
+            subject_key,
+            position,
+            view,
+            prepared: OnceLock::new(),
+        }
+    }
+
+    /// The prepared form (built once, then cached).
+    pub(crate) fn prepared(&self, matcher: &Matcher) -> &PreparedFinger {
+        self.prepared.get_or_init(|| matcher.prepare(&self.view))
+    }
+}
+
+/// A record with its first-stage descriptor, ready to be inserted.
+pub(crate) struct IndexedFinger {
+    record: Arc<FingerRecord>,
+    bits: Bits,
+    count: u16,
+}
+
+impl IndexedFinger {
+    /// Computes the descriptor of a record.
+    pub(crate) fn new(record: Arc<FingerRecord>) -> IndexedFinger {
+        let (bits, count) = descriptor::gallery_descriptor(&record.view);
+        IndexedFinger {
+            record,
+            bits,
+            count,
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Segment {
+    descriptors: Vec<Bits>,
+    counts: Vec<u16>,
+    positions: Vec<u8>,
+    keys: Vec<u64>,
+    records: Vec<Arc<FingerRecord>>,
+}
+
+impl Segment {
+    fn push(&mut self, f: IndexedFinger) {
+        self.descriptors.push(f.bits);
+        self.counts.push(f.count);
+        self.positions.push(f.record.position.0);
+        self.keys.push(f.record.subject_key);
+        self.records.push(f.record);
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+}
+
+/// How a probe finger is searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchMode {
+    /// First stage over descriptors, exact matcher on the best `shortlist` fingers.
+    Fast {
+        /// Fingers passed to the exact matcher per probe finger.
+        shortlist: usize,
+    },
+    /// Exact matcher against every enrolled finger (the reference for accuracy).
+    Exhaustive,
+}
+
+impl Default for SearchMode {
+    fn default() -> Self {
+        SearchMode::Fast {
+            shortlist: crate::gallery::params::DEFAULT_SHORTLIST,
+        }
+    }
+}
+
+/// An exact comparison result.
+#[derive(Clone, Debug)]
+pub(crate) struct FingerHit {
+    pub(crate) record: Arc<FingerRecord>,
+    pub(crate) score: f32,
+}
+
+/// The immutable finger index.
+#[derive(Clone, Default)]
+pub(crate) struct FingerIndex {
+    segments: Vec<Arc<Segment>>,
+    len: usize,
+}
+
+impl FingerIndex {
+    /// Number of enrolled impressions.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// A new index with `fingers` appended (only the last, partly filled segment is copied).
+    pub(crate) fn with_added(&self, fingers: Vec<IndexedFinger>) -> FingerIndex {
+        let mut segments = self.segments.clone();
+        let mut len = self.len;
+        let mut tail: Option<Segment> = match segments.last() {
+            Some(s) if s.len() < SEGMENT_CAPACITY => {
+                let s = (**s).clone();
+                segments.pop();
+                Some(s)
+            }
+            _ => None,
+        };
+        for f in fingers {
+            let seg = tail.get_or_insert_with(Segment::default);
+            seg.push(f);
+            len += 1;
+            if seg.len() == SEGMENT_CAPACITY {
+                segments.push(Arc::new(tail.take().unwrap_or_default()));
+            }
+        }
+        if let Some(seg) = tail {
+            segments.push(Arc::new(seg));
+        }
+        FingerIndex { segments, len }
+    }
+
+    /// A new index without the impressions of the subjects in `keys` (only the segments that
+    /// held them are copied).
+    pub(crate) fn without_subjects(&self, keys: &[u64]) -> FingerIndex {
+        let mut len = 0;
+        let segments = self
+            .segments
+            .iter()
+            .filter_map(|s| {
+                let seg = if s.keys.iter().any(|k| keys.contains(k)) {
+                    let mut kept = Segment::default();
+                    for i in 0..s.len() {
+                        if !keys.contains(&s.keys[i]) {
+                            kept.descriptors.push(s.descriptors[i]);
+                            kept.counts.push(s.counts[i]);
+                            kept.positions.push(s.positions[i]);
+                            kept.keys.push(s.keys[i]);
+                            kept.records.push(s.records[i].clone());
+                        }
+                    }
+                    Arc::new(kept)
+                } else {
+                    s.clone()
+                };
+                len += seg.len();
+                (seg.len() > 0).then_some(seg)
+            })
+            .collect();
+        FingerIndex { segments, len }
+    }
+
+    /// Searches one probe finger: the exactly scored hits, best first. A probe of known
+    /// position only meets enrolled fingers of the same or of unknown position.
+    pub(crate) fn search(
+        &self,
+        matcher: &Matcher,
+        probe: &FingerView,
+        probe_prepared: &PreparedFinger,
+        mode: SearchMode,
+    ) -> Vec<FingerHit> {
+        let position = probe.finger_position.0;
+        let compatible = move |p: u8| position == 0 || p == 0 || p == position;
+        let shortlist: Vec<Arc<FingerRecord>> = match mode {
+            SearchMode::Exhaustive => self
+                .segments
+                .iter()
+                .flat_map(|s| s.records.iter())
+                .filter(|r| compatible(r.position.0))
+                .cloned()
+                .collect(),
+            SearchMode::Fast { shortlist } => self.first_stage(probe, shortlist.max(1), compatible),
+        };
+        let mut hits: Vec<FingerHit> = shortlist
+            .into_par_iter()
+            .map_init(
+                || matcher.scratch(),
+                |scratch, record| {
+                    let score = matcher.score(probe_prepared, record.prepared(matcher), scratch);
+                    FingerHit { record, score }
+                },
+            )
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.record.subject_key.cmp(&b.record.subject_key))
+        });
+        hits
+    }
+
+    /// The first-stage shortlist of a probe (position-compatible fingers only).
+    pub(crate) fn shortlist(&self, probe: &FingerView, keep: usize) -> Vec<Arc<FingerRecord>> {
+        let position = probe.finger_position.0;
+        self.first_stage(probe, keep.max(1), move |p: u8| {
+            position == 0 || p == 0 || p == position
+        })
+    }
+
+    /// The `keep` records with the best first-stage scores.
+    fn first_stage(
+        &self,
+        probe: &FingerView,
+        keep: usize,
+        compatible: impl Fn(u8) -> bool + Sync,
+    ) -> Vec<Arc<FingerRecord>> {
+        let pd = descriptor::probe_descriptor(probe);
+        let mut best: Vec<(f32, u32, u32)> = self
+            .segments
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |scores, (si, seg)| {
+                pd.score_all(&seg.descriptors, &seg.counts, scores);
+                let mut local: Vec<(f32, u32, u32)> = scores
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| compatible(seg.positions[i]))
+                    .map(|(i, &s)| (s, si as u32, i as u32))
+                    .collect();
+                top(&mut local, keep);
+                local
+            })
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                top(&mut a, keep);
+                a
+            });
+        top(&mut best, keep);
+        best.iter()
+            .map(|&(_, si, i)| self.segments[si as usize].records[i as usize].clone())
+            .collect()
+    }
+}
+
+/// Keeps the `keep` highest first-stage scores (ties by position, so results are
+/// deterministic), in no particular order.
+fn top(v: &mut Vec<(f32, u32, u32)>, keep: usize) {
+    if v.len() > keep {
+        v.select_nth_unstable_by(keep - 1, |a, b| {
+            b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2)))
+        });
+        v.truncate(keep);
+    }
+}

@@ -1,0 +1,672 @@
+//! The identification gallery: subjects with a face and fingers, 1:1 and 1:N search with
+//! calibrated fusion, live updates and persistence.
+//!
+//! * [`Subject`] records are enrolled, replaced, removed and looked up by [`SubjectId`].
+//! * [`Gallery::search`] takes a [`Probe`] (a face, one or more fingers, or both) and returns
+//!   [`CandidateSubject`]s with per-modality and fused scores (fusion rule: [`fusion`]).
+//!   Fingerprint 1:N uses a fast first stage over fixed-length descriptors and the exact
+//!   matcher on a shortlist ([`SearchMode`]).
+//! * Readers search an immutable snapshot taken under a lock held only to clone an `Arc`;
+//!   a writer builds the next snapshot (sharing untouched copy-on-write segments) and
+//!   publishes it, so searches never see half an update: no lost or phantom subjects.
+//! * [`Gallery::save`] / [`Gallery::load`] use a versioned, checksummed file replaced
+//!   atomically ([`persist`]).
+
+mod descriptor;
+mod error;
+mod finger_index;
+pub mod fusion;
+pub mod persist;
+mod params;
+mod subject;
+pub mod synth;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rayon::prelude::*;
+
+use crate::calibration::Calibration;
+use crate::face::{FaceIndex, FaceTemplate, Precision};
+use crate::finger::matcher::Matcher;
+use crate::finger::template::{FingerPosition, FingerView};
+
+pub use error::GalleryError;
+pub use finger_index::SearchMode;
+pub use subject::{Subject, SubjectId};
+
+use finger_index::{FingerHit, FingerIndex, FingerRecord, IndexedFinger};
+use params::{FACE_SHORTLIST, MAX_PROBE_FINGERS, SUBJECT_SHARDS};
+
+/// How a gallery is set up: the face model it accepts and each modality's calibration.
+#[derive(Clone, Debug)]
+pub struct GalleryConfig {
+    /// Model tag of the face embeddings (templates of other models are rejected).
+    pub face_model: String,
+    /// Dimension of the face embeddings.
+    pub face_dim: usize,
+    /// Storage precision of the face index.
+    pub face_precision: Precision,
+    /// Impostor distribution of the fingerprint matcher's scores (needed for fused scores).
+    pub finger_calibration: Option<Calibration>,
+    /// Impostor distribution of face cosine similarities (needed for fused scores).
+    pub face_calibration: Option<Calibration>,
+}
+
+impl GalleryConfig {
+    /// A configuration for faces of `model` with `dim` values, f32 storage, no calibration.
+    pub fn new(face_model: &str, face_dim: usize) -> GalleryConfig {
+        GalleryConfig {
+            face_model: face_model.to_string(),
+            face_dim,
+            face_precision: Precision::F32,
+            finger_calibration: None,
+            face_calibration: None,
+        }
+    }
+}
+
+/// A probe: what a gate captured from the traveller. Each finger's position is taken from
+/// its view (`FingerPosition::UNKNOWN` searches every finger).
+#[derive(Clone, Debug, Default)]
+pub struct Probe {
+    /// The face, if captured.
+    pub face: Option<FaceTemplate>,
+    /// The fingers (one, two index fingers, a four-finger slap...).
+    pub fingers: Vec<FingerView>,
+}
+
+/// Which candidates a search returns.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// At most this many candidates, best first.
+    pub top_k: usize,
+    /// Only candidates whose fused score is at least this.
+    pub min_fused_score: Option<f64>,
+    /// Fast (first stage + exact re-rank) or exhaustive fingerprint search.
+    pub mode: SearchMode,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            top_k: 10,
+            min_fused_score: None,
+            mode: SearchMode::default(),
+        }
+    }
+}
+
+/// The comparison of one probe finger with a candidate subject.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FingerScore {
+    /// Index of the probe finger in [`Probe::fingers`].
+    pub probe_finger: usize,
+    /// Position of the best-matching enrolled impression.
+    pub position: FingerPosition,
+    /// The matcher's best score over the compared impressions (0 if none was comparable).
+    pub score: f32,
+    /// Enrolled impressions compared.
+    pub compared: usize,
+    /// Estimated FMR of the best score, corrected for the number compared (when calibrated).
+    pub fmr: Option<f64>,
+}
+
+/// The face comparison with a candidate subject.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceScore {
+    /// Cosine similarity.
+    pub score: f32,
+    /// Estimated FMR (when calibrated).
+    pub fmr: Option<f64>,
+}
+
+/// One subject of a candidate list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CandidateSubject {
+    /// The subject.
+    pub id: SubjectId,
+    /// One entry per probe finger.
+    pub fingers: Vec<FingerScore>,
+    /// The face comparison, when both probe and subject have a face.
+    pub face: Option<FaceScore>,
+    /// Fused FMR ([`fusion`]); `None` for a single uncalibrated modality.
+    pub fused_fmr: Option<f64>,
+    /// `-log10(fused FMR)`, or the raw score of a single uncalibrated modality.
+    pub fused_score: f64,
+}
+
+/// A subject in the table, with its internal key (never reused, so a replaced subject's old
+/// fingers and face can never be confused with the new ones).
+#[derive(Debug)]
+struct Entry {
+    key: u64,
+    subject: Subject,
+    records: Vec<Arc<FingerRecord>>,
+}
+
+type Shard = HashMap<SubjectId, Arc<Entry>>;
+type KeyShard = HashMap<u64, Arc<Entry>>;
+
+/// One immutable state of the gallery.
+#[derive(Clone)]
+struct Snapshot {
+    by_id: Vec<Arc<Shard>>,
+    by_key: Vec<Arc<KeyShard>>,
+    fingers: FingerIndex,
+    subjects: usize,
+}
+
+fn id_shard(id: &SubjectId) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    (h.finish() % SUBJECT_SHARDS as u64) as usize
+}
+
+fn key_shard(key: u64) -> usize {
+    (key % SUBJECT_SHARDS as u64) as usize
+}
+
+impl Snapshot {
+    fn empty() -> Snapshot {
+        Snapshot {
+            by_id: (0..SUBJECT_SHARDS).map(|_| Arc::default()).collect(),
+            by_key: (0..SUBJECT_SHARDS).map(|_| Arc::default()).collect(),
+            fingers: FingerIndex::default(),
+            subjects: 0,
+        }
+    }
+
+    fn get(&self, id: &SubjectId) -> Option<&Arc<Entry>> {
+        self.by_id[id_shard(id)].get(id)
+    }
+
+    fn by_key(&self, key: u64) -> Option<&Arc<Entry>> {
+        self.by_key[key_shard(key)].get(&key)
+    }
+
+    /// Applies removals then insertions, copying only the touched shards.
+    fn apply(&self, removed: &[Arc<Entry>], added: Vec<Arc<Entry>>) -> Snapshot {
+        let mut next = self.clone();
+        for e in removed {
+            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())]).remove(e.subject.id());
+            Arc::make_mut(&mut next.by_key[key_shard(e.key)]).remove(&e.key);
+            next.subjects -= 1;
+        }
+        if !removed.is_empty() {
+            let keys: Vec<u64> = removed.iter().map(|e| e.key).collect();
+            next.fingers = next.fingers.without_subjects(&keys);
+        }
+        let indexed: Vec<IndexedFinger> = added
+            .par_iter()
+            .flat_map_iter(|e| e.records.iter().map(|r| IndexedFinger::new(r.clone())))
+            .collect();
+        for e in added {
+            Arc::make_mut(&mut next.by_key[key_shard(e.key)]).insert(e.key, e.clone());
+            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())]).insert(e.subject.id().clone(), e);
+            next.subjects += 1;
+        }
+        next.fingers = next.fingers.with_added(indexed);
+        next
+    }
+}
+
+/// The subject gallery. All methods take `&self`: share it between threads with an `Arc`.
+pub struct Gallery {
+    config: GalleryConfig,
+    matcher: Matcher,
+    face: FaceIndex,
+    current: RwLock<Arc<Snapshot>>,
+    writer: Mutex<()>,
+    next_key: AtomicU64,
+}
+
+impl std::fmt::Debug for Gallery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gallery")
+            .field("subjects", &self.len())
+            .field("fingers", &self.finger_count())
+            .field("face_model", &self.config.face_model)
+            .finish()
+    }
+}
+
+impl Gallery {
+    /// An empty gallery using the default fingerprint matcher.
+    pub fn new(config: GalleryConfig) -> Gallery {
+        Gallery::with_matcher(config, Matcher::default())
+    }
+
+    /// An empty gallery using the given fingerprint matcher.
+    pub fn with_matcher(config: GalleryConfig, matcher: Matcher) -> Gallery {
+        Gallery {
+            face: FaceIndex::new(&config.face_model, config.face_dim, config.face_precision),
+            config,
+            matcher,
+            current: RwLock::new(Arc::new(Snapshot::empty())),
+            writer: Mutex::new(()),
+            next_key: AtomicU64::new(1),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GalleryConfig {
+        &self.config
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn publish(&self, next: Snapshot) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+
+    /// Number of enrolled subjects.
+    pub fn len(&self) -> usize {
+        self.snapshot().subjects
+    }
+
+    /// True when no subject is enrolled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of enrolled finger impressions.
+    pub fn finger_count(&self) -> usize {
+        self.snapshot().fingers.len()
+    }
+
+    /// The subject enrolled under `id`.
+    pub fn get(&self, id: &SubjectId) -> Result<Subject, GalleryError> {
+        self.snapshot()
+            .get(id)
+            .map(|e| e.subject.clone())
+            .ok_or_else(|| GalleryError::UnknownId(id.to_string()))
+    }
+
+    /// True when `id` is enrolled.
+    pub fn contains(&self, id: &SubjectId) -> bool {
+        self.snapshot().get(id).is_some()
+    }
+
+    /// Every enrolled id, sorted.
+    pub fn ids(&self) -> Vec<SubjectId> {
+        let snap = self.snapshot();
+        let mut ids: Vec<SubjectId> = snap
+            .by_id
+            .iter()
+            .flat_map(|s| s.keys().cloned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Every enrolled subject, in id order.
+    pub fn subjects(&self) -> Vec<Subject> {
+        let snap = self.snapshot();
+        let mut all: Vec<&Arc<Entry>> = snap.by_id.iter().flat_map(|s| s.values()).collect();
+        all.sort_by(|a, b| a.subject.id().cmp(b.subject.id()));
+        all.iter().map(|e| e.subject.clone()).collect()
+    }
+
+    fn check_face(&self, t: &FaceTemplate) -> Result<(), GalleryError> {
+        if t.model() != self.config.face_model {
+            return Err(crate::face::FaceError::ModelMismatch {
+                expected: self.config.face_model.clone(),
+                got: t.model().to_string(),
+            }
+            .into());
+        }
+        if t.values().len() != self.config.face_dim {
+            return Err(crate::face::FaceError::WrongDimension {
+                expected: self.config.face_dim,
+                got: t.values().len(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn make_entry(&self, subject: Subject) -> Arc<Entry> {
+        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+        let records = subject
+            .impressions()
+            .map(|(p, v)| Arc::new(FingerRecord::new(key, p, v.clone())))
+            .collect();
+        Arc::new(Entry {
+            key,
+            subject,
+            records,
+        })
+    }
+
+    /// Adds the faces of new entries to the face index (undoing on failure).
+    fn enrol_faces(&self, entries: &[Arc<Entry>]) -> Result<(), GalleryError> {
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(face) = e.subject.face() {
+                if let Err(err) = self.face.enrol(e.key, face) {
+                    for done in &entries[..i] {
+                        if done.subject.face().is_some() {
+                            let _ = self.face.remove(done.key);
+                        }
+                    }
+                    return Err(err.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_faces(&self, entries: &[Arc<Entry>]) {
+        for e in entries {
+            if e.subject.face().is_some() {
+                // The key was enrolled by this gallery and is removed once.
+                let _ = self.face.remove(e.key);
+            }
+        }
+    }
+
+    /// Enrols one subject; an id already enrolled is [`GalleryError::DuplicateId`].
+    pub fn enrol(&self, subject: Subject) -> Result<(), GalleryError> {
+        self.enrol_many(vec![subject])
+    }
+
+    /// Enrols many subjects at once (all or none), publishing one new snapshot.
+    pub fn enrol_many(&self, subjects: Vec<Subject>) -> Result<(), GalleryError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        let mut seen = std::collections::HashSet::new();
+        for s in &subjects {
+            s.validate()?;
+            if let Some(f) = s.face() {
+                self.check_face(f)?;
+            }
+            if snap.get(s.id()).is_some() || !seen.insert(s.id().clone()) {
+                return Err(GalleryError::DuplicateId(s.id().to_string()));
+            }
+        }
+        let entries: Vec<Arc<Entry>> = subjects.into_iter().map(|s| self.make_entry(s)).collect();
+        // Faces go in before the snapshot names the subjects, so no published subject lacks
+        // its face; a face whose subject is not yet published is ignored by searches.
+        self.enrol_faces(&entries)?;
+        self.publish(snap.apply(&[], entries));
+        Ok(())
+    }
+
+    /// Replaces the record of an enrolled subject; an unknown id is
+    /// [`GalleryError::UnknownId`].
+    pub fn replace(&self, subject: Subject) -> Result<(), GalleryError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        subject.validate()?;
+        if let Some(f) = subject.face() {
+            self.check_face(f)?;
+        }
+        let old = snap
+            .get(subject.id())
+            .cloned()
+            .ok_or_else(|| GalleryError::UnknownId(subject.id().to_string()))?;
+        let entry = self.make_entry(subject);
+        self.enrol_faces(std::slice::from_ref(&entry))?;
+        self.publish(snap.apply(std::slice::from_ref(&old), vec![entry]));
+        self.remove_faces(&[old]);
+        Ok(())
+    }
+
+    /// Removes a subject and returns its record; an unknown id is [`GalleryError::UnknownId`].
+    pub fn remove(&self, id: &SubjectId) -> Result<Subject, GalleryError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        let old = snap
+            .get(id)
+            .cloned()
+            .ok_or_else(|| GalleryError::UnknownId(id.to_string()))?;
+        self.publish(snap.apply(std::slice::from_ref(&old), Vec::new()));
+        // The face leaves the index only after no new search can see the subject.
+        self.remove_faces(std::slice::from_ref(&old));
+        Ok(old.subject.clone())
+    }
+
+    /// 1:1: compares a probe with the subject enrolled under `id` (the passport check).
+    pub fn verify(&self, id: &SubjectId, probe: &Probe) -> Result<CandidateSubject, GalleryError> {
+        self.check_probe(probe)?;
+        let snap = self.snapshot();
+        let entry = snap
+            .get(id)
+            .ok_or_else(|| GalleryError::UnknownId(id.to_string()))?;
+        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+        let ctx = ScoringContext {
+            gallery: self,
+            probe,
+            prepared: &prepared,
+            cached: vec![HashMap::new(); probe.fingers.len()],
+        };
+        Ok(ctx.score_subject(entry))
+    }
+
+    fn check_probe(&self, probe: &Probe) -> Result<(), GalleryError> {
+        if probe.face.is_none() && probe.fingers.is_empty() {
+            return Err(GalleryError::EmptyProbe);
+        }
+        if probe.fingers.len() > MAX_PROBE_FINGERS {
+            return Err(GalleryError::TooLarge {
+                what: "fingers in one probe",
+                got: probe.fingers.len(),
+                limit: MAX_PROBE_FINGERS,
+            });
+        }
+        for f in &probe.fingers {
+            subject::validate_view(f)?;
+        }
+        if let Some(face) = &probe.face {
+            self.check_face(face)?;
+        }
+        let modalities = probe.fingers.len() + usize::from(probe.face.is_some());
+        if modalities > 1 {
+            if !probe.fingers.is_empty() && self.config.finger_calibration.is_none() {
+                return Err(GalleryError::NotCalibrated("fingerprint"));
+            }
+            if probe.face.is_some() && self.config.face_calibration.is_none() {
+                return Err(GalleryError::NotCalibrated("face"));
+            }
+        }
+        Ok(())
+    }
+
+    /// 1:N: the subjects most similar to the probe, best fused score first.
+    ///
+    /// Candidates come from each probe finger's 1:N search (fast or exhaustive, see
+    /// [`SearchMode`]) and from the face index; every candidate is then scored on every
+    /// probe modality and the scores fused ([`fusion`]).
+    pub fn search(
+        &self,
+        probe: &Probe,
+        options: &SearchOptions,
+    ) -> Result<Vec<CandidateSubject>, GalleryError> {
+        self.check_probe(probe)?;
+        let snap = self.snapshot();
+        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+
+        let mut candidates: HashMap<u64, Arc<Entry>> = HashMap::new();
+        let mut cached: Vec<HashMap<usize, f32>> = Vec::with_capacity(probe.fingers.len());
+        for (view, prep) in probe.fingers.iter().zip(&prepared) {
+            let hits: Vec<FingerHit> = snap.fingers.search(&self.matcher, view, prep, options.mode);
+            let mut cache = HashMap::with_capacity(hits.len());
+            for h in hits {
+                if let Some(e) = snap.by_key(h.record.subject_key) {
+                    candidates.entry(e.key).or_insert_with(|| e.clone());
+                }
+                cache.insert(Arc::as_ptr(&h.record) as usize, h.score);
+            }
+            cached.push(cache);
+        }
+        if let Some(face) = &probe.face {
+            let k = match options.mode {
+                SearchMode::Exhaustive => usize::MAX,
+                SearchMode::Fast { .. } => FACE_SHORTLIST.max(options.top_k),
+            };
+            for c in self.face.search_top_k(face, k)? {
+                // Keys not in this snapshot belong to writes not yet published (or already
+                // unpublished): ignoring them is what keeps results free of phantoms.
+                if let Some(e) = snap.by_key(c.id) {
+                    candidates.entry(e.key).or_insert_with(|| e.clone());
+                }
+            }
+        }
+
+        let ctx = ScoringContext {
+            gallery: self,
+            probe,
+            prepared: &prepared,
+            cached,
+        };
+        let entries: Vec<Arc<Entry>> = candidates.into_values().collect();
+        let mut scored: Vec<CandidateSubject> = entries
+            .par_iter()
+            .map(|e| ctx.score_subject(e))
+            .filter(|c| options.min_fused_score.is_none_or(|t| c.fused_score >= t))
+            .collect();
+        scored.sort_by(|a, b| {
+            b.fused_score
+                .total_cmp(&a.fused_score)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        scored.truncate(options.top_k);
+        Ok(scored)
+    }
+
+    /// Diagnostics: the subjects whose fingers the first stage would pass to the exact matcher
+    /// for this probe finger with a shortlist of `shortlist` fingers (used to measure the
+    /// first stage's recall; a subject may appear once per shortlisted impression).
+    pub fn first_stage_shortlist(
+        &self,
+        probe: &FingerView,
+        shortlist: usize,
+    ) -> Result<Vec<SubjectId>, GalleryError> {
+        subject::validate_view(probe)?;
+        let snap = self.snapshot();
+        Ok(snap
+            .fingers
+            .shortlist(probe, shortlist)
+            .iter()
+            .filter_map(|r| snap.by_key(r.subject_key).map(|e| e.subject.id().clone()))
+            .collect())
+    }
+
+    /// Writes the gallery to `path` atomically (see [`persist`]).
+    pub fn save(&self, path: &std::path::Path) -> Result<(), GalleryError> {
+        persist::save(self, path)
+    }
+
+    /// Reads a gallery written by [`Gallery::save`], using the default matcher.
+    pub fn load(path: &std::path::Path) -> Result<Gallery, GalleryError> {
+        persist::load(path, Matcher::default())
+    }
+}
+
+/// Everything needed to score candidate subjects against one probe.
+struct ScoringContext<'a> {
+    gallery: &'a Gallery,
+    probe: &'a Probe,
+    prepared: &'a [crate::finger::matcher::PreparedFinger],
+    /// Exact scores already computed by the 1:N stage, by record address, per probe finger.
+    cached: Vec<HashMap<usize, f32>>,
+}
+
+impl ScoringContext<'_> {
+    fn score_subject(&self, entry: &Entry) -> CandidateSubject {
+        let g = self.gallery;
+        let fcal = g.config.finger_calibration.as_ref();
+        let mut scratch = None;
+        let mut rates = Vec::new();
+        let mut fingers = Vec::with_capacity(self.probe.fingers.len());
+        for (i, view) in self.probe.fingers.iter().enumerate() {
+            let p = view.finger_position;
+            let mut best: Option<(f32, FingerPosition)> = None;
+            let mut compared = 0;
+            for r in &entry.records {
+                if !(p.0 == 0 || r.position.0 == 0 || r.position == p) {
+                    continue;
+                }
+                compared += 1;
+                let s = match self.cached[i].get(&(Arc::as_ptr(r) as usize)) {
+                    Some(&s) => s,
+                    None => {
+                        let sc = scratch.get_or_insert_with(|| g.matcher.scratch());
+                        g.matcher
+                            .score(&self.prepared[i], r.prepared(&g.matcher), sc)
+                    }
+                };
+                if best.is_none_or(|(b, _)| s > b) {
+                    best = Some((s, r.position));
+                }
+            }
+            let (score, position) = best.unwrap_or((0.0, p));
+            let fmr = fcal.map(|c| {
+                if compared == 0 {
+                    1.0
+                } else {
+                    fusion::best_of(fusion::comparison_fmr(c, score as f64), compared)
+                }
+            });
+            if let Some(f) = fmr {
+                rates.push(f);
+            }
+            fingers.push(FingerScore {
+                probe_finger: i,
+                position,
+                score,
+                compared,
+                fmr,
+            });
+        }
+        let face = match (&self.probe.face, entry.subject.face()) {
+            (Some(p), Some(t)) => {
+                let score = p.similarity(t).unwrap_or(-1.0);
+                let fmr = g
+                    .config
+                    .face_calibration
+                    .as_ref()
+                    .map(|c| fusion::comparison_fmr(c, score as f64));
+                if let Some(f) = fmr {
+                    rates.push(f);
+                }
+                Some(FaceScore { score, fmr })
+            }
+            (Some(_), None) => {
+                if g.config.face_calibration.is_some() {
+                    rates.push(1.0);
+                }
+                None
+            }
+            _ => None,
+        };
+        let modalities = self.probe.fingers.len() + usize::from(self.probe.face.is_some());
+        let calibrated = rates.len() == modalities;
+        let (fused_fmr, fused_score) = if calibrated {
+            let f = fusion::fisher_combine(&rates);
+            (Some(f), fusion::fused_score(f))
+        } else {
+            // A single uncalibrated modality: its raw score.
+            let raw = fingers
+                .first()
+                .map(|f| f.score as f64)
+                .or(face.as_ref().map(|f| f.score as f64))
+                .unwrap_or(0.0);
+            (None, raw)
+        };
+        CandidateSubject {
+            id: entry.subject.id().clone(),
+            fingers,
+            face,
+            fused_fmr,
+            fused_score,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Tuned constants of the gallery pipeline, in one place.
+
+/// Longest subject id, in bytes.
+pub(crate) const MAX_ID_BYTES: usize = 256;
+/// Most finger positions in one subject record (ten fingers plus a few multi-finger codes).
+pub(crate) const MAX_FINGERS_PER_SUBJECT: usize = 16;
+/// Most impressions of one finger in one subject record.
+pub(crate) const MAX_IMPRESSIONS: usize = 16;
+/// Most minutiae in one view (ISO records hold at most 255).
+pub(crate) const MAX_MINUTIAE: usize = 255;
+/// Most fingers in one probe.
+pub(crate) const MAX_PROBE_FINGERS: usize = 10;
+
+/// First-stage descriptor: number of 64-bit words (4096 cells).
+pub(crate) const DESCRIPTOR_WORDS: usize = 64;
+/// First-stage descriptor: distance bins of a minutia pair.
+pub(crate) const PAIR_DISTANCE_BINS: usize = 16;
+/// First-stage descriptor: bins of each minutia's direction relative to the pair's line.
+pub(crate) const PAIR_ANGLE_BINS: usize = 16;
+/// Shortest pair distance used, in pixels at 500 ppi (closer pairs are mostly noise).
+pub(crate) const PAIR_DISTANCE_MIN: f32 = 10.0;
+/// Longest pair distance used, in pixels at 500 ppi (longer pairs distort too much).
+pub(crate) const PAIR_DISTANCE_MAX: f32 = 138.0;
+
+/// How many first-stage candidates per probe finger go to the exact matcher.
+pub(crate) const DEFAULT_SHORTLIST: usize = 2000;
+/// Fingers per copy-on-write segment of the finger index.
+pub(crate) const SEGMENT_CAPACITY: usize = 4096;
+/// Shards of the subject table (a write copies one shard).
+pub(crate) const SUBJECT_SHARDS: usize = 256;
+/// Face candidates added to a fused search's candidate set.
+pub(crate) const FACE_SHORTLIST: usize = 200;
