@@ -189,6 +189,11 @@ enum biomatch_status
    * where. Handles passed to the failing call are left valid.
    */
   BIOMATCH_STATUS_PANIC = 15,
+  /**
+   * A multi-modal search needs a calibration (impostor score distribution) the gallery was
+   * not given.
+   */
+  BIOMATCH_STATUS_NOT_CALIBRATED = 16,
 };
 #ifndef __cplusplus
 typedef uint32_t biomatch_status;
@@ -201,6 +206,14 @@ typedef uint32_t biomatch_status;
  * Immutable: a `const` handle may be used by any number of threads at once.
  */
 typedef struct biomatch_calibration biomatch_calibration;
+
+/**
+ * The result of an identification or verification: candidates, best first, opaque.
+ *
+ * Created by `biomatch_gallery_identify*` / `biomatch_gallery_verify`, released with
+ * `biomatch_candidate_list_free`. Immutable: may be read from any number of threads at once.
+ */
+typedef struct biomatch_candidate_list biomatch_candidate_list;
 
 /**
  * A face template: an L2-normalised embedding tagged with the model that produced it, opaque.
@@ -218,6 +231,15 @@ typedef struct biomatch_face_template biomatch_face_template;
  * any number of threads at once.
  */
 typedef struct biomatch_finger_template biomatch_finger_template;
+
+/**
+ * A gallery of subjects (an id, an optional face, fingers), opaque.
+ *
+ * Created by `biomatch_gallery_new` or `biomatch_gallery_load`, released with
+ * `biomatch_gallery_free`. Internally synchronised: every gallery function may run
+ * concurrently with every other on the same handle, except `biomatch_gallery_free`.
+ */
+typedef struct biomatch_gallery biomatch_gallery;
 
 /**
  * What a finger view holds (a plain value struct, copied out).
@@ -256,6 +278,45 @@ typedef struct {
    */
   size_t minutia_count;
 } biomatch_finger_view_info;
+
+/**
+ * One candidate, copied out of a candidate list by `biomatch_candidate_list_get`.
+ *
+ * Scores that do not apply are NaN (test with `isnan`).
+ */
+typedef struct {
+  /**
+   * The subject id, NUL-terminated UTF-8. Owned by the candidate list: valid until the list
+   * is freed.
+   */
+  const char *subject_id;
+  /**
+   * The ranking score, higher is better: `-log10(fused FMR)` when every probe modality is
+   * calibrated, otherwise the raw score of the probe's single modality.
+   */
+  double fused_score;
+  /**
+   * The estimated false-match rate of the fused decision; NaN when not calibrated.
+   */
+  double fused_fmr;
+  /**
+   * Face cosine similarity; NaN when the probe or the subject has no face.
+   */
+  float face_score;
+  /**
+   * Estimated FMR of the face score; NaN when not calibrated or not compared.
+   */
+  double face_fmr;
+  /**
+   * The best finger score over the probe's fingers; NaN when the probe has no finger.
+   */
+  float finger_score;
+  /**
+   * Estimated FMR of that best finger (corrected for the impressions compared); NaN when not
+   * calibrated or when the probe has no finger.
+   */
+  double finger_fmr;
+} biomatch_candidate;
 
 #ifdef __cplusplus
 extern "C" {
@@ -385,6 +446,127 @@ biomatch_status biomatch_finger_template_view_info(const biomatch_finger_templat
  * `BIOMATCH_STATUS_EMPTY_TEMPLATE`. Both handles are only read.
  */
 biomatch_status biomatch_finger_score(const biomatch_finger_template *probe, const biomatch_finger_template *candidate, float *out_score);
+
+/**
+ * Creates an empty gallery for face embeddings of `face_dimension` values from the face model
+ * `face_model` (templates of another model or dimension are rejected).
+ *
+ * The calibrations (impostor score distributions, see `biomatch_calibration_new`) may be NULL;
+ * they are copied. Identifying with a probe that has more than one modality (a face and a
+ * finger, or two fingers) needs the calibration of each modality it uses, otherwise it gives
+ * `BIOMATCH_STATUS_NOT_CALIBRATED`. On success `*out_gallery` receives a new gallery owned by
+ * the caller (release it with `biomatch_gallery_free`).
+ */
+biomatch_status biomatch_gallery_new(const char *face_model, size_t face_dimension, const biomatch_calibration *face_calibration, const biomatch_calibration *finger_calibration, biomatch_gallery **out_gallery);
+
+/**
+ * Releases a gallery. NULL is a no-op. No other thread may be using the gallery.
+ */
+void biomatch_gallery_free(biomatch_gallery *gallery);
+
+/**
+ * Loads a gallery saved by `biomatch_gallery_save` from the file at `path`. A missing or
+ * unreadable file gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of another format
+ * version, or corrupt (checksum) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success
+ * `*out_gallery` receives a new gallery owned by the caller.
+ */
+biomatch_status biomatch_gallery_load(const char *path, biomatch_gallery **out_gallery);
+
+/**
+ * Loads a gallery from the `len` bytes of a saved gallery file (for galleries delivered
+ * over a network or kept in memory). Errors as `biomatch_gallery_load`.
+ */
+biomatch_status biomatch_gallery_load_bytes(const uint8_t *data, size_t len, biomatch_gallery **out_gallery);
+
+/**
+ * Saves the gallery to `path`, atomically: a temporary file in the same directory is
+ * written, flushed to disk and renamed over `path`, so a crash leaves the old file or the
+ * new one. May run while other threads enrol or identify (it saves one consistent state).
+ */
+biomatch_status biomatch_gallery_save(const biomatch_gallery *gallery, const char *path);
+
+/**
+ * The number of enrolled subjects.
+ */
+biomatch_status biomatch_gallery_len(const biomatch_gallery *gallery, size_t *out_len);
+
+/**
+ * Whether a subject id is enrolled.
+ */
+biomatch_status biomatch_gallery_contains(const biomatch_gallery *gallery, const char *subject_id, bool *out_contains);
+
+/**
+ * Enrols a subject under `subject_id` (UTF-8, 1 to 256 bytes, no control characters) with an
+ * optional face (NULL for none) and `finger_count` finger templates (every view of each is
+ * enrolled under its finger position; `fingers` may be NULL when `finger_count` is 0). At
+ * least one of face and fingers is needed. The templates are copied: the caller keeps
+ * ownership of its handles.
+ *
+ * An id already enrolled gives `BIOMATCH_STATUS_DUPLICATE_ID`; a face of another model
+ * `BIOMATCH_STATUS_MODEL_MISMATCH`, of another dimension `BIOMATCH_STATUS_WRONG_DIMENSION`.
+ * Searches running at the same time see the gallery either without or with the subject.
+ */
+biomatch_status biomatch_gallery_enrol(biomatch_gallery *gallery, const char *subject_id, const biomatch_face_template *face, const biomatch_finger_template *const *fingers, size_t finger_count);
+
+/**
+ * Replaces the record of an enrolled subject (same arguments as `biomatch_gallery_enrol`).
+ * An id not enrolled gives `BIOMATCH_STATUS_UNKNOWN_ID`.
+ */
+biomatch_status biomatch_gallery_replace(biomatch_gallery *gallery, const char *subject_id, const biomatch_face_template *face, const biomatch_finger_template *const *fingers, size_t finger_count);
+
+/**
+ * Removes a subject. An id not enrolled gives `BIOMATCH_STATUS_UNKNOWN_ID`.
+ */
+biomatch_status biomatch_gallery_remove(biomatch_gallery *gallery, const char *subject_id);
+
+/**
+ * 1:N identification with any combination of modalities: an optional face (NULL for none)
+ * and `finger_count` finger templates (every view is a probe finger). Returns at most
+ * `max_candidates` (> 0) subjects, best `fused_score` first, as a new candidate list owned by
+ * the caller (release it with `biomatch_candidate_list_free`); an empty list is a success.
+ *
+ * A probe with neither face nor finger gives `BIOMATCH_STATUS_INVALID_ARGUMENT`; a probe with
+ * more than one modality needs the gallery's calibrations (`BIOMATCH_STATUS_NOT_CALIBRATED`).
+ */
+biomatch_status biomatch_gallery_identify(const biomatch_gallery *gallery, const biomatch_face_template *face, const biomatch_finger_template *const *fingers, size_t finger_count, size_t max_candidates, biomatch_candidate_list **out_candidates);
+
+/**
+ * 1:N identification by face alone (`face` must not be NULL). See
+ * `biomatch_gallery_identify`; `fused_score` is the face cosine similarity unless the gallery
+ * has a face calibration.
+ */
+biomatch_status biomatch_gallery_identify_face(const biomatch_gallery *gallery, const biomatch_face_template *face, size_t max_candidates, biomatch_candidate_list **out_candidates);
+
+/**
+ * 1:N identification by one finger template (`finger` must not be NULL; a template with
+ * several views is a multi-finger probe). See `biomatch_gallery_identify`.
+ */
+biomatch_status biomatch_gallery_identify_finger(const biomatch_gallery *gallery, const biomatch_finger_template *finger, size_t max_candidates, biomatch_candidate_list **out_candidates);
+
+/**
+ * 1:1 verification against the subject enrolled under `subject_id` with an optional face
+ * and finger templates (as `biomatch_gallery_identify`). The result is a candidate list of
+ * exactly one entry, owned by the caller. An id not enrolled gives
+ * `BIOMATCH_STATUS_UNKNOWN_ID`.
+ */
+biomatch_status biomatch_gallery_verify(const biomatch_gallery *gallery, const char *subject_id, const biomatch_face_template *face, const biomatch_finger_template *const *fingers, size_t finger_count, biomatch_candidate_list **out_candidates);
+
+/**
+ * Releases a candidate list (and the subject id strings it owns). NULL is a no-op.
+ */
+void biomatch_candidate_list_free(biomatch_candidate_list *list);
+
+/**
+ * The number of candidates in a list.
+ */
+biomatch_status biomatch_candidate_list_len(const biomatch_candidate_list *list, size_t *out_len);
+
+/**
+ * Copies candidate `index` (0 is the best) into `*out_candidate`. Its `subject_id` points
+ * into the list and stays valid until the list is freed. An index at or past the length
+ * gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_candidate_list_get(const biomatch_candidate_list *list, size_t index, biomatch_candidate *out_candidate);
 
 /**
  * A short static English description of a status code.

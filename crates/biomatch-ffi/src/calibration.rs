@@ -12,7 +12,7 @@ use crate::status::biomatch_status;
 /// Created by `biomatch_calibration_new`, released with `biomatch_calibration_free`.
 /// Immutable: a `const` handle may be used by any number of threads at once.
 pub struct biomatch_calibration {
-    calibration: Calibration,
+    pub(crate) calibration: Calibration,
 }
 
 fn calibration_error(e: CalibrationError) -> FfiError {

@@ -45,10 +45,13 @@ pub enum biomatch_status {
     /// An internal error (a bug in biomatch) was caught at the boundary; the message says
     /// where. Handles passed to the failing call are left valid.
     Panic = 15,
+    /// A multi-modal search needs a calibration (impostor score distribution) the gallery was
+    /// not given.
+    NotCalibrated = 16,
 }
 
 impl biomatch_status {
-    pub(crate) const ALL: [biomatch_status; 16] = [
+    pub(crate) const ALL: [biomatch_status; 17] = [
         biomatch_status::Ok,
         biomatch_status::NullArgument,
         biomatch_status::InvalidArgument,
@@ -65,6 +68,7 @@ impl biomatch_status {
         biomatch_status::IndexOutOfRange,
         biomatch_status::Unavailable,
         biomatch_status::Panic,
+        biomatch_status::NotCalibrated,
     ];
 
     /// The status for a raw value from C, if it is one.
@@ -92,6 +96,7 @@ impl biomatch_status {
             biomatch_status::IndexOutOfRange => c"index out of range",
             biomatch_status::Unavailable => c"not available in this build",
             biomatch_status::Panic => c"internal error (caught panic)",
+            biomatch_status::NotCalibrated => c"the gallery has no calibration for this search",
         }
     }
 }

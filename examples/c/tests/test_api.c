@@ -2,6 +2,7 @@
  * rules, out-parameters untouched on failure, the panic boundary. Compiled as C and again as
  * C++ (see scripts/c-ci.sh). Usage: test_api FIXTURES_DIR (the fixtures/c folder). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,11 +330,235 @@ static void test_calibration(void) {
     free(scores);
 }
 
+
+static biomatch_gallery *new_gallery(void) {
+    biomatch_gallery *g = NULL;
+    CHECK_STATUS(biomatch_gallery_new(MODEL, 512, NULL, NULL, &g), BIOMATCH_STATUS_OK);
+    return g;
+}
+
+static void test_gallery_errors(void) {
+    biomatch_gallery *sentinel = (biomatch_gallery *)&check_passed;
+    biomatch_gallery *g = sentinel;
+    CHECK_STATUS(biomatch_gallery_new(NULL, 512, NULL, NULL, &g), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_new(MODEL, 0, NULL, NULL, &g), BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_STATUS(biomatch_gallery_new(MODEL, 512, NULL, NULL, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK(g == sentinel);
+    g = new_gallery();
+    biomatch_face_template *face = read_face("face/watchlist_00.f32");
+    biomatch_face_template *probe = read_face("face/probe_00.f32");
+    biomatch_finger_template *finger = read_finger("finger/101_1.iso");
+    const biomatch_finger_template *fingers[2] = {finger, NULL};
+    biomatch_candidate_list *list = (biomatch_candidate_list *)&check_failed;
+    size_t n = 99;
+
+    /* NULL handles, ids, arrays. */
+    CHECK_STATUS(biomatch_gallery_enrol(NULL, "a", face, NULL, 0), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_enrol(g, NULL, face, NULL, 0), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("subject_id");
+    CHECK_STATUS(biomatch_gallery_enrol(g, "a", NULL, NULL, 3), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "a", NULL, fingers, 2), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_MESSAGE_HAS("fingers[1]");
+    CHECK_STATUS(biomatch_gallery_remove(NULL, "a"), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_len(NULL, &n), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_identify_face(NULL, probe, 5, &list),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_identify_face(g, NULL, 5, &list),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_identify_finger(g, NULL, 5, &list),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_save(NULL, "x.bmg"), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_save(g, NULL), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_candidate_list_len(NULL, &n), BIOMATCH_STATUS_NULL_ARGUMENT);
+
+    /* Bad ids and empty subjects. */
+    CHECK_STATUS(biomatch_gallery_enrol(g, "", face, NULL, 0), BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "tab\there", face, NULL, 0),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "nobody", NULL, NULL, 0),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+
+    /* Wrong embedding dimension and model. */
+    float small[128];
+    for (int i = 0; i < 128; i++) {
+        small[i] = (float)(i % 5) + 1.0f;
+    }
+    biomatch_face_template *face128 = NULL, *arc = NULL;
+    CHECK_STATUS(biomatch_face_template_new(MODEL, small, 128, &face128), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_face_template_new("arcface", small, 128, &arc), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "short", face128, NULL, 0),
+                 BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_MESSAGE_HAS("128");
+    CHECK_STATUS(biomatch_gallery_identify_face(g, face128, 5, &list),
+                 BIOMATCH_STATUS_WRONG_DIMENSION);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "other", arc, NULL, 0), BIOMATCH_STATUS_MODEL_MISMATCH);
+
+    /* Duplicates, unknown ids, zero candidates, multi-modal without calibration. */
+    CHECK_STATUS(biomatch_gallery_enrol(g, "alice", face, fingers, 1), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "alice", face, NULL, 0), BIOMATCH_STATUS_DUPLICATE_ID);
+    CHECK_MESSAGE_HAS("alice");
+    CHECK_STATUS(biomatch_gallery_remove(g, "bob"), BIOMATCH_STATUS_UNKNOWN_ID);
+    CHECK_STATUS(biomatch_gallery_identify_face(g, probe, 0, &list),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_identify(g, NULL, NULL, 0, 5, &list),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_gallery_identify(g, probe, fingers, 1, 5, &list),
+                 BIOMATCH_STATUS_NOT_CALIBRATED);
+    CHECK_STATUS(biomatch_gallery_verify(g, "bob", probe, NULL, 0, &list),
+                 BIOMATCH_STATUS_UNKNOWN_ID);
+    CHECK(list == (biomatch_candidate_list *)&check_failed);
+    CHECK(n == 99);
+
+    /* Files: missing, not a gallery, truncated. */
+    CHECK_STATUS(biomatch_gallery_load("/nonexistent/dir/gallery.bmg", &g),
+                 BIOMATCH_STATUS_IO);
+    uint8_t garbage[100];
+    memset(garbage, 0x5a, sizeof garbage);
+    biomatch_gallery *loaded = NULL;
+    CHECK_STATUS(biomatch_gallery_load_bytes(garbage, sizeof garbage, &loaded),
+                 BIOMATCH_STATUS_CORRUPT_DATA);
+    CHECK_STATUS(biomatch_gallery_load_bytes(NULL, 0, &loaded), BIOMATCH_STATUS_CORRUPT_DATA);
+    CHECK_STATUS(biomatch_gallery_load_bytes(NULL, 8, &loaded), BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK(loaded == NULL);
+
+    biomatch_face_template_free(face128);
+    biomatch_face_template_free(arc);
+    biomatch_face_template_free(face);
+    biomatch_face_template_free(probe);
+    biomatch_finger_template_free(finger);
+    biomatch_gallery_free(g);
+}
+
+/* Enrols watchlist_00..09 as "w00".."w09" (face only) and fingers 101..105 (impression 1)
+ * as "f101".."f105" (finger only). */
+static void enrol_watchlist(biomatch_gallery *g) {
+    char name[64], id[16];
+    for (int k = 0; k < 10; k++) {
+        snprintf(name, sizeof name, "face/watchlist_%02d.f32", k);
+        snprintf(id, sizeof id, "w%02d", k);
+        biomatch_face_template *f = read_face(name);
+        CHECK_STATUS(biomatch_gallery_enrol(g, id, f, NULL, 0), BIOMATCH_STATUS_OK);
+        biomatch_face_template_free(f);
+    }
+    for (int k = 101; k <= 105; k++) {
+        snprintf(name, sizeof name, "finger/%d_1.iso", k);
+        snprintf(id, sizeof id, "f%d", k);
+        const biomatch_finger_template *t[1];
+        t[0] = read_finger(name);
+        CHECK_STATUS(biomatch_gallery_enrol(g, id, NULL, t, 1), BIOMATCH_STATUS_OK);
+        biomatch_finger_template_free((biomatch_finger_template *)t[0]);
+    }
+}
+
+static void test_gallery_identify_save_load(void) {
+    biomatch_gallery *g = new_gallery();
+    enrol_watchlist(g);
+    size_t n = 0;
+    CHECK_STATUS(biomatch_gallery_len(g, &n), BIOMATCH_STATUS_OK);
+    CHECK(n == 15);
+    bool has = false;
+    CHECK_STATUS(biomatch_gallery_contains(g, "w03", &has), BIOMATCH_STATUS_OK);
+    CHECK(has);
+
+    /* Each enrolled face finds itself first, with its own score; the list agrees with 1:1
+     * face scores computed independently. */
+    biomatch_face_template *w3 = read_face("face/watchlist_03.f32");
+    biomatch_face_template *w5 = read_face("face/watchlist_05.f32");
+    biomatch_candidate_list *list = NULL;
+    CHECK_STATUS(biomatch_gallery_identify_face(g, w3, 4, &list), BIOMATCH_STATUS_OK);
+    size_t len = 0;
+    CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
+    CHECK(len == 4);
+    biomatch_candidate first, second;
+    CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
+    CHECK(strcmp(first.subject_id, "w03") == 0);
+    CHECK(fabsf(first.face_score - 1.0f) < 1e-4f);
+    CHECK(isnan(first.finger_score) && isnan(first.fused_fmr));
+    CHECK_STATUS(biomatch_candidate_list_get(list, 1, &second), BIOMATCH_STATUS_OK);
+    CHECK(second.fused_score <= first.fused_score);
+    if (strcmp(second.subject_id, "w05") == 0) {
+        float direct = 0;
+        CHECK_STATUS(biomatch_face_score(w3, w5, &direct), BIOMATCH_STATUS_OK);
+        CHECK(fabsf(direct - second.face_score) < 1e-4f);
+    }
+    biomatch_candidate untouched = first;
+    CHECK_STATUS(biomatch_candidate_list_get(list, len, &first),
+                 BIOMATCH_STATUS_INDEX_OUT_OF_RANGE);
+    CHECK(memcmp(&untouched, &first, sizeof first) == 0);
+    biomatch_candidate_list_free(list);
+    list = NULL;
+    biomatch_candidate_list_free(list);
+
+    /* Finger identification: the enrolled impression finds its subject first. */
+    biomatch_finger_template *f103 = read_finger("finger/103_1.iso");
+    CHECK_STATUS(biomatch_gallery_identify_finger(g, f103, 3, &list), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
+    CHECK(len >= 1);
+    if (len >= 1) {
+        CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
+        CHECK(strncmp(first.subject_id, "f", 1) == 0 && !isnan(first.finger_score));
+    }
+    biomatch_candidate_list_free(list);
+
+    /* Verification 1:1 against an id. */
+    CHECK_STATUS(biomatch_gallery_verify(g, "w05", w5, NULL, 0, &list), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
+    CHECK(len == 1);
+    CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
+    CHECK(strcmp(first.subject_id, "w05") == 0 && fabsf(first.face_score - 1.0f) < 1e-4f);
+    biomatch_candidate_list_free(list);
+
+    /* Remove, then save and load: the loaded gallery has the same subjects and answers. */
+    CHECK_STATUS(biomatch_gallery_remove(g, "w05"), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_gallery_contains(g, "w05", &has), BIOMATCH_STATUS_OK);
+    CHECK(!has);
+    CHECK_STATUS(biomatch_gallery_save(g, "test_api_gallery.bmg"), BIOMATCH_STATUS_OK);
+    biomatch_gallery *loaded = NULL;
+    CHECK_STATUS(biomatch_gallery_load("test_api_gallery.bmg", &loaded), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_gallery_len(loaded, &n), BIOMATCH_STATUS_OK);
+    CHECK(n == 14);
+    CHECK_STATUS(biomatch_gallery_identify_face(loaded, w3, 1, &list), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
+    CHECK(strcmp(first.subject_id, "w03") == 0);
+    biomatch_candidate_list_free(list);
+
+    /* The same file, truncated, is corrupt data (never a crash). */
+    size_t file_len = 0;
+    uint8_t *file = util_read_file("test_api_gallery.bmg", &file_len);
+    CHECK(file != NULL && file_len > 64);
+    if (file != NULL) {
+        biomatch_gallery *partial = NULL;
+        int all_rejected = 1;
+        for (size_t cut = 0; cut < file_len; cut += 1 + cut / 8) {
+            if (biomatch_gallery_load_bytes(file, cut, &partial) !=
+                BIOMATCH_STATUS_CORRUPT_DATA) {
+                all_rejected = 0;
+            }
+        }
+        CHECK(all_rejected && partial == NULL);
+        CHECK_STATUS(biomatch_gallery_load_bytes(file, file_len, &partial), BIOMATCH_STATUS_OK);
+        biomatch_gallery_free(partial);
+        free(file);
+    }
+    remove("test_api_gallery.bmg");
+
+    biomatch_gallery_free(loaded);
+    loaded = NULL;
+    biomatch_gallery_free(loaded);
+    biomatch_face_template_free(w3);
+    biomatch_face_template_free(w5);
+    biomatch_finger_template_free(f103);
+    biomatch_gallery_free(g);
+}
+
 static void test_free_pattern(void) {
     /* _free(NULL) is a no-op for every handle type. */
     biomatch_finger_template_free(NULL);
     biomatch_face_template_free(NULL);
     biomatch_calibration_free(NULL);
+    biomatch_gallery_free(NULL);
+    biomatch_candidate_list_free(NULL);
     biomatch_bytes_free(NULL, 0);
     biomatch_bytes_free(NULL, 10);
 
@@ -384,6 +609,8 @@ int main(int argc, char **argv) {
     test_finger_templates();
     test_faces();
     test_calibration();
+    test_gallery_errors();
+    test_gallery_identify_save_load();
     test_free_pattern();
     test_panic_boundary();
     return check_report("test_api");
