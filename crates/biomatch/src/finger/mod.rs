@@ -6,7 +6,7 @@ pub mod matcher;
 pub mod template;
 
 pub use template::{
-    ExtendedArea, ExtendedData, FingerPosition, FingerTemplate, FingerView, ImpressionType,
-    Minutia, MinutiaKind, MinutiaQuality, RecordInfo, Resolution, RidgeCount, RidgeCountData,
-    SingularPoint,
+    CaptureDateTime, CaptureInfo, CertificationBlock, ExtendedArea, ExtendedData, FingerPosition,
+    FingerTemplate, FingerView, ImpressionType, Minutia, MinutiaKind, MinutiaQuality, QualityBlock,
+    RecordInfo, Resolution, RidgeCount, RidgeCountData, SingularPoint,
 };

@@ -171,11 +171,15 @@ impl FingerPosition {
 pub struct ImpressionType(pub u8);
 
 /// A ridge count between two minutiae of the same view (extended data, type 0x0001).
+///
+/// The indices are kept exactly as the record stores them: the standards' index base is
+/// disputed (NIST data and tools count from 1 and use 0 for "no neighbour", FingerprintIO
+/// counts from 0), so they are neither shifted nor checked against the minutia count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RidgeCount {
-    /// Index of the first minutia into [`FingerView::minutiae`] (0-based).
+    /// Index of the first minutia, as stored in the record.
     pub a: u16,
-    /// Index of the second minutia (0-based).
+    /// Index of the second minutia, as stored in the record.
     pub b: u16,
     /// Number of ridges crossed between them.
     pub count: u8,
@@ -234,6 +238,76 @@ impl ExtendedData {
     }
 }
 
+/// Capture date and time of an ISO 19794-2:2011 representation, as stored (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CaptureDateTime {
+    /// Year, e.g. 2005.
+    pub year: u16,
+    /// Month 1..=12.
+    pub month: u8,
+    /// Day of the month 1..=31.
+    pub day: u8,
+    /// Hour 0..=23.
+    pub hour: u8,
+    /// Minute 0..=59.
+    pub minute: u8,
+    /// Second 0..=59.
+    pub second: u8,
+    /// Millisecond 0..=999 (`0xFFFF` when not given).
+    pub millisecond: u16,
+}
+
+/// A quality block: a score with the vendor and algorithm that computed it (ISO 2011 quality
+/// blocks; the ANSI 378-2009 finger quality with its quality-algorithm vendor and ID).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QualityBlock {
+    /// Score 0..=100, 255 = computation failed.
+    pub score: u8,
+    /// IBIA-registered vendor of the quality algorithm (0 = not reported).
+    pub vendor: u16,
+    /// The vendor's algorithm ID (0 = not reported).
+    pub algorithm: u16,
+}
+
+/// A certification block of an ISO 19794-2:2011 representation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CertificationBlock {
+    /// Certification authority ID.
+    pub authority: u16,
+    /// Certification scheme ID.
+    pub scheme: u8,
+}
+
+/// Capture and quality metadata of a view that only some formats carry. Kept so that a read
+/// followed by a write in the same format loses nothing.
+///
+/// * ISO 19794-2:2011 uses every field. [`FingerView::finger_quality`] is read from the
+///   first quality block; when writing, the blocks are written as stored, or a single block
+///   (finger quality, vendor 0, algorithm 0) when there are none and the finger quality is
+///   not 0.
+/// * ANSI 378-2009 stores one quality block: the finger quality with its quality-algorithm
+///   vendor and ID (`quality_blocks[0]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureInfo {
+    /// Capture date and time (`None` when the record says "not given", all bytes 0xFF).
+    pub date_time: Option<CaptureDateTime>,
+    /// Capture device technology (0 unknown, 1 white-light optical TIR, ...).
+    pub device_technology: u8,
+    /// Capture device vendor (IBIA-registered, 0 unknown).
+    pub device_vendor: u16,
+    /// Capture device type ID assigned by the vendor.
+    pub device_type: u16,
+    /// Quality blocks.
+    pub quality_blocks: Vec<QualityBlock>,
+    /// Certification blocks.
+    pub certifications: Vec<CertificationBlock>,
+    /// ISO 2011 ridge-ending placement: 0 = valley-skeleton bifurcation (the 2005/ANSI
+    /// placement), 1 = ridge-skeleton end point.
+    pub ridge_ending_type: u8,
+    /// ISO 2011: the minutiae are stored without a quality byte (5-byte minutiae).
+    pub minutia_quality_omitted: bool,
+}
+
 /// One finger view (one impression of one finger) with its minutiae.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FingerView {
@@ -255,6 +329,9 @@ pub struct FingerView {
     pub minutiae: Vec<Minutia>,
     /// Ridge counts, cores, deltas and other extended data.
     pub extended: ExtendedData,
+    /// Capture and quality metadata that only ISO 19794-2:2011 and ANSI 378-2009 carry
+    /// (empty/default for the other formats).
+    pub capture: CaptureInfo,
 }
 
 impl FingerView {
@@ -270,6 +347,7 @@ impl FingerView {
             resolution,
             minutiae: Vec::new(),
             extended: ExtendedData::default(),
+            capture: CaptureInfo::default(),
         }
     }
 }
@@ -285,6 +363,9 @@ pub struct RecordInfo {
     pub cbeff_owner: u16,
     /// CBEFF product identifier type (ANSI only).
     pub cbeff_type: u16,
+    /// ISO 19794-2:2011 only: the record header says representations carry certification
+    /// blocks (written as set, or when any view has certification blocks).
+    pub has_certification_blocks: bool,
 }
 
 /// A fingerprint minutiae template: one or more finger views and the record information.
