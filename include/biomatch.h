@@ -84,6 +84,19 @@ enum biomatch_format
    * ANSI INCITS 378-2009 amendment 1.
    */
   BIOMATCH_FORMAT_ANSI2009_AM1 = 5,
+  /**
+   * NIST `.xyt` text as `mindtct` writes it by default (origin bottom-left, NIST angles).
+   * Reading needs the image height (see `biomatch_read_options`).
+   */
+  BIOMATCH_FORMAT_XYT = 6,
+  /**
+   * NIST `.xyt` text as `mindtct -m1` writes it (ISO/ANSI geometry).
+   */
+  BIOMATCH_FORMAT_XYT_M1 = 7,
+  /**
+   * The minutiae of an ANSI/NIST-ITL Type-9 record (reading only).
+   */
+  BIOMATCH_FORMAT_TYPE9 = 8,
 };
 #ifndef __cplusplus
 typedef uint32_t biomatch_format;
@@ -240,6 +253,33 @@ typedef struct biomatch_finger_template biomatch_finger_template;
  * concurrently with every other on the same handle, except `biomatch_gallery_free`.
  */
 typedef struct biomatch_gallery biomatch_gallery;
+
+/**
+ * Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
+ */
+typedef struct {
+  /**
+   * A `biomatch_format` value; `BIOMATCH_FORMAT_AUTO` detects the format (an xyt file is
+   * then read as `BIOMATCH_FORMAT_XYT`).
+   */
+  uint32_t format;
+  /**
+   * A `biomatch_read_flags` value.
+   */
+  uint32_t flags;
+  /**
+   * Image width in pixels, for formats that do not store it (xyt, Type-9); 0 if unknown.
+   */
+  uint16_t image_width;
+  /**
+   * Image height in pixels, for formats that do not store it; xyt needs it. 0 if unknown.
+   */
+  uint16_t image_height;
+  /**
+   * Resolution in pixels per inch, for formats that do not store it (xyt); 0 if unknown.
+   */
+  float ppi;
+} biomatch_read_options;
 
 /**
  * What a finger view holds (a plain value struct, copied out).
@@ -406,15 +446,35 @@ biomatch_status biomatch_face_template_dimension(const biomatch_face_template *t
 biomatch_status biomatch_face_score(const biomatch_face_template *probe, const biomatch_face_template *candidate, float *out_score);
 
 /**
- * Reads a finger template from `len` bytes of an ISO/IEC 19794-2 or ANSI INCITS 378 record.
+ * Reads a finger template from `len` bytes of an ISO/IEC 19794-2, ANSI INCITS 378 or
+ * ANSI/NIST-ITL Type-9 record (for xyt text, which needs the image height, use
+ * `biomatch_finger_template_read_with_options`).
  *
  * `format` is a `biomatch_format` value (`BIOMATCH_FORMAT_AUTO` detects it); `flags` is a
  * `biomatch_read_flags` value. On success `*out_template` receives a new template that the
  * caller owns and releases with `biomatch_finger_template_free`; on failure it is not
- * written. Truncated or malformed bytes give `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, bytes of
- * no known format `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
+ * written. Truncated or malformed bytes (and an empty buffer) give
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, bytes of no known format
+ * `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
  */
 biomatch_status biomatch_finger_template_read(const uint8_t *data, size_t len, uint32_t format, uint32_t flags, biomatch_finger_template **out_template);
+
+/**
+ * Reads a finger template like `biomatch_finger_template_read`, with the image geometry
+ * that some formats do not store: an xyt file needs `image_height` (its origin is the
+ * bottom-left corner) and, for correct distances, `ppi`. Missing information a format needs
+ * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. `options` must not be NULL.
+ */
+biomatch_status biomatch_finger_template_read_with_options(const uint8_t *data, size_t len, const biomatch_read_options *options, biomatch_finger_template **out_template);
+
+/**
+ * Encodes a template in `format` (any `biomatch_format` except AUTO and TYPE9). On success
+ * `*out_data` and `*out_len` receive a new buffer owned by the caller, released with
+ * `biomatch_bytes_free(data, len)`; on failure neither is written. A template the format
+ * cannot hold (for example more minutiae than it allows) gives
+ * `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
+ */
+biomatch_status biomatch_finger_template_write(const biomatch_finger_template *tmpl, uint32_t format, uint8_t **out_data, size_t *out_len);
 
 /**
  * Releases a finger template. NULL is a no-op. The handle must not be used afterwards, and

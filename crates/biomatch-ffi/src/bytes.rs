@@ -3,7 +3,6 @@
 use crate::boundary::ffi_free;
 
 /// Hands `bytes` to C as a (pointer, length) pair owned by the caller.
-#[allow(dead_code)] // used by template writing, which waits for formats::write
 pub(crate) fn bytes_into_raw(bytes: Vec<u8>) -> (*mut u8, usize) {
     let boxed = bytes.into_boxed_slice();
     let len = boxed.len();

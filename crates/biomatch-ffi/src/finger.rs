@@ -3,11 +3,12 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use biomatch_core::finger::FingerTemplate;
-use biomatch_core::finger::formats::{self, Format, FormatError, Mode, ReadOptions};
+use biomatch_core::finger::formats::{self, Format, FormatError, Mode, ReadOptions, XytFlavour};
 use biomatch_core::finger::matcher::{MatchScratch, Matcher, PreparedFinger};
+use biomatch_core::finger::{FingerTemplate, Resolution};
 
 use crate::boundary::{ffi_call, ffi_free};
+use crate::bytes::bytes_into_raw;
 use crate::error::{FfiError, FfiResult};
 use crate::ptr::{Out, free_handle, handle, into_handle, slice};
 use crate::status::biomatch_status;
@@ -61,6 +62,13 @@ pub enum biomatch_format {
     Ansi2009 = 4,
     /// ANSI INCITS 378-2009 amendment 1.
     Ansi2009Am1 = 5,
+    /// NIST `.xyt` text as `mindtct` writes it by default (origin bottom-left, NIST angles).
+    /// Reading needs the image height (see `biomatch_read_options`).
+    Xyt = 6,
+    /// NIST `.xyt` text as `mindtct -m1` writes it (ISO/ANSI geometry).
+    XytM1 = 7,
+    /// The minutiae of an ANSI/NIST-ITL Type-9 record (reading only).
+    Type9 = 8,
 }
 
 /// Flags for `biomatch_finger_template_read` (bitwise OR).
@@ -73,12 +81,15 @@ pub enum biomatch_read_flags {
     Strict = 1,
 }
 
-const ALL_FORMATS: [(biomatch_format, Format); 5] = [
+const ALL_FORMATS: [(biomatch_format, Format); 8] = [
     (biomatch_format::Iso2005, Format::Iso2005),
     (biomatch_format::Iso2011, Format::Iso2011),
     (biomatch_format::Ansi2004, Format::Ansi2004),
     (biomatch_format::Ansi2009, Format::Ansi2009),
     (biomatch_format::Ansi2009Am1, Format::Ansi2009Am1),
+    (biomatch_format::Xyt, Format::Xyt(XytFlavour::NistInternal)),
+    (biomatch_format::XytM1, Format::Xyt(XytFlavour::M1)),
+    (biomatch_format::Type9, Format::Type9),
 ];
 
 /// The core format for a raw C value (`Ok(None)` for AUTO).
@@ -103,7 +114,11 @@ fn format_to_raw(format: Format) -> u32 {
 /// The status a format error maps to.
 pub(crate) fn format_error(e: FormatError) -> FfiError {
     let status = match e {
-        FormatError::Unrecognised(_) => biomatch_status::UnsupportedFormat,
+        FormatError::Unrecognised(_)
+        | FormatError::Ambiguous(_)
+        | FormatError::Unsupported(_)
+        | FormatError::Unrepresentable(_) => biomatch_status::UnsupportedFormat,
+        FormatError::MissingContext(_) => biomatch_status::InvalidArgument,
         _ => biomatch_status::MalformedTemplate,
     };
     FfiError::new(status, e.to_string())
@@ -128,13 +143,77 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut MatchScratch) -> R) -> R {
     })
 }
 
-/// Reads a finger template from `len` bytes of an ISO/IEC 19794-2 or ANSI INCITS 378 record.
+/// Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct biomatch_read_options {
+    /// A `biomatch_format` value; `BIOMATCH_FORMAT_AUTO` detects the format (an xyt file is
+    /// then read as `BIOMATCH_FORMAT_XYT`).
+    pub format: u32,
+    /// A `biomatch_read_flags` value.
+    pub flags: u32,
+    /// Image width in pixels, for formats that do not store it (xyt, Type-9); 0 if unknown.
+    pub image_width: u16,
+    /// Image height in pixels, for formats that do not store it; xyt needs it. 0 if unknown.
+    pub image_height: u16,
+    /// Resolution in pixels per inch, for formats that do not store it (xyt); 0 if unknown.
+    pub ppi: f32,
+}
+
+fn read_options(options: &biomatch_read_options) -> FfiResult<ReadOptions> {
+    let mode = match options.flags {
+        f if f == biomatch_read_flags::Lenient as u32 => Mode::Lenient,
+        f if f == biomatch_read_flags::Strict as u32 => Mode::Strict,
+        f => return Err(FfiError::invalid(format!("unknown read flags {f:#x}"))),
+    };
+    if !(options.ppi.is_finite() && (0.0..=100_000.0).contains(&options.ppi)) {
+        return Err(FfiError::invalid(format!(
+            "ppi {} is not a resolution",
+            options.ppi
+        )));
+    }
+    let format = format_from_raw(options.format)?;
+    Ok(ReadOptions {
+        mode,
+        format,
+        xyt_flavour: match format {
+            Some(Format::Xyt(flavour)) => flavour,
+            _ => XytFlavour::default(),
+        },
+        image_width: (options.image_width > 0).then_some(options.image_width),
+        image_height: (options.image_height > 0).then_some(options.image_height),
+        resolution: (options.ppi > 0.0).then(|| Resolution::from_ppi(options.ppi)),
+    })
+}
+
+fn read_template(
+    bytes: &[u8],
+    options: &biomatch_read_options,
+) -> FfiResult<biomatch_finger_template> {
+    let options = read_options(options)?;
+    if bytes.is_empty() {
+        return Err(FfiError::new(
+            biomatch_status::MalformedTemplate,
+            "the template buffer is empty",
+        ));
+    }
+    let decoded = formats::read(bytes, &options).map_err(format_error)?;
+    Ok(biomatch_finger_template::new(
+        decoded.template,
+        Some(decoded.format),
+    ))
+}
+
+/// Reads a finger template from `len` bytes of an ISO/IEC 19794-2, ANSI INCITS 378 or
+/// ANSI/NIST-ITL Type-9 record (for xyt text, which needs the image height, use
+/// `biomatch_finger_template_read_with_options`).
 ///
 /// `format` is a `biomatch_format` value (`BIOMATCH_FORMAT_AUTO` detects it); `flags` is a
 /// `biomatch_read_flags` value. On success `*out_template` receives a new template that the
 /// caller owns and releases with `biomatch_finger_template_free`; on failure it is not
-/// written. Truncated or malformed bytes give `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, bytes of
-/// no known format `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
+/// written. Truncated or malformed bytes (and an empty buffer) give
+/// `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, bytes of no known format
+/// `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn biomatch_finger_template_read(
     data: *const u8,
@@ -147,25 +226,68 @@ pub unsafe extern "C" fn biomatch_finger_template_read(
         let out = Out::new(out_template, "out_template")?;
         // SAFETY: the caller passes `len` readable bytes at `data` (or NULL with len 0).
         let bytes = unsafe { slice(data, len, "data") }?;
-        let mode = match flags {
-            f if f == biomatch_read_flags::Lenient as u32 => Mode::Lenient,
-            f if f == biomatch_read_flags::Strict as u32 => Mode::Strict,
-            f => return Err(FfiError::invalid(format!("unknown read flags {f:#x}"))),
+        let options = biomatch_read_options {
+            format,
+            flags,
+            ..Default::default()
         };
-        let options = ReadOptions {
-            mode,
-            format: format_from_raw(format)?,
-        };
-        if bytes.is_empty() {
-            return Err(FfiError::new(
-                biomatch_status::MalformedTemplate,
-                "the template buffer is empty",
-            ));
-        }
-        let decoded = formats::read(bytes, &options).map_err(format_error)?;
-        let handle = biomatch_finger_template::new(decoded.template, Some(decoded.format));
+        let handle = read_template(bytes, &options)?;
         // SAFETY: `out_template` is a valid pointer to write to (checked non-NULL).
         unsafe { out.write(into_handle(handle)) };
+        Ok(())
+    })
+}
+
+/// Reads a finger template like `biomatch_finger_template_read`, with the image geometry
+/// that some formats do not store: an xyt file needs `image_height` (its origin is the
+/// bottom-left corner) and, for correct distances, `ppi`. Missing information a format needs
+/// gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. `options` must not be NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_finger_template_read_with_options(
+    data: *const u8,
+    len: usize,
+    options: *const biomatch_read_options,
+    out_template: *mut *mut biomatch_finger_template,
+) -> biomatch_status {
+    ffi_call("biomatch_finger_template_read_with_options", || {
+        let out = Out::new(out_template, "out_template")?;
+        // SAFETY: the caller passes NULL or a readable options struct.
+        let options = unsafe { handle(options, "options") }?;
+        // SAFETY: the caller passes `len` readable bytes at `data` (or NULL with len 0).
+        let bytes = unsafe { slice(data, len, "data") }?;
+        let handle = read_template(bytes, options)?;
+        // SAFETY: `out_template` is a valid pointer to write to (checked non-NULL).
+        unsafe { out.write(into_handle(handle)) };
+        Ok(())
+    })
+}
+
+/// Encodes a template in `format` (any `biomatch_format` except AUTO and TYPE9). On success
+/// `*out_data` and `*out_len` receive a new buffer owned by the caller, released with
+/// `biomatch_bytes_free(data, len)`; on failure neither is written. A template the format
+/// cannot hold (for example more minutiae than it allows) gives
+/// `BIOMATCH_STATUS_UNSUPPORTED_FORMAT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_finger_template_write(
+    tmpl: *const biomatch_finger_template,
+    format: u32,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> biomatch_status {
+    ffi_call("biomatch_finger_template_write", || {
+        let out_data = Out::new(out_data, "out_data")?;
+        let out_len = Out::new(out_len, "out_len")?;
+        // SAFETY: the caller passes NULL or a live template handle.
+        let t = unsafe { handle(tmpl, "template") }?;
+        let format = format_from_raw(format)?
+            .ok_or_else(|| FfiError::invalid("BIOMATCH_FORMAT_AUTO is not a format to write"))?;
+        let bytes = formats::write(&t.template, format).map_err(format_error)?;
+        let (data, len) = bytes_into_raw(bytes);
+        // SAFETY: both checked non-NULL; the caller provides writable pointers.
+        unsafe {
+            out_data.write(data);
+            out_len.write(len);
+        }
         Ok(())
     })
 }

@@ -160,14 +160,21 @@ static void test_truncated_and_garbage_templates(void) {
     int all_rejected = 1;
     for (size_t cut = 1; cut < len; cut++) {
         biomatch_finger_template *t = sentinel;
-        biomatch_status st = biomatch_finger_template_read(bytes, cut, BIOMATCH_FORMAT_AUTO,
-                                                           BIOMATCH_READ_FLAGS_LENIENT, &t);
-        /* Fewer than 8 bytes cannot even be recognised; after the magic it is truncation. */
-        int expected = st == BIOMATCH_STATUS_MALFORMED_TEMPLATE ||
-                       (cut < 8 && st == BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
-        if (!expected || t != sentinel || biomatch_last_error_message()[0] == '\0') {
-            fprintf(stderr, "truncated at %zu: status %u, message \"%s\"\n", cut, (unsigned)st,
-                    biomatch_last_error_message());
+        /* Detected: until the length field (bytes 8..11) is there, ISO 2005 and ANSI 2004
+         * cannot be told apart, which is "unsupported format" (ambiguous); after that it is
+         * truncation. With the format given, every cut is a malformed template. */
+        biomatch_status detected = biomatch_finger_template_read(
+            bytes, cut, BIOMATCH_FORMAT_AUTO, BIOMATCH_READ_FLAGS_LENIENT, &t);
+        int ok = detected == BIOMATCH_STATUS_MALFORMED_TEMPLATE ||
+                 (cut < 12 && detected == BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
+        ok = ok && t == sentinel && biomatch_last_error_message()[0] != '\0';
+        biomatch_status given = biomatch_finger_template_read(
+            bytes, cut, BIOMATCH_FORMAT_ISO2005, BIOMATCH_READ_FLAGS_LENIENT, &t);
+        ok = ok && given == BIOMATCH_STATUS_MALFORMED_TEMPLATE && t == sentinel &&
+             biomatch_last_error_message()[0] != '\0';
+        if (!ok) {
+            fprintf(stderr, "truncated at %zu: status %u / %u, message \"%s\"\n", cut,
+                    (unsigned)detected, (unsigned)given, biomatch_last_error_message());
             all_rejected = 0;
         }
     }
@@ -239,6 +246,106 @@ static void test_finger_templates(void) {
     biomatch_finger_template_free(a1);
     biomatch_finger_template_free(a2);
     biomatch_finger_template_free(b1);
+}
+
+
+/* Reads `bytes` back with the given options and returns its first view's minutia count (or
+ * SIZE_MAX when it cannot be read). */
+static size_t reread_minutiae(const uint8_t *bytes, size_t len,
+                              const biomatch_read_options *options, uint32_t *out_format) {
+    biomatch_finger_template *t = NULL;
+    biomatch_finger_view_info info;
+    size_t count = SIZE_MAX;
+    if (biomatch_finger_template_read_with_options(bytes, len, options, &t) ==
+            BIOMATCH_STATUS_OK &&
+        biomatch_finger_template_view_info(t, 0, &info) == BIOMATCH_STATUS_OK &&
+        biomatch_finger_template_format(t, out_format) == BIOMATCH_STATUS_OK) {
+        count = info.minutia_count;
+    } else {
+        fprintf(stderr, "re-read failed: %s\n", biomatch_last_error_message());
+    }
+    biomatch_finger_template_free(t);
+    return count;
+}
+
+static void test_write_back(void) {
+    size_t original_len = 0;
+    uint8_t *original = util_read_file(util_path(fixtures, "finger/102_1.iso"), &original_len);
+    biomatch_finger_template *t = read_finger("finger/102_1.iso");
+    if (original == NULL || t == NULL) {
+        free(original);
+        biomatch_finger_template_free(t);
+        return;
+    }
+    biomatch_finger_view_info info;
+    CHECK_STATUS(biomatch_finger_template_view_info(t, 0, &info), BIOMATCH_STATUS_OK);
+
+    /* ISO 2005 back to ISO 2005: the same bytes as the file. */
+    uint8_t *data = NULL;
+    size_t len = 0;
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_ISO2005, &data, &len),
+                 BIOMATCH_STATUS_OK);
+    CHECK(len == original_len && data != NULL && memcmp(data, original, len) == 0);
+    biomatch_bytes_free(data, len);
+
+    /* Every writable format reads back (detected) with the same number of minutiae. */
+    const uint32_t formats[] = {BIOMATCH_FORMAT_ISO2011, BIOMATCH_FORMAT_ANSI2004,
+                                BIOMATCH_FORMAT_ANSI2009, BIOMATCH_FORMAT_ANSI2009_AM1,
+                                BIOMATCH_FORMAT_XYT, BIOMATCH_FORMAT_XYT_M1};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        data = NULL;
+        len = 0;
+        CHECK_STATUS(biomatch_finger_template_write(t, formats[i], &data, &len),
+                     BIOMATCH_STATUS_OK);
+        biomatch_read_options options;
+        memset(&options, 0, sizeof options);
+        options.format = formats[i];
+        options.image_width = info.width;
+        options.image_height = info.height;
+        options.ppi = info.x_ppi;
+        uint32_t format = 0;
+        CHECK(reread_minutiae(data, len, &options, &format) == info.minutia_count);
+        CHECK(format == formats[i]);
+        biomatch_bytes_free(data, len);
+    }
+
+    /* Options: NULL, a resolution that is not a number. */
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_XYT, &data, &len),
+                 BIOMATCH_STATUS_OK);
+    biomatch_read_options no_height;
+    memset(&no_height, 0, sizeof no_height);
+    no_height.format = BIOMATCH_FORMAT_XYT;
+    biomatch_finger_template *sentinel = (biomatch_finger_template *)&check_failed;
+    CHECK_STATUS(biomatch_finger_template_read_with_options(data, len, NULL, &sentinel),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    no_height.ppi = NAN;
+    CHECK_STATUS(biomatch_finger_template_read_with_options(data, len, &no_height, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK(sentinel == (biomatch_finger_template *)&check_failed);
+    biomatch_bytes_free(data, len);
+
+    /* Formats that cannot be written, NULL outputs: nothing is written. */
+    uint8_t *untouched = (uint8_t *)&check_failed;
+    size_t untouched_len = 12345;
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_AUTO, &untouched,
+                                                &untouched_len),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_TYPE9, &untouched,
+                                                &untouched_len),
+                 BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
+    CHECK_STATUS(biomatch_finger_template_write(t, 1000u, &untouched, &untouched_len),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_write(NULL, BIOMATCH_FORMAT_ISO2005, &untouched,
+                                                &untouched_len),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_ISO2005, NULL,
+                                                &untouched_len),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_template_write(t, BIOMATCH_FORMAT_ISO2005, &untouched, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK(untouched == (uint8_t *)&check_failed && untouched_len == 12345);
+    biomatch_finger_template_free(t);
+    free(original);
 }
 
 static void test_faces(void) {
@@ -607,6 +714,7 @@ int main(int argc, char **argv) {
     test_buffers();
     test_truncated_and_garbage_templates();
     test_finger_templates();
+    test_write_back();
     test_faces();
     test_calibration();
     test_gallery_errors();
