@@ -1,5 +1,6 @@
 //! Fingerprints: the template model, interchange formats, images, extraction and matching.
 
+pub mod extract;
 pub mod formats;
 pub mod image;
 pub mod matcher;

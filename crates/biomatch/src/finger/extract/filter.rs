@@ -1,0 +1,160 @@
+//! Removal of false minutiae, in order: short ridges and spikes (an ending whose ridge soon
+//! meets another minutia), bridges (two bifurcations joined by a short ridge), broken ridges
+//! (two endings facing each other across a small gap), minutiae near the border of the
+//! fingerprint area or in incoherent blocks, pairs closer than a minimum distance, and
+//! clusters.
+
+use super::detect::{Candidate, Stop, branch_starts, trace};
+use super::grid::{Blocks, Grid};
+use super::orientation::Field;
+use super::params::FilterParams;
+use super::thin::code;
+use crate::finger::template::MinutiaKind;
+
+/// The candidates that survive every filter.
+pub(crate) fn remove_false(
+    candidates: Vec<Candidate>,
+    skeleton: &Grid<bool>,
+    blocks: Blocks,
+    field: &Field,
+    depth: &Grid<f32>,
+    params: &FilterParams,
+) -> Vec<Candidate> {
+    let mut drop = vec![false; candidates.len()];
+    mark_short_structures(&candidates, skeleton, params, &mut drop);
+    mark_broken_ridges(&candidates, params, &mut drop);
+    for (i, c) in candidates.iter().enumerate() {
+        let (bx, by) = blocks.of(c.x, c.y);
+        if depth.at(bx, by) < params.border_blocks as f32
+            || field.coherence.at(bx, by) < params.min_coherence
+        {
+            drop[i] = true;
+        }
+    }
+    let kept: Vec<Candidate> = keep(&candidates, &drop);
+    let mut drop = vec![false; kept.len()];
+    mark_close_pairs(&kept, params, &mut drop);
+    let kept = keep(&kept, &drop);
+    let mut drop = vec![false; kept.len()];
+    mark_clusters(&kept, params, &mut drop);
+    keep(&kept, &drop)
+}
+
+fn keep(candidates: &[Candidate], drop: &[bool]) -> Vec<Candidate> {
+    candidates
+        .iter()
+        .zip(drop)
+        .filter(|(_, d)| !**d)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// Short ridges, spikes and bridges: traces that reach another minutia too soon.
+fn mark_short_structures(
+    candidates: &[Candidate],
+    skeleton: &Grid<bool>,
+    params: &FilterParams,
+    drop: &mut [bool],
+) {
+    let (w, h) = (skeleton.width, skeleton.height);
+    let mut at = Grid::new(w, h, u32::MAX);
+    for (i, c) in candidates.iter().enumerate() {
+        at.set(c.x, c.y, i as u32);
+    }
+    let img: Vec<u8> = skeleton.data.iter().map(|&b| b as u8).collect();
+    // The minutia at or next to a trace's end, other than `i`.
+    let near = |i: usize, x: usize, y: usize| -> Option<usize> {
+        for dy in -1..=1isize {
+            for dx in -1..=1isize {
+                if let Some(j) = at.get(x as isize + dx, y as isize + dy)
+                    && j != u32::MAX
+                    && j as usize != i
+                {
+                    return Some(j as usize);
+                }
+            }
+        }
+        None
+    };
+    for (i, c) in candidates.iter().enumerate() {
+        let starts = branch_starts(c.x, c.y, code(&img, w, c.y * w + c.x));
+        let limit = match c.kind {
+            MinutiaKind::RidgeEnding => params.short_ridge,
+            _ => params.bridge,
+        };
+        for &s in &starts {
+            let t = trace(skeleton, (c.x, c.y), s, &starts, limit);
+            if t.stop == Stop::Length {
+                continue;
+            }
+            let Some(j) = near(i, t.x, t.y) else { continue };
+            let other = candidates[j].kind;
+            let is_bridge = c.kind == MinutiaKind::Bifurcation && other == MinutiaKind::Bifurcation;
+            if c.kind == MinutiaKind::RidgeEnding || is_bridge {
+                drop[i] = true;
+                drop[j] = true;
+            }
+        }
+    }
+}
+
+/// Two endings facing each other across a small gap (a ridge broken by noise or a scar).
+fn mark_broken_ridges(candidates: &[Candidate], params: &FilterParams, drop: &mut [bool]) {
+    let cos_limit = params.break_angle.to_radians().cos();
+    let d2 = params.break_distance * params.break_distance;
+    for (i, a) in candidates.iter().enumerate() {
+        if a.kind != MinutiaKind::RidgeEnding {
+            continue;
+        }
+        for (j, b) in candidates.iter().enumerate().skip(i + 1) {
+            if b.kind != MinutiaKind::RidgeEnding {
+                continue;
+            }
+            let (vx, vy) = (b.x as f32 - a.x as f32, b.y as f32 - a.y as f32);
+            let dist2 = vx * vx + vy * vy;
+            if dist2 > d2 || dist2 == 0.0 {
+                continue;
+            }
+            // Opposite directions, and b lies behind a (away from a's ridge).
+            let opposite = -(a.dx * b.dx + a.dy * b.dy);
+            let dist = dist2.sqrt();
+            let behind = -(a.dx * vx + a.dy * vy) / dist;
+            if opposite > cos_limit && behind > cos_limit {
+                drop[i] = true;
+                drop[j] = true;
+            }
+        }
+    }
+}
+
+/// Pairs closer than the minimum distance.
+fn mark_close_pairs(candidates: &[Candidate], params: &FilterParams, drop: &mut [bool]) {
+    let d2 = params.min_distance * params.min_distance;
+    for (i, a) in candidates.iter().enumerate() {
+        for (j, b) in candidates.iter().enumerate().skip(i + 1) {
+            let (vx, vy) = (b.x as f32 - a.x as f32, b.y as f32 - a.y as f32);
+            if vx * vx + vy * vy < d2 {
+                drop[i] = true;
+                drop[j] = true;
+            }
+        }
+    }
+}
+
+/// Minutiae with too many neighbours within the cluster radius.
+fn mark_clusters(candidates: &[Candidate], params: &FilterParams, drop: &mut [bool]) {
+    let r2 = params.cluster_radius * params.cluster_radius;
+    for (i, a) in candidates.iter().enumerate() {
+        let neighbours = candidates
+            .iter()
+            .filter(|b| {
+                let (vx, vy) = (b.x as f32 - a.x as f32, b.y as f32 - a.y as f32);
+                let d = vx * vx + vy * vy;
+                d > 0.0 && d < r2
+            })
+            .count();
+        if neighbours >= params.cluster_count {
+            drop[i] = true;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Segmentation: which blocks hold fingerprint ridges.
+//!
+//! A block is foreground when the grey-level standard deviation around it reaches both an
+//! absolute floor and a fraction of the image's high-percentile contrast; majority votes
+//! smooth the mask, holes are filled and only the largest region is kept.
+
+use super::grid::{Blocks, Grid, box_sum, components};
+use super::params::SegmentParams;
+
+/// The block mask of the fingerprint area (`true` = foreground).
+pub(crate) fn segment(image: &Grid<f32>, blocks: Blocks, params: &SegmentParams) -> Grid<bool> {
+    let std = block_contrast(image, blocks, params.window);
+    let mut sorted: Vec<f32> = std.data.clone();
+    sorted.sort_by(f32::total_cmp);
+    let high = sorted[((sorted.len() - 1) as f32 * params.percentile) as usize];
+    let threshold = params.min_std.max(params.relative_std * high);
+    let mut mask = Grid {
+        width: std.width,
+        height: std.height,
+        data: std.data.iter().map(|&s| s >= threshold).collect(),
+    };
+    for _ in 0..params.vote_rounds {
+        mask = majority(&mask, params.vote_radius);
+    }
+    fill_holes(&mut mask);
+    keep_largest(&mut mask);
+    mask
+}
+
+/// Standard deviation of grey levels over a (2r+1)-block window around each block.
+fn block_contrast(image: &Grid<f32>, blocks: Blocks, r: usize) -> Grid<f32> {
+    let mut sum = Grid::new(blocks.cols, blocks.rows, 0f32);
+    let mut sq = Grid::new(blocks.cols, blocks.rows, 0f32);
+    let mut count = Grid::new(blocks.cols, blocks.rows, 0f32);
+    for y in 0..image.height {
+        let by = y / blocks.size;
+        let row = &image.data[y * image.width..(y + 1) * image.width];
+        for (bx, chunk) in row.chunks(blocks.size).enumerate() {
+            let s: f32 = chunk.iter().sum();
+            let q: f32 = chunk.iter().map(|v| v * v).sum();
+            let i = by * blocks.cols + bx;
+            sum.data[i] += s;
+            sq.data[i] += q;
+            count.data[i] += chunk.len() as f32;
+        }
+    }
+    let (sum, sq, count) = (box_sum(&sum, r), box_sum(&sq, r), box_sum(&count, r));
+    let mut out = Grid::new(blocks.cols, blocks.rows, 0f32);
+    for i in 0..out.data.len() {
+        let mean = sum.data[i] / count.data[i];
+        out.data[i] = (sq.data[i] / count.data[i] - mean * mean).max(0.0).sqrt();
+    }
+    out
+}
+
+/// Each cell takes the majority value of its (2r+1)-square neighbourhood.
+fn majority(mask: &Grid<bool>, r: usize) -> Grid<bool> {
+    let ones = Grid {
+        width: mask.width,
+        height: mask.height,
+        data: mask.data.iter().map(|&b| b as u8 as f32).collect(),
+    };
+    let all = Grid::new(mask.width, mask.height, 1f32);
+    let (ones, all) = (box_sum(&ones, r), box_sum(&all, r));
+    Grid {
+        width: mask.width,
+        height: mask.height,
+        data: ones
+            .data
+            .iter()
+            .zip(&all.data)
+            .map(|(o, a)| 2.0 * o > *a)
+            .collect(),
+    }
+}
+
+/// Background regions that do not touch the image edge become foreground.
+fn fill_holes(mask: &mut Grid<bool>) {
+    let background = Grid {
+        width: mask.width,
+        height: mask.height,
+        data: mask.data.iter().map(|&b| !b).collect(),
+    };
+    let mut labels = Vec::new();
+    let sizes = components(&background, &mut labels);
+    let mut touches = vec![false; sizes.len()];
+    let (w, h) = (mask.width, mask.height);
+    for y in 0..h {
+        for x in 0..w {
+            let l = labels[y * w + x];
+            if l != u32::MAX && (x == 0 || y == 0 || x == w - 1 || y == h - 1) {
+                touches[l as usize] = true;
+            }
+        }
+    }
+    for (m, &l) in mask.data.iter_mut().zip(&labels) {
+        if l != u32::MAX && !touches[l as usize] {
+            *m = true;
+        }
+    }
+}
+
+/// Keeps only the largest foreground region.
+fn keep_largest(mask: &mut Grid<bool>) {
+    let mut labels = Vec::new();
+    let sizes = components(mask, &mut labels);
+    if let Some((largest, _)) = sizes.iter().enumerate().max_by_key(|(_, s)| **s) {
+        for (m, &l) in mask.data.iter_mut().zip(&labels) {
+            *m = l == largest as u32;
+        }
+    }
+}
+
+/// The mask as 0/1 values (for the debug sink).
+pub(crate) fn as_values(mask: &Grid<bool>) -> Vec<f32> {
+    mask.data.iter().map(|&b| b as u8 as f32).collect()
+}
+
+/// Distance of each block to the nearest background block or the image edge, in blocks
+/// (chessboard metric; 0 for background).
+pub(crate) fn depth(mask: &Grid<bool>) -> Grid<f32> {
+    let (w, h) = (mask.width, mask.height);
+    let big = (w + h) as f32;
+    let mut d = Grid::new(w, h, 0f32);
+    for i in 0..w * h {
+        d.data[i] = if mask.data[i] { big } else { 0.0 };
+    }
+    let get = |d: &Grid<f32>, x: isize, y: isize| d.get(x, y).unwrap_or(0.0);
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            let v = d.at(x as usize, y as usize);
+            let m = [(-1, -1), (0, -1), (1, -1), (-1, 0)]
+                .iter()
+                .map(|&(dx, dy)| get(&d, x + dx, y + dy) + 1.0)
+                .fold(v, f32::min);
+            d.set(x as usize, y as usize, m);
+        }
+    }
+    for y in (0..h as isize).rev() {
+        for x in (0..w as isize).rev() {
+            let v = d.at(x as usize, y as usize);
+            let m = [(1, 1), (0, 1), (-1, 1), (1, 0)]
+                .iter()
+                .map(|&(dx, dy)| get(&d, x + dx, y + dy) + 1.0)
+                .fold(v, f32::min);
+            d.set(x as usize, y as usize, m);
+        }
+    }
+    d
+}
