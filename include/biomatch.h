@@ -417,6 +417,20 @@ biomatch_status biomatch_diagnostic_panic(void);
 const char *biomatch_last_error_message(void);
 
 /**
+ * Extracts the minutiae of a fingerprint image: `height` rows of `width` 8-bit grey levels
+ * (0 black, 255 white), row `y` starting at `pixels + y * stride`, scanned at `ppi` pixels
+ * per inch. `len` is the size of the buffer in bytes (at least `stride * (height - 1) +
+ * width`). The pixels are copied; the caller keeps its buffer.
+ *
+ * On success `*out_template` receives a new single-view template owned by the caller
+ * (release it with `biomatch_finger_template_free`); its format is `BIOMATCH_FORMAT_AUTO`
+ * (not read from bytes) and it can be written in any writable format. An empty, too large
+ * or too small image, a stride below the width, a short buffer or an unsupported
+ * resolution gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_finger_extract(const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, biomatch_finger_template **out_template);
+
+/**
  * Creates a face template from an embedding of `dimension` floats produced by the face
  * model named `model` (a NUL-terminated UTF-8 tag such as `"facenet512"`; templates of
  * different models never compare). The values are copied and L2-normalised.

@@ -100,3 +100,32 @@ const char *util_path(const char *dir, const char *name) {
     snprintf(buf, sizeof buf, "%s/%s", dir, name);
     return buf;
 }
+
+uint8_t *util_read_pgm(const char *path, uint32_t *out_width, uint32_t *out_height) {
+    size_t len = 0;
+    uint8_t *file = util_read_file(path, &len);
+    if (file == NULL) {
+        return NULL;
+    }
+    unsigned width = 0, height = 0, maxval = 0;
+    int header = 0;
+    /* "P5" <ws> width <ws> height <ws> maxval <one ws> pixels (no comments in our files). */
+    char text[64];
+    size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
+    memcpy(text, file, n);
+    text[n] = '\0';
+    if (sscanf(text, "P5 %u %u %u%n", &width, &height, &maxval, &header) != 3 || maxval != 255 ||
+        width == 0 || height == 0 || (size_t)header + 1 + (size_t)width * height > len) {
+        fprintf(stderr, "%s: not an 8-bit binary PGM\n", path);
+        free(file);
+        return NULL;
+    }
+    uint8_t *pixels = (uint8_t *)malloc((size_t)width * height);
+    if (pixels != NULL) {
+        memcpy(pixels, file + header + 1, (size_t)width * height);
+        *out_width = width;
+        *out_height = height;
+    }
+    free(file);
+    return pixels;
+}

@@ -19,6 +19,9 @@ float *util_read_f32(const char *path, size_t *out_count);
 /* Reads a text file of numbers, one per line; free() the result. */
 double *util_read_scores(const char *path, size_t *out_count);
 
+/* Reads a binary 8-bit PGM (P5) image; free() the result. */
+uint8_t *util_read_pgm(const char *path, uint32_t *out_width, uint32_t *out_height);
+
 /* Joins dir and name into a static buffer (not thread-safe; fine for the examples). */
 const char *util_path(const char *dir, const char *name);
 

@@ -348,6 +348,90 @@ static void test_write_back(void) {
     free(original);
 }
 
+
+static void test_extract(void) {
+    uint32_t w = 0, h = 0;
+    uint8_t *pixels = util_read_pgm(util_path(fixtures, "image/101_1.pgm"), &w, &h);
+    CHECK(pixels != NULL);
+    if (pixels == NULL) {
+        return;
+    }
+    size_t len = (size_t)w * h;
+    biomatch_finger_template *packed = NULL, *strided = NULL;
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, w, 500.0f, &packed),
+                 BIOMATCH_STATUS_OK);
+
+    /* The same image with padded rows (stride > width, last row without padding) gives the
+     * same template. */
+    size_t stride = (size_t)w + 13;
+    size_t strided_len = stride * (h - 1) + w;
+    uint8_t *padded = (uint8_t *)malloc(strided_len);
+    CHECK(padded != NULL);
+    if (padded != NULL) {
+        memset(padded, 0x33, strided_len);
+        for (uint32_t y = 0; y < h; y++) {
+            memcpy(padded + (size_t)y * stride, pixels + (size_t)y * w, w);
+        }
+        CHECK_STATUS(biomatch_finger_extract(padded, strided_len, w, h, stride, 500.0f, &strided),
+                     BIOMATCH_STATUS_OK);
+        biomatch_finger_template *sentinel = (biomatch_finger_template *)&check_failed;
+        CHECK_STATUS(biomatch_finger_extract(padded, strided_len - 1, w, h, stride, 500.0f,
+                                             &sentinel),
+                     BIOMATCH_STATUS_INVALID_ARGUMENT);
+        CHECK(sentinel == (biomatch_finger_template *)&check_failed);
+        free(padded);
+    }
+    biomatch_finger_view_info a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 1, sizeof b);
+    CHECK_STATUS(biomatch_finger_template_view_info(packed, 0, &a), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_finger_template_view_info(strided, 0, &b), BIOMATCH_STATUS_OK);
+    CHECK(a.minutia_count > 0 && a.minutia_count == b.minutia_count);
+    CHECK(a.width == w && a.height == h);
+    uint32_t format = 99;
+    CHECK_STATUS(biomatch_finger_template_format(packed, &format), BIOMATCH_STATUS_OK);
+    CHECK(format == BIOMATCH_FORMAT_AUTO);
+
+    /* An extracted template can be written and read back. */
+    uint8_t *iso = NULL;
+    size_t iso_len = 0;
+    CHECK_STATUS(biomatch_finger_template_write(packed, BIOMATCH_FORMAT_ISO2005, &iso, &iso_len),
+                 BIOMATCH_STATUS_OK);
+    biomatch_read_options options;
+    memset(&options, 0, sizeof options);
+    CHECK(reread_minutiae(iso, iso_len, &options, &format) == a.minutia_count);
+    biomatch_bytes_free(iso, iso_len);
+
+    /* Bad geometry, buffers and resolutions. */
+    biomatch_finger_template *sentinel = (biomatch_finger_template *)&check_failed;
+    CHECK_STATUS(biomatch_finger_extract(NULL, len, w, h, w, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, w, 500.0f, NULL),
+                 BIOMATCH_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, 0, w, h, w, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, 0, h, w, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, w - 1, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_MESSAGE_HAS("stride");
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h + 1, w, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, 100000u, 100000u, 100000u, 500.0f,
+                                         &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, SIZE_MAX, 500.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, w, NAN, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(biomatch_finger_extract(pixels, len, w, h, w, 5.0f, &sentinel),
+                 BIOMATCH_STATUS_INVALID_ARGUMENT);
+    CHECK(sentinel == (biomatch_finger_template *)&check_failed);
+    biomatch_finger_template_free(packed);
+    biomatch_finger_template_free(strided);
+    free(pixels);
+}
+
 static void test_faces(void) {
     biomatch_face_template *w0 = read_face("face/watchlist_00.f32");
     biomatch_face_template *p0 = read_face("face/probe_00.f32");
@@ -715,6 +799,7 @@ int main(int argc, char **argv) {
     test_truncated_and_garbage_templates();
     test_finger_templates();
     test_write_back();
+    test_extract();
     test_faces();
     test_calibration();
     test_gallery_errors();
