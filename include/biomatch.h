@@ -565,6 +565,17 @@ biomatch_status biomatch_gallery_save(const biomatch_gallery *gallery, const cha
 biomatch_status biomatch_gallery_len(const biomatch_gallery *gallery, size_t *out_len);
 
 /**
+ * The face model tag the gallery accepts. `*out_model` receives a NUL-terminated string
+ * owned by the gallery, valid until the gallery is freed.
+ */
+biomatch_status biomatch_gallery_face_model(const biomatch_gallery *gallery, const char **out_model);
+
+/**
+ * The dimension of the face embeddings the gallery accepts.
+ */
+biomatch_status biomatch_gallery_face_dimension(const biomatch_gallery *gallery, size_t *out_dimension);
+
+/**
  * Whether a subject id is enrolled.
  */
 biomatch_status biomatch_gallery_contains(const biomatch_gallery *gallery, const char *subject_id, bool *out_contains);

@@ -26,6 +26,19 @@ use crate::status::biomatch_status;
 /// concurrently with every other on the same handle, except `biomatch_gallery_free`.
 pub struct biomatch_gallery {
     gallery: Gallery,
+    /// The face model tag, kept as a C string for `biomatch_gallery_face_model`.
+    face_model: CString,
+}
+
+impl biomatch_gallery {
+    fn new(gallery: Gallery) -> FfiResult<biomatch_gallery> {
+        let face_model = CString::new(gallery.config().face_model.as_str())
+            .map_err(|_| FfiError::invalid("the face model tag contains a NUL byte"))?;
+        Ok(biomatch_gallery {
+            gallery,
+            face_model,
+        })
+    }
 }
 
 // The header promises concurrent use of one gallery handle from many threads.
@@ -210,8 +223,9 @@ pub unsafe extern "C" fn biomatch_gallery_new(
         config.finger_calibration =
             unsafe { finger_calibration.as_ref() }.map(|c| c.calibration.clone());
         let gallery = Gallery::new(config);
+        let handle = biomatch_gallery::new(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
-        unsafe { out.write(into_handle(biomatch_gallery { gallery })) };
+        unsafe { out.write(into_handle(handle)) };
         Ok(())
     })
 }
@@ -237,8 +251,9 @@ pub unsafe extern "C" fn biomatch_gallery_load(
         // SAFETY: the caller passes a NUL-terminated path.
         let path = unsafe { self::path(path) }?;
         let gallery = Gallery::load(&path).map_err(gallery_error)?;
+        let handle = biomatch_gallery::new(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
-        unsafe { out.write(into_handle(biomatch_gallery { gallery })) };
+        unsafe { out.write(into_handle(handle)) };
         Ok(())
     })
 }
@@ -256,8 +271,9 @@ pub unsafe extern "C" fn biomatch_gallery_load_bytes(
         // SAFETY: the caller passes `len` readable bytes (or NULL with len 0).
         let bytes = unsafe { slice(data, len, "data") }?;
         let gallery = persist::from_bytes(bytes, Matcher::default()).map_err(gallery_error)?;
+        let handle = biomatch_gallery::new(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
-        unsafe { out.write(into_handle(biomatch_gallery { gallery })) };
+        unsafe { out.write(into_handle(handle)) };
         Ok(())
     })
 }
@@ -291,6 +307,39 @@ pub unsafe extern "C" fn biomatch_gallery_len(
         let g = unsafe { handle(gallery, "gallery") }?;
         // SAFETY: checked non-NULL; the caller provides a writable `size_t`.
         unsafe { out.write(g.gallery.len()) };
+        Ok(())
+    })
+}
+
+/// The face model tag the gallery accepts. `*out_model` receives a NUL-terminated string
+/// owned by the gallery, valid until the gallery is freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_gallery_face_model(
+    gallery: *const biomatch_gallery,
+    out_model: *mut *const c_char,
+) -> biomatch_status {
+    ffi_call("biomatch_gallery_face_model", || {
+        let out = Out::new(out_model, "out_model")?;
+        // SAFETY: the caller passes NULL or a live gallery handle.
+        let g = unsafe { handle(gallery, "gallery") }?;
+        // SAFETY: checked non-NULL; the caller provides a writable pointer.
+        unsafe { out.write(g.face_model.as_ptr()) };
+        Ok(())
+    })
+}
+
+/// The dimension of the face embeddings the gallery accepts.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_gallery_face_dimension(
+    gallery: *const biomatch_gallery,
+    out_dimension: *mut usize,
+) -> biomatch_status {
+    ffi_call("biomatch_gallery_face_dimension", || {
+        let out = Out::new(out_dimension, "out_dimension")?;
+        // SAFETY: the caller passes NULL or a live gallery handle.
+        let g = unsafe { handle(gallery, "gallery") }?;
+        // SAFETY: checked non-NULL; the caller provides a writable `size_t`.
+        unsafe { out.write(g.gallery.config().face_dim) };
         Ok(())
     })
 }
