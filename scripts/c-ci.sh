@@ -188,8 +188,20 @@ done
 (cd "$work/cpp" && "${vg[@]}" ./test_wrapper "$fixtures" >"$work/vg-wrapper.log" 2>&1) ||
     { cat "$work/vg-wrapper.log"; fail "valgrind test_wrapper"; }
 tail -n 1 "$work/vg-wrapper.log"
-run_examples "$work/c" "$work/c/egate" "$work/c/watchlist" "${vg[@]}" >/dev/null
-run_examples "$work/cpp" "$work/cpp/egate_cpp" "$work/cpp/watchlist_cpp" "${vg[@]}" >/dev/null
+# One e-gate run with every step (watchlist from the plain run, fingers), C and C++, and a
+# watchlist search: the full example paths, without repeating the whole flow under valgrind.
+for egate in "$work/c/egate" "$work/cpp/egate_cpp"; do
+    rc=0
+    "${vg[@]}" "$egate" --face-impostors "$fixtures/face/impostor_scores.txt" \
+        --passport-face "$fixtures/face/watchlist_06.f32" --live-face "$fixtures/face/probe_06.f32" \
+        --watchlist "$work/c/watchlist.bmg" --passport-finger "$fixtures/finger/102_1.iso" \
+        --live-finger "$fixtures/finger/102_2.iso" --finger-impostors "$work/c/finger_impostors.txt" \
+        >"$work/vg-egate.log" 2>&1 || rc=$?
+    [ $rc -eq 3 ] || { cat "$work/vg-egate.log"; fail "valgrind $egate ($rc)"; }
+done
+"${vg[@]}" "$work/c/watchlist" search "$work/c/watchlist.bmg" --face "$fixtures/face/probe_03.f32" \
+    >"$work/vg-watchlist.log" 2>&1 ||
+    { cat "$work/vg-watchlist.log"; fail "valgrind watchlist search"; }
 echo "    valgrind: tests and examples clean"
 
 step "ThreadSanitizer: 4 identifying threads while a fifth enrols and removes"

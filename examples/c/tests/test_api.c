@@ -745,6 +745,72 @@ static void test_gallery_identify_save_load(void) {
     biomatch_gallery_free(g);
 }
 
+
+/* Multi-modal identification with calibrated fusion: face + finger on one probe. */
+static void test_gallery_multimodal(void) {
+    size_t n = 0;
+    double *face_scores = util_read_scores(util_path(fixtures, "face/impostor_scores.txt"), &n);
+    biomatch_calibration *face_cal = NULL, *finger_cal = NULL;
+    CHECK_STATUS(biomatch_calibration_new(face_scores, n, &face_cal), BIOMATCH_STATUS_OK);
+    free(face_scores);
+    /* Finger impostor scores from pairs of different fingers, through the C API. */
+    double finger_scores[20];
+    size_t count = 0;
+    char a_name[64], b_name[64];
+    for (int a = 101; a <= 105; a++) {
+        for (int b = 101; b <= 105; b++) {
+            if (a == b) {
+                continue;
+            }
+            snprintf(a_name, sizeof a_name, "finger/%d_1.iso", a);
+            snprintf(b_name, sizeof b_name, "finger/%d_2.iso", b);
+            biomatch_finger_template *ta = read_finger(a_name), *tb = read_finger(b_name);
+            float s = 0;
+            CHECK_STATUS(biomatch_finger_score(ta, tb, &s), BIOMATCH_STATUS_OK);
+            finger_scores[count++] = s;
+            biomatch_finger_template_free(ta);
+            biomatch_finger_template_free(tb);
+        }
+    }
+    CHECK_STATUS(biomatch_calibration_new(finger_scores, count, &finger_cal), BIOMATCH_STATUS_OK);
+    biomatch_gallery *g = NULL;
+    CHECK_STATUS(biomatch_gallery_new(MODEL, 512, face_cal, finger_cal, &g), BIOMATCH_STATUS_OK);
+    /* The gallery copied the calibrations: freeing them now must not matter. */
+    biomatch_calibration_free(face_cal);
+    biomatch_calibration_free(finger_cal);
+    biomatch_face_template *w1 = read_face("face/watchlist_01.f32");
+    biomatch_face_template *w2 = read_face("face/watchlist_02.f32");
+    biomatch_face_template *p1 = read_face("face/probe_01.f32");
+    const biomatch_finger_template *f1[1], *f2[1];
+    f1[0] = read_finger("finger/101_1.iso");
+    f2[0] = read_finger("finger/102_1.iso");
+    CHECK_STATUS(biomatch_gallery_enrol(g, "one", w1, f1, 1), BIOMATCH_STATUS_OK);
+    CHECK_STATUS(biomatch_gallery_enrol(g, "two", w2, f2, 1), BIOMATCH_STATUS_OK);
+    biomatch_finger_template *probe_finger = read_finger("finger/101_2.iso");
+    const biomatch_finger_template *probe_fingers[1];
+    probe_fingers[0] = probe_finger;
+    biomatch_candidate_list *list = NULL;
+    CHECK_STATUS(biomatch_gallery_identify(g, p1, probe_fingers, 1, 2, &list), BIOMATCH_STATUS_OK);
+    size_t len = 0;
+    CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
+    CHECK(len == 2);
+    biomatch_candidate c;
+    CHECK_STATUS(biomatch_candidate_list_get(list, 0, &c), BIOMATCH_STATUS_OK);
+    /* Calibrated: every FMR is a probability, the fused score is -log10(fused FMR). */
+    CHECK(!isnan(c.fused_fmr) && c.fused_fmr >= 0.0 && c.fused_fmr <= 1.0);
+    CHECK(!isnan(c.face_fmr) && !isnan(c.finger_fmr) && !isnan(c.finger_score));
+    CHECK(c.fused_fmr == 0.0 || fabs(c.fused_score + log10(c.fused_fmr)) < 1e-6);
+    CHECK(strcmp(c.subject_id, "one") == 0);
+    biomatch_candidate_list_free(list);
+    biomatch_finger_template_free(probe_finger);
+    biomatch_finger_template_free((biomatch_finger_template *)f1[0]);
+    biomatch_finger_template_free((biomatch_finger_template *)f2[0]);
+    biomatch_face_template_free(w1);
+    biomatch_face_template_free(w2);
+    biomatch_face_template_free(p1);
+    biomatch_gallery_free(g);
+}
+
 static void test_free_pattern(void) {
     /* _free(NULL) is a no-op for every handle type. */
     biomatch_finger_template_free(NULL);
@@ -806,6 +872,7 @@ int main(int argc, char **argv) {
     test_calibration();
     test_gallery_errors();
     test_gallery_identify_save_load();
+    test_gallery_multimodal();
     test_free_pattern();
     test_panic_boundary();
     return check_report("test_api");
