@@ -30,11 +30,11 @@ fuzz_target!(|data: &[u8]| {
                     resolution: decoded.template.views.first().map(|v| v.resolution),
                     ..ReadOptions::default()
                 };
-                let reread = formats::read(&bytes, &again)
-                    .unwrap_or_else(|e| panic!("written {} does not read back: {e}", decoded.format));
+                let reread = formats::read(&bytes, &again).unwrap_or_else(|e| {
+                    panic!("written {} does not read back: {e}", decoded.format)
+                });
                 assert_eq!(reread.template.views.len(), decoded.template.views.len());
             }
         }
     }
-    let _: Option<Format> = None;
 });

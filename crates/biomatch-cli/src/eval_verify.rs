@@ -1,9 +1,526 @@
-//! Placeholder until its issue lands.
+//! `biomatch eval verify`: 1:1 fingerprint verification accuracy over FVC-named folders.
+//!
+//! Per database: genuine and impostor counts, the FVC EER with its bracket, FMR100, FMR1000,
+//! ZeroFMR and comparisons per second, then the mean over databases. Optional outputs: a JSON
+//! summary, every score as CSV, and a DET plot as SVG.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use biomatch::calibration::Calibration;
+use biomatch::eval::dataset::{Dataset, SampleKind};
+use biomatch::eval::scoring::{Scores, score_pairs};
+use biomatch::eval::{
+    DetSeries, PairList, Protocol, VerificationCurve, VerificationSummary, det_svg,
+};
+use biomatch::finger::matcher::Matcher;
+use serde::Serialize;
+
+/// Which comparisons to run.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ProtocolArg {
+    /// Genuine: every same-finger pair; impostor: every pair of different fingers.
+    AllPairs,
+    /// Genuine as all-pairs; impostor only between first impressions (FVC B protocol).
+    Fvc,
+}
 
 /// Arguments.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Database folders of FVC-named files NNN_M.ext; `@PPI` gives an image folder's
+    /// resolution (templates carry their own).
+    #[arg(required = true, value_name = "DIR[@PPI]")]
+    dirs: Vec<String>,
+    /// Comparison protocol.
+    #[arg(long, value_enum, default_value = "all-pairs")]
+    protocol: ProtocolArg,
+    /// Write the per-database figures as JSON (rates as fractions).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write every score as CSV (database,kind,probe,candidate,score).
+    #[arg(long, value_name = "FILE.csv")]
+    scores: Option<PathBuf>,
+    /// Draw the DET curves (FNMR against FMR, log axes) as SVG, one line per database.
+    #[arg(long, value_name = "FILE.svg")]
+    det: Option<PathBuf>,
+    /// Write a score calibration (JSON) built from every impostor score of this run, for
+    /// `biomatch match --calibration` and the library's `Calibration::from_json`.
+    #[arg(long, value_name = "FILE.json")]
+    calibration: Option<PathBuf>,
+    /// Worker threads for scoring (0 = all cores). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// A folder argument: the folder and, for images, their resolution.
+#[derive(Debug, PartialEq)]
+struct FolderSpec {
+    dir: PathBuf,
+    ppi: Option<f32>,
+}
+
+fn parse_folder(spec: &str) -> anyhow::Result<FolderSpec> {
+    if Path::new(spec).exists() {
+        return Ok(FolderSpec {
+            dir: PathBuf::from(spec),
+            ppi: None,
+        });
+    }
+    match spec.rsplit_once('@') {
+        Some((dir, ppi)) => {
+            let ppi: f32 = ppi
+                .parse()
+                .ok()
+                .filter(|p: &f32| p.is_finite() && *p >= 50.0 && *p <= 10_000.0)
+                .with_context(|| {
+                    format!("{spec}: resolution after '@' must be pixels per inch, 50 to 10000")
+                })?;
+            Ok(FolderSpec {
+                dir: PathBuf::from(dir),
+                ppi: Some(ppi),
+            })
+        }
+        None => Ok(FolderSpec {
+            dir: PathBuf::from(spec),
+            ppi: None,
+        }),
+    }
+}
+
+/// A short name for a folder: its last two path components ("fvc2002/DB1_B").
+fn database_name(dir: &Path) -> String {
+    let parts: Vec<_> = dir
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    match parts.len() {
+        0 => dir.display().to_string(),
+        1 => parts[0].clone(),
+        n => format!("{}/{}", parts[n - 2], parts[n - 1]),
+    }
+}
+
+/// One database's results.
+struct DbResult {
+    name: String,
+    dataset: Dataset,
+    pairs: PairList,
+    scores: Scores,
+    curve: VerificationCurve,
+    summary: VerificationSummary,
+    scoring_time: Duration,
+}
+
+#[derive(Serialize)]
+struct JsonDb<'a> {
+    name: &'a str,
+    genuine: usize,
+    impostor: usize,
+    eer: f64,
+    eer_low: f64,
+    eer_high: f64,
+    fmr100: f64,
+    fmr1000: f64,
+    zero_fmr: f64,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    databases: Vec<JsonDb<'a>>,
+    mean_eer: f64,
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and the run is long.
+struct Progress {
+    label: String,
+    total: usize,
+    start: Instant,
+    last_draw: Option<Instant>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(label: &str, total: usize) -> Progress {
+        Progress {
+            label: label.to_string(),
+            total,
+            start: Instant::now(),
+            last_draw: None,
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&mut self, done: usize) {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.start);
+        // Short runs never show a bar; redraw at most ten times a second.
+        if !self.enabled
+            || elapsed < Duration::from_millis(500)
+            || self
+                .last_draw
+                .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last_draw = Some(now);
+        let frac = done as f64 / self.total.max(1) as f64;
+        let width = 30;
+        let filled = ((frac * width as f64) as usize).min(width);
+        let eta = if done > 0 {
+            elapsed.as_secs_f64() * (self.total - done.min(self.total)) as f64 / done as f64
+        } else {
+            0.0
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r{} [{}{}] {:>3.0}% {done}/{} comparisons, ETA {eta:.0} s ",
+            self.label,
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            100.0 * frac,
+            self.total
+        );
+        let _ = err.flush();
+    }
+
+    fn finish(&mut self) {
+        if self.last_draw.is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow::Result<DbResult> {
+    let dataset = Dataset::open(&spec.dir, spec.ppi)?;
+    if dataset.kind == SampleKind::Template && spec.ppi.is_some() {
+        eprintln!(
+            "note: {} holds templates, which carry their own resolution; @PPI ignored",
+            spec.dir.display()
+        );
+    }
+    let views = dataset.load_default()?;
+    let ids: Vec<_> = dataset.files.iter().map(|f| f.id).collect();
+    let pairs = PairList::new(&ids, protocol);
+    if pairs.genuine.is_empty() || pairs.impostor.is_empty() {
+        bail!(
+            "{}: the protocol gives {} genuine and {} impostor comparisons; both are needed \
+             (at least two fingers, one with two impressions)",
+            spec.dir.display(),
+            pairs.genuine.len(),
+            pairs.impostor.len()
+        );
+    }
+    let name = database_name(&spec.dir);
+    let prepared: Vec<_> = views.iter().map(|v| matcher.prepare(v)).collect();
+    let mut progress = Progress::new(&name, pairs.len());
+    // Only the comparisons are timed: preparation is once per view, not per comparison.
+    let start = Instant::now();
+    let scratch = || matcher.scratch();
+    let score = |a: &_, b: &_, s: &mut _| matcher.score(a, b, s);
+    let genuine = score_pairs(&prepared, &pairs.genuine, scratch, score, &mut |done| {
+        progress.update(done)
+    });
+    let done = genuine.len();
+    let impostor = score_pairs(&prepared, &pairs.impostor, scratch, score, &mut |n| {
+        progress.update(done + n)
+    });
+    let scoring_time = start.elapsed();
+    progress.finish();
+    let scores = Scores { genuine, impostor };
+    let curve = VerificationCurve::new(&scores.genuine, &scores.impostor)?;
+    let summary = curve.summary();
+    Ok(DbResult {
+        name,
+        dataset,
+        pairs,
+        scores,
+        curve,
+        summary,
+        scoring_time,
+    })
+}
+
+fn pct(rate: f64) -> String {
+    format!("{:.2}", 100.0 * rate)
+}
+
+fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
+    let name_w = results
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    println!(
+        "protocol {}, {threads} thread(s); rates in %",
+        match protocol {
+            ProtocolArg::AllPairs => "all-pairs",
+            ProtocolArg::Fvc => "fvc (impostors between first impressions)",
+        }
+    );
+    println!(
+        "{:<name_w$} {:>7} {:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10}",
+        "database",
+        "genuine",
+        "impostor",
+        "EER",
+        "[low, high]",
+        "FMR100",
+        "FMR1000",
+        "ZeroFMR",
+        "cmp/s"
+    );
+    let row = |name: &str, g: String, i: String, s: &Summary, rate: f64| {
+        println!(
+            "{name:<name_w$} {g:>7} {i:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10.0}",
+            pct(s.eer),
+            format!("[{}, {}]", pct(s.eer_low), pct(s.eer_high)),
+            pct(s.fmr100),
+            pct(s.fmr1000),
+            pct(s.zero_fmr),
+            rate
+        );
+    };
+    let mut total_cmp = 0usize;
+    let mut total_time = 0.0f64;
+    for r in results {
+        let n = r.pairs.len();
+        total_cmp += n;
+        total_time += r.scoring_time.as_secs_f64();
+        row(
+            &r.name,
+            r.summary.genuine.to_string(),
+            r.summary.impostor.to_string(),
+            &Summary::from(&r.summary),
+            n as f64 / r.scoring_time.as_secs_f64().max(1e-9),
+        );
+    }
+    let mean = Summary::mean(results);
+    row(
+        "mean",
+        String::new(),
+        String::new(),
+        &mean,
+        total_cmp as f64 / total_time.max(1e-9),
+    );
+}
+
+/// The rates of one row of the table.
+struct Summary {
+    eer: f64,
+    eer_low: f64,
+    eer_high: f64,
+    fmr100: f64,
+    fmr1000: f64,
+    zero_fmr: f64,
+}
+
+impl Summary {
+    fn from(s: &VerificationSummary) -> Summary {
+        Summary {
+            eer: s.eer,
+            eer_low: s.eer_low,
+            eer_high: s.eer_high,
+            fmr100: s.fmr100,
+            fmr1000: s.fmr1000,
+            zero_fmr: s.zero_fmr,
+        }
+    }
+
+    fn mean(results: &[DbResult]) -> Summary {
+        let n = results.len().max(1) as f64;
+        let avg = |f: fn(&VerificationSummary) -> f64| {
+            results.iter().map(|r| f(&r.summary)).sum::<f64>() / n
+        };
+        Summary {
+            eer: avg(|s| s.eer),
+            eer_low: avg(|s| s.eer_low),
+            eer_high: avg(|s| s.eer_high),
+            fmr100: avg(|s| s.fmr100),
+            fmr1000: avg(|s| s.fmr1000),
+            zero_fmr: avg(|s| s.zero_fmr),
+        }
+    }
+}
+
+fn write_json(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
+    let report = JsonReport {
+        databases: results
+            .iter()
+            .map(|r| JsonDb {
+                name: &r.name,
+                genuine: r.summary.genuine,
+                impostor: r.summary.impostor,
+                eer: r.summary.eer,
+                eer_low: r.summary.eer_low,
+                eer_high: r.summary.eer_high,
+                fmr100: r.summary.fmr100,
+                fmr1000: r.summary.fmr1000,
+                zero_fmr: r.summary.zero_fmr,
+            })
+            .collect(),
+        mean_eer: Summary::mean(results).eer,
+    };
+    let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn write_scores(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "database,kind,probe,candidate,score")?;
+    for r in results {
+        let db = csv_field(&r.name);
+        let file_name = |k: usize| {
+            csv_field(
+                &r.dataset.files[k]
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
+        };
+        for (kind, pairs, scores) in [
+            ("genuine", &r.pairs.genuine, &r.scores.genuine),
+            ("impostor", &r.pairs.impostor, &r.scores.impostor),
+        ] {
+            for (&(i, j), s) in pairs.iter().zip(scores) {
+                // Scores come from f32: print them as such (shortest exact form).
+                let s = *s as f32;
+                writeln!(out, "{db},{kind},{},{},{s}", file_name(i), file_name(j))?;
+            }
+        }
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_calibration(path: &Path, results: &[DbResult], args: &Args) -> anyhow::Result<()> {
+    let impostors: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.scores.impostor.iter().copied())
+        .collect();
+    let names: Vec<&str> = results.iter().map(|r| r.name.as_str()).collect();
+    let description = format!(
+        "biomatch {} matcher, {} impostor comparisons ({} protocol) of {}",
+        env!("CARGO_PKG_VERSION"),
+        impostors.len(),
+        match args.protocol {
+            ProtocolArg::AllPairs => "all-pairs",
+            ProtocolArg::Fvc => "FVC",
+        },
+        names.join(", ")
+    );
+    let calibration = Calibration::from_impostor_scores(&impostors)?.with_description(description);
+    if !calibration.has_tail() {
+        eprintln!(
+            "note: the impostor scores do not support a tail fit; the calibration refuses FMRs \
+             below 1/{}",
+            impostors.len()
+        );
+    }
+    std::fs::write(path, calibration.to_json())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Runs the evaluation.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let specs = args
+        .dirs
+        .iter()
+        .map(|s| parse_folder(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let protocol = match args.protocol {
+        ProtocolArg::AllPairs => Protocol::AllPairs,
+        ProtocolArg::Fvc => Protocol::Fvc,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    let threads = pool.current_num_threads();
+    let matcher = Matcher::default();
+    let results = pool.install(|| {
+        specs
+            .iter()
+            .map(|spec| evaluate(spec, protocol, &matcher))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+
+    print_table(&results, args.protocol, threads);
+    if let Some(path) = &args.json {
+        write_json(path, &results)?;
+    }
+    if let Some(path) = &args.scores {
+        write_scores(path, &results)?;
+    }
+    if let Some(path) = &args.calibration {
+        write_calibration(path, &results, &args)?;
+    }
+    if let Some(path) = &args.det {
+        let series: Vec<_> = results
+            .iter()
+            .map(|r| DetSeries {
+                name: &r.name,
+                curve: &r.curve,
+            })
+            .collect();
+        let title = format!(
+            "DET, {} protocol",
+            match args.protocol {
+                ProtocolArg::AllPairs => "all-pairs",
+                ProtocolArg::Fvc => "FVC",
+            }
+        );
+        std::fs::write(path, det_svg(&series, &title))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_specs() {
+        assert_eq!(
+            parse_folder("no/such/DB1@500").unwrap(),
+            FolderSpec {
+                dir: PathBuf::from("no/such/DB1"),
+                ppi: Some(500.0)
+            }
+        );
+        assert_eq!(parse_folder("no/such/DB1").unwrap().ppi, None);
+        assert!(parse_folder("no/such/DB1@fast").is_err());
+        assert!(parse_folder("no/such/DB1@0").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            database_name(Path::new("../shared/fvc2002/DB1_B/")),
+            "fvc2002/DB1_B"
+        );
+        assert_eq!(database_name(Path::new("DB1_B")), "DB1_B");
+    }
 }

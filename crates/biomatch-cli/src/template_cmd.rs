@@ -59,6 +59,9 @@ pub struct ConvertArgs {
     /// Output format: iso2005, iso2011, ansi2004, ansi2009, ansi2009am1, xyt, xyt-m1.
     #[arg(long, value_name = "FORMAT")]
     to: String,
+    /// Keep only this view (0-based), e.g. to write one view of a multi-view record as xyt.
+    #[arg(long)]
+    view: Option<usize>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -162,7 +165,15 @@ fn info(args: InfoArgs) -> Result<()> {
 
 fn convert(args: ConvertArgs) -> Result<()> {
     let target: Format = args.to.parse()?;
-    let d = read(&args.input, &args.read)?;
+    let mut d = read(&args.input, &args.read)?;
+    if let Some(i) = args.view {
+        anyhow::ensure!(
+            i < d.template.views.len(),
+            "--view {i}: the template has {} views",
+            d.template.views.len()
+        );
+        d.template.views = vec![d.template.views.swap_remove(i)];
+    }
     let bytes = formats::write(&d.template, target)
         .with_context(|| format!("writing {} as {target}", args.output.display()))?;
     std::fs::write(&args.output, &bytes)
@@ -176,4 +187,84 @@ fn convert(args: ConvertArgs) -> Result<()> {
         bytes.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/templates")
+            .join(name)
+    }
+
+    fn read_args(strict: bool) -> ReadArgs {
+        ReadArgs {
+            strict,
+            from: None,
+            xyt: "nist".into(),
+            width: None,
+            height: None,
+            ppcm: None,
+        }
+    }
+
+    #[test]
+    fn convert_then_info_reads_the_target_format() {
+        let dir =
+            std::env::temp_dir().join(format!("biomatch-template-cmd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for to in ["iso2005", "iso2011", "ansi2004", "ansi2009"] {
+            let out = dir.join(format!("b2.{to}"));
+            run(TemplateCmd::Convert(ConvertArgs {
+                input: fixture("biomdi_Appendix-B2_Example.raw"),
+                output: out.clone(),
+                to: to.into(),
+                view: None,
+                read: read_args(true),
+            }))
+            .unwrap();
+            let d = read(&out, &read_args(true)).unwrap();
+            assert_eq!(d.format.id(), to);
+            assert_eq!(d.template.views.len(), 2);
+            assert_eq!(d.template.views[0].minutiae.len(), 27);
+        }
+        // One view of a multi-view record as xyt.
+        let out = dir.join("b2.xyt");
+        run(TemplateCmd::Convert(ConvertArgs {
+            input: fixture("biomdi_Appendix-B2_Example.raw"),
+            output: out.clone(),
+            to: "xyt".into(),
+            view: Some(1),
+            read: read_args(false),
+        }))
+        .unwrap();
+        let lines = std::fs::read_to_string(&out).unwrap().lines().count();
+        assert_eq!(lines, 22);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_input_is_an_error_with_the_reason() {
+        let err = run(TemplateCmd::Info(InfoArgs {
+            file: fixture("biomdi_Appendix-C2_Example.raw"),
+            json: false,
+            read: read_args(true),
+        }))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("record length field says 340"),
+            "{err:#}"
+        );
+        let err = run(TemplateCmd::Convert(ConvertArgs {
+            input: fixture("biomdi_Appendix-B2_Example.raw"),
+            output: std::env::temp_dir().join("never-written"),
+            to: "iso2099".into(),
+            view: None,
+            read: read_args(false),
+        }))
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("iso2099"), "{err:#}");
+    }
 }

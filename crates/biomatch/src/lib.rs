@@ -17,3 +17,4 @@ pub mod eval;
 pub mod face;
 pub mod finger;
 pub mod gallery;
+pub mod topk;

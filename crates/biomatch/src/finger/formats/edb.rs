@@ -81,16 +81,16 @@ pub(crate) fn read_block(
         }
         Err(reason) => reason,
     };
-    if style == Style::Iso2005 {
-        if let Ok((data, notes)) = decode_tiled(block, base, style, false) {
-            diag.deviation(
-                base,
-                "extended data area lengths count only the payload (the FingerprintIO \
+    if style == Style::Iso2005
+        && let Ok((data, notes)) = decode_tiled(block, base, style, false)
+    {
+        diag.deviation(
+            base,
+            "extended data area lengths count only the payload (the FingerprintIO \
                  reading); ISO 19794-2 counts the 4-byte area header too",
-            )?;
-            emit(diag, notes)?;
-            return Ok(data);
-        }
+        )?;
+        emit(diag, notes)?;
+        return Ok(data);
     }
     diag.deviation(
         base,
@@ -157,7 +157,7 @@ fn decode_tiled(
         let payload = &block[start..end];
         match type_id {
             RIDGE_COUNTS => {
-                if payload.is_empty() || (payload.len() - 1) % 3 != 0 {
+                if payload.is_empty() || !(payload.len() - 1).is_multiple_of(3) {
                     return Err(format!(
                         "ridge-count area at offset {} has {} payload bytes, not 1 + 3n",
                         base + pos,
@@ -318,10 +318,10 @@ fn cores_deltas(
                 (head & 0x3f, None)
             }
         };
-        if let Some(flag) = list_flag {
-            if flag > 1 {
-                notes.push((at, format!("core/delta type {flag} is not 00 or 01")));
-            }
+        if let Some(flag) = list_flag
+            && flag > 1
+        {
+            notes.push((at, format!("core/delta type {flag} is not 00 or 01")));
         }
         for _ in 0..count {
             let pat = r.offset();

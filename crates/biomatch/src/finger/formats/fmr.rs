@@ -195,11 +195,8 @@ pub(crate) fn check_minutiae_inside(
 /// Checks the view numbering rule of 2004/2005/2009 records: per finger position, view
 /// numbers start at 0 and rise by one, in record order.
 pub(crate) fn check_view_numbers(views: &[FingerView], diag: &mut Diag) -> Result<(), FormatError> {
-    for (i, v) in views.iter().enumerate() {
-        let expected = views[..i]
-            .iter()
-            .filter(|p| p.finger_position == v.finger_position)
-            .count();
+    let expected = per_finger_counts(views);
+    for (i, (v, &expected)) in views.iter().zip(&expected).enumerate() {
         if usize::from(v.view_number) != expected {
             diag.deviation(
                 0,
@@ -214,18 +211,26 @@ pub(crate) fn check_view_numbers(views: &[FingerView], diag: &mut Diag) -> Resul
     Ok(())
 }
 
+/// For each view, how many earlier views share its finger position.
+fn per_finger_counts(views: &[FingerView]) -> Vec<usize> {
+    let mut seen = [0usize; 256];
+    views
+        .iter()
+        .map(|v| {
+            let slot = &mut seen[usize::from(v.finger_position.0)];
+            *slot += 1;
+            *slot - 1
+        })
+        .collect()
+}
+
 /// The view numbers a 2004/2005/2009 writer stores: per finger position 0, 1, 2, ... in
 /// record order. Views that already follow the rule keep their numbers; others (e.g. ISO
 /// 2011 representation numbers, unique across the record) are renumbered.
 pub(crate) fn per_finger_view_numbers(views: &[FingerView]) -> Result<Vec<u8>, FormatError> {
-    (0..views.len())
-        .map(|i| {
-            let n = views[..i]
-                .iter()
-                .filter(|p| p.finger_position == views[i].finger_position)
-                .count();
-            count_u8(n, "views of one finger")
-        })
+    per_finger_counts(views)
+        .into_iter()
+        .map(|n| count_u8(n, "views of one finger"))
         .collect()
 }
 

@@ -41,8 +41,9 @@ pub(super) fn read(bytes: &[u8], diag: &mut Diag) -> Result<(FingerTemplate, Str
     for _ in 0..n_reps {
         views.push(read_representation(&mut r, cert_flag != 0, diag)?);
     }
-    for (i, v) in views.iter().enumerate() {
-        if views[..i].iter().any(|p| p.view_number == v.view_number) {
+    let mut seen = [false; 256];
+    for v in &views {
+        if std::mem::replace(&mut seen[usize::from(v.view_number)], true) {
             diag.deviation(
                 0,
                 format!("representation number {} is used twice", v.view_number),
@@ -208,11 +209,11 @@ pub(super) fn write(t: &FingerTemplate) -> Result<Vec<u8>, FormatError> {
     w.u8(u8::from(has_certs));
     // Representation numbers are unique in the record; views numbered per finger (2004/2005
     // records) are renumbered in record order.
+    let mut seen = [false; 256];
     let unique = t
         .views
         .iter()
-        .enumerate()
-        .all(|(i, v)| t.views[..i].iter().all(|p| p.view_number != v.view_number));
+        .all(|v| !std::mem::replace(&mut seen[usize::from(v.view_number)], true));
     for (i, v) in t.views.iter().enumerate() {
         let start = w.len();
         w.u32(0);

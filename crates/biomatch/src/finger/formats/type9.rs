@@ -163,14 +163,12 @@ pub(super) fn read(
         }
     };
     let mut views: Vec<FingerView> = Vec::new();
+    let mut per_finger = [0u8; 256];
     for rec in records.iter().filter(|r| r.record_type == 9) {
-        if let Some(view) = read_type9(rec, &records, resolution, options, diag)? {
-            let mut view = view;
-            view.view_number = views
-                .iter()
-                .filter(|v| v.finger_position == view.finger_position)
-                .count()
-                .min(255) as u8;
+        if let Some(mut view) = read_type9(rec, &records, resolution, options, diag)? {
+            let count = &mut per_finger[usize::from(view.finger_position.0)];
+            view.view_number = *count;
+            *count = count.saturating_add(1);
             views.push(view);
         }
     }
@@ -409,13 +407,13 @@ fn read_type9(
             neighbours,
         });
     }
-    if let Some(count) = get(10).and_then(|f| num(f.value)) {
-        if count != raws.len() as i64 {
-            diag.deviation(
-                rec.offset,
-                format!("9.010 says {count} minutiae but 9.012 lists {}", raws.len()),
-            )?;
-        }
+    if let Some(count) = get(10).and_then(|f| num(f.value))
+        && count != raws.len() as i64
+    {
+        diag.deviation(
+            rec.offset,
+            format!("9.010 says {count} minutiae but 9.012 lists {}", raws.len()),
+        )?;
     }
     let points = |n: u32| -> Vec<(i64, i64)> {
         get(n)

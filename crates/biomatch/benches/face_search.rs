@@ -1,0 +1,45 @@
+//! Face 1:N search over 100,000 x 512 random unit vectors: one probe (memory-bound) and a
+//! batch of 32 probes (compute-bound), per storage precision. The full-size comparison with
+//! the memory-bandwidth bound is `biomatch bench face --n 1000000`.
+
+use biomatch::face::{FaceIndex, FaceTemplate, Precision};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+const DIM: usize = 512;
+const N: usize = 100_000;
+
+fn template(i: u64) -> FaceTemplate {
+    let mut s = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let v: Vec<f32> = (0..DIM)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % 20001) as f32 / 10000.0 - 1.0
+        })
+        .collect();
+    FaceTemplate::new("bench", &v).unwrap()
+}
+
+fn search(c: &mut Criterion) {
+    let gallery: Vec<(u64, FaceTemplate)> = (0..N as u64).map(|i| (i, template(i))).collect();
+    let probes: Vec<FaceTemplate> = (0..32).map(|i| template(1 << 40 | i)).collect();
+    let mut g = c.benchmark_group("face_search_100k");
+    g.sample_size(10);
+    for precision in [Precision::F32, Precision::F16, Precision::I8] {
+        let index = FaceIndex::new("bench", DIM, precision);
+        index.enrol_many(&gallery).unwrap();
+        g.throughput(Throughput::Elements(N as u64));
+        g.bench_function(BenchmarkId::new("top10_single", precision.name()), |b| {
+            b.iter(|| index.search_top_k(&probes[0], 10).unwrap())
+        });
+        g.throughput(Throughput::Elements((N * probes.len()) as u64));
+        g.bench_function(BenchmarkId::new("top10_batch32", precision.name()), |b| {
+            b.iter(|| index.search_batch(&probes, 10).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);

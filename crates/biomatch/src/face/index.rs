@@ -1,0 +1,581 @@
+//! The flat face gallery index: segmented copy-on-write storage, parallel exact search.
+//!
+//! Concurrency: the gallery is a list of segments of at most `SEGMENT_ROWS` rows, each behind
+//! an `Arc`, collected in an immutable snapshot (`Arc<Snapshot>`). A search clones the
+//! current snapshot's `Arc` under a short read lock and scans it with no lock held, so it sees
+//! exactly the entries of one moment. A writer (enrol, remove) takes the write lock and edits
+//! the snapshot through `Arc::make_mut`: when no search holds the snapshot it is edited in
+//! place; otherwise the snapshot's list of segment pointers and the one touched segment are
+//! copied, and running searches keep their old, consistent view. Nothing is ever lost or seen
+//! twice: every snapshot is the state between two complete writes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use rayon::prelude::*;
+
+use super::kernels::{self, Kernels};
+use super::params::SEGMENT_ROWS;
+use super::quant;
+use super::{Candidate, FaceError, FaceTemplate, Precision};
+use crate::calibration::Calibration;
+use crate::topk::{Scored, TopK, sort_best_first};
+
+/// Stored vectors of one segment, row-major.
+#[derive(Clone, Debug)]
+pub(crate) enum Rows {
+    F32(Vec<f32>),
+    F16(Vec<u16>),
+    /// `code + 128` per value, and the per-row scale.
+    I8 {
+        codes: Vec<u8>,
+        scales: Vec<f32>,
+    },
+}
+
+/// One vector encoded for storage.
+#[derive(Clone, Debug)]
+pub(crate) enum Encoded {
+    F32(Vec<f32>),
+    F16(Vec<u16>),
+    I8 { codes: Vec<u8>, scale: f32 },
+}
+
+impl Encoded {
+    pub(crate) fn from_values(values: &[f32], precision: Precision) -> Encoded {
+        match precision {
+            Precision::F32 => Encoded::F32(values.to_vec()),
+            Precision::F16 => {
+                let mut out = Vec::with_capacity(values.len());
+                quant::to_f16_bits(values, &mut out);
+                Encoded::F16(out)
+            }
+            Precision::I8 => {
+                let mut c = Vec::with_capacity(values.len());
+                let scale = quant::quantise_i8(values, &mut c);
+                let mut codes = Vec::with_capacity(values.len());
+                quant::offset_codes(&c, &mut codes);
+                Encoded::I8 { codes, scale }
+            }
+        }
+    }
+}
+
+/// Up to `SEGMENT_ROWS` enrolled entries.
+#[derive(Clone, Debug)]
+pub(crate) struct Segment {
+    pub(crate) ids: Vec<u64>,
+    pub(crate) rows: Rows,
+}
+
+impl Segment {
+    fn empty(precision: Precision) -> Segment {
+        let rows = match precision {
+            Precision::F32 => Rows::F32(Vec::new()),
+            Precision::F16 => Rows::F16(Vec::new()),
+            Precision::I8 => Rows::I8 {
+                codes: Vec::new(),
+                scales: Vec::new(),
+            },
+        };
+        Segment {
+            ids: Vec::new(),
+            rows,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn push(&mut self, id: u64, enc: &Encoded) {
+        match (&mut self.rows, enc) {
+            (Rows::F32(r), Encoded::F32(v)) => r.extend_from_slice(v),
+            (Rows::F16(r), Encoded::F16(v)) => r.extend_from_slice(v),
+            (Rows::I8 { codes, scales }, Encoded::I8 { codes: c, scale }) => {
+                codes.extend_from_slice(c);
+                scales.push(*scale);
+            }
+            _ => unreachable!("encoding always follows the index precision"),
+        }
+        self.ids.push(id);
+    }
+
+    /// Removes `row` by moving the last row into its place; returns the moved id.
+    fn swap_remove(&mut self, row: usize, dim: usize) -> Option<u64> {
+        let last = self.len() - 1;
+        fn move_row<T: Copy>(v: &mut Vec<T>, row: usize, last: usize, dim: usize) {
+            v.copy_within(last * dim..(last + 1) * dim, row * dim);
+            v.truncate(last * dim);
+        }
+        match &mut self.rows {
+            Rows::F32(r) => move_row(r, row, last, dim),
+            Rows::F16(r) => move_row(r, row, last, dim),
+            Rows::I8 { codes, scales } => {
+                move_row(codes, row, last, dim);
+                scales.swap_remove(row);
+            }
+        }
+        self.ids.swap_remove(row);
+        (row < last).then(|| self.ids[row])
+    }
+
+    /// The decoded (dequantised) values of `row`.
+    pub(crate) fn decoded(&self, row: usize, dim: usize) -> Vec<f32> {
+        let span = row * dim..(row + 1) * dim;
+        match &self.rows {
+            Rows::F32(r) => r[span].to_vec(),
+            Rows::F16(r) => r[span]
+                .iter()
+                .map(|b| half::f16::from_bits(*b).to_f32())
+                .collect(),
+            Rows::I8 { codes, scales } => codes[span]
+                .iter()
+                .map(|c| (*c as f32 - 128.0) * scales[row])
+                .collect(),
+        }
+    }
+}
+
+/// An immutable view of the gallery.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Snapshot {
+    pub(crate) segments: Vec<Arc<Segment>>,
+    len: usize,
+}
+
+/// Writer-side state: the current snapshot and where each id lives.
+#[derive(Debug, Default)]
+struct State {
+    snap: Arc<Snapshot>,
+    /// id -> (segment, row).
+    slots: HashMap<u64, (usize, usize)>,
+    /// Segments with room, lowest first.
+    open: BTreeSet<usize>,
+}
+
+impl State {
+    fn insert(&mut self, id: u64, enc: &Encoded, precision: Precision) {
+        let snap = Arc::make_mut(&mut self.snap);
+        let s = match self.open.first() {
+            Some(&s) => s,
+            None => {
+                snap.segments.push(Arc::new(Segment::empty(precision)));
+                self.open.insert(snap.segments.len() - 1);
+                snap.segments.len() - 1
+            }
+        };
+        let seg = Arc::make_mut(&mut snap.segments[s]);
+        self.slots.insert(id, (s, seg.len()));
+        seg.push(id, enc);
+        if seg.len() >= SEGMENT_ROWS {
+            self.open.remove(&s);
+        }
+        snap.len += 1;
+    }
+
+    fn remove(&mut self, id: u64, dim: usize) -> Result<(), FaceError> {
+        let (s, row) = self.slots.remove(&id).ok_or(FaceError::UnknownId(id))?;
+        let snap = Arc::make_mut(&mut self.snap);
+        let seg = Arc::make_mut(&mut snap.segments[s]);
+        if let Some(moved) = seg.swap_remove(row, dim) {
+            self.slots.insert(moved, (s, row));
+        }
+        self.open.insert(s);
+        snap.len -= 1;
+        Ok(())
+    }
+}
+
+/// Probes encoded for one precision, flattened `nq x dim`.
+enum Probes {
+    F32(Vec<f32>),
+    I8 { codes: Vec<i8>, scales: Vec<f32> },
+}
+
+impl Probes {
+    fn encode(probes: &[&FaceTemplate], precision: Precision) -> Probes {
+        match precision {
+            Precision::F32 | Precision::F16 => Probes::F32(
+                probes
+                    .iter()
+                    .flat_map(|p| p.values().iter().copied())
+                    .collect(),
+            ),
+            Precision::I8 => {
+                let mut codes = Vec::new();
+                let scales = probes
+                    .iter()
+                    .map(|p| quant::quantise_i8(p.values(), &mut codes))
+                    .collect();
+                Probes::I8 { codes, scales }
+            }
+        }
+    }
+
+    fn count(&self, dim: usize) -> usize {
+        match self {
+            Probes::F32(v) => v.len() / dim,
+            Probes::I8 { scales, .. } => scales.len(),
+        }
+    }
+}
+
+/// Per-worker scratch buffers.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    ints: Vec<i32>,
+}
+
+/// Scores every row of `seg` against every probe: `scratch.scores[q * seg.len() + r]`.
+fn score_segment(
+    kern: &Kernels,
+    seg: &Segment,
+    probes: &Probes,
+    dim: usize,
+    scratch: &mut Scratch,
+) {
+    let n = seg.len();
+    let nq = probes.count(dim);
+    scratch.scores.clear();
+    scratch.scores.resize(nq * n, 0.0);
+    match (&seg.rows, probes) {
+        (Rows::F32(rows), Probes::F32(p)) => kern.dots_f32(p, rows, dim, &mut scratch.scores),
+        (Rows::F16(rows), Probes::F32(p)) => kern.dots_f16(p, rows, dim, &mut scratch.scores),
+        (
+            Rows::I8 { codes, scales },
+            Probes::I8 {
+                codes: pc,
+                scales: ps,
+            },
+        ) => {
+            scratch.ints.clear();
+            scratch.ints.resize(nq * n, 0);
+            kern.dots_i8(pc, codes, dim, &mut scratch.ints);
+            let outs = scratch.scores.chunks_exact_mut(n);
+            for ((out, ints), pscale) in outs.zip(scratch.ints.chunks_exact(n)).zip(ps) {
+                for ((o, i), s) in out.iter_mut().zip(ints).zip(scales) {
+                    *o = *i as f32 * (pscale * s);
+                }
+            }
+        }
+        _ => unreachable!("probes are encoded for the index precision"),
+    }
+}
+
+/// A flat (exhaustive) face gallery index, safe to search from many threads while others
+/// enrol and remove.
+///
+/// The index accepts templates of one model and one dimension; since [`FaceTemplate::new`]
+/// only builds templates of dimension 128..=4096, an index created with another `dim`
+/// rejects every template ([`FaceError::WrongDimension`]).
+pub struct FaceIndex {
+    model: String,
+    dim: usize,
+    precision: Precision,
+    state: RwLock<State>,
+    calibration: RwLock<Option<Calibration>>,
+    kernels: &'static Kernels,
+}
+
+impl fmt::Debug for FaceIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaceIndex")
+            .field("model", &self.model)
+            .field("dim", &self.dim)
+            .field("precision", &self.precision)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl FaceIndex {
+    /// An empty index for embeddings of `dim` values from `model`, stored at `precision`.
+    pub fn new(model: &str, dim: usize, precision: Precision) -> FaceIndex {
+        FaceIndex {
+            model: model.to_string(),
+            dim,
+            precision,
+            state: RwLock::new(State::default()),
+            calibration: RwLock::new(None),
+            kernels: kernels::best(),
+        }
+    }
+
+    /// The model tag templates must carry.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The embedding dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The storage precision.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Bytes a single-probe search reads (stored vectors and scales, not ids).
+    pub fn vector_bytes(&self) -> usize {
+        self.len() * self.precision.bytes_per_vector(self.dim)
+    }
+
+    fn check(&self, t: &FaceTemplate) -> Result<(), FaceError> {
+        if t.model() != self.model {
+            return Err(FaceError::ModelMismatch {
+                expected: self.model.clone(),
+                got: t.model().to_string(),
+            });
+        }
+        if t.values().len() != self.dim {
+            return Err(FaceError::WrongDimension {
+                expected: self.dim,
+                got: t.values().len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.read_state().snap)
+    }
+
+    /// Enrols a template under `id`.
+    pub fn enrol(&self, id: u64, template: &FaceTemplate) -> Result<(), FaceError> {
+        self.check(template)?;
+        let enc = Encoded::from_values(template.values(), self.precision);
+        let mut st = self.write_state();
+        if st.slots.contains_key(&id) {
+            return Err(FaceError::DuplicateId(id));
+        }
+        st.insert(id, &enc, self.precision);
+        Ok(())
+    }
+
+    /// Enrols many templates at once, all or nothing: any invalid template or duplicate id
+    /// (within `entries` or already enrolled) rejects the whole call. Searches see either
+    /// none or all of them.
+    pub fn enrol_many(&self, entries: &[(u64, FaceTemplate)]) -> Result<(), FaceError> {
+        for (_, t) in entries {
+            self.check(t)?;
+        }
+        let encoded: Vec<Encoded> = entries
+            .par_iter()
+            .map(|(_, t)| Encoded::from_values(t.values(), self.precision))
+            .collect();
+        self.insert_encoded(entries.iter().map(|(id, _)| *id).zip(encoded))
+    }
+
+    /// Inserts already-encoded rows (all or nothing on duplicate ids).
+    pub(crate) fn insert_encoded(
+        &self,
+        rows: impl IntoIterator<Item = (u64, Encoded)>,
+    ) -> Result<(), FaceError> {
+        let rows: Vec<(u64, Encoded)> = rows.into_iter().collect();
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        if let Some((id, _)) = rows.iter().find(|(id, _)| !seen.insert(*id)) {
+            return Err(FaceError::DuplicateId(*id));
+        }
+        let mut st = self.write_state();
+        if let Some((id, _)) = rows.iter().find(|(id, _)| st.slots.contains_key(id)) {
+            return Err(FaceError::DuplicateId(*id));
+        }
+        for (id, enc) in &rows {
+            st.insert(*id, enc, self.precision);
+        }
+        Ok(())
+    }
+
+    /// Removes `id`.
+    pub fn remove(&self, id: u64) -> Result<(), FaceError> {
+        self.write_state().remove(id, self.dim)
+    }
+
+    /// Whether `id` is enrolled.
+    pub fn contains(&self, id: u64) -> bool {
+        self.read_state().slots.contains_key(&id)
+    }
+
+    /// Number of enrolled templates.
+    pub fn len(&self) -> usize {
+        self.read_state().snap.len
+    }
+
+    /// True when nothing is enrolled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The stored (for f16 and int8: dequantised) vector of `id`.
+    pub fn stored_vector(&self, id: u64) -> Result<Vec<f32>, FaceError> {
+        let st = self.read_state();
+        let (s, row) = *st.slots.get(&id).ok_or(FaceError::UnknownId(id))?;
+        Ok(st.snap.segments[s].decoded(row, self.dim))
+    }
+
+    /// The `k` best candidates, best first (ties: smaller id first).
+    pub fn search_top_k(
+        &self,
+        probe: &FaceTemplate,
+        k: usize,
+    ) -> Result<Vec<Candidate>, FaceError> {
+        Ok(self.search_batch(std::slice::from_ref(probe), k)?.remove(0))
+    }
+
+    /// The `k` best candidates of each probe, best first. Several probes are scored together
+    /// tile by tile (the gallery is read from memory once per batch), which makes the search
+    /// compute-bound: use batches when many probes are waiting.
+    pub fn search_batch(
+        &self,
+        probes: &[FaceTemplate],
+        k: usize,
+    ) -> Result<Vec<Vec<Candidate>>, FaceError> {
+        for p in probes {
+            self.check(p)?;
+        }
+        if probes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let snap = self.snapshot();
+        let refs: Vec<&FaceTemplate> = probes.iter().collect();
+        let enc = Probes::encode(&refs, self.precision);
+        let nq = probes.len();
+        let kern = self.kernels;
+        let dim = self.dim;
+        let heaps = snap
+            .segments
+            .par_iter()
+            .filter(|seg| seg.len() > 0)
+            .fold(
+                || (vec![TopK::new(k); nq], Scratch::default()),
+                |(mut heaps, mut scratch), seg| {
+                    score_segment(kern, seg, &enc, dim, &mut scratch);
+                    let n = seg.len();
+                    for (q, heap) in heaps.iter_mut().enumerate() {
+                        let scores = &scratch.scores[q * n..(q + 1) * n];
+                        push_all(heap, &seg.ids, scores);
+                    }
+                    (heaps, scratch)
+                },
+            )
+            .map(|(heaps, _)| heaps)
+            .reduce(
+                || vec![TopK::new(k); nq],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        x.merge(y);
+                    }
+                    a
+                },
+            );
+        Ok(heaps
+            .into_iter()
+            .map(|h| to_candidates(h.into_sorted_vec()))
+            .collect())
+    }
+
+    /// Every candidate scoring at or above `threshold`, best first.
+    pub fn search_threshold(
+        &self,
+        probe: &FaceTemplate,
+        threshold: f32,
+    ) -> Result<Vec<Candidate>, FaceError> {
+        self.check(probe)?;
+        let snap = self.snapshot();
+        let enc = Probes::encode(&[probe], self.precision);
+        let kern = self.kernels;
+        let dim = self.dim;
+        let mut hits: Vec<Scored> = snap
+            .segments
+            .par_iter()
+            .filter(|seg| seg.len() > 0)
+            .fold(
+                || (Vec::new(), Scratch::default()),
+                |(mut hits, mut scratch), seg| {
+                    score_segment(kern, seg, &enc, dim, &mut scratch);
+                    hits.extend(
+                        seg.ids
+                            .iter()
+                            .zip(&scratch.scores)
+                            .filter(|(_, s)| **s >= threshold)
+                            .map(|(id, s)| Scored { id: *id, score: *s }),
+                    );
+                    (hits, scratch)
+                },
+            )
+            .map(|(hits, _)| hits)
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            });
+        sort_best_first(&mut hits);
+        Ok(to_candidates(hits))
+    }
+
+    /// Builds the calibration from impostor scores (the integrator's own data) and keeps it
+    /// with the index (it is saved and loaded with it).
+    pub fn calibrate(&self, impostor_scores: &[f64]) -> Result<(), FaceError> {
+        let c = Calibration::from_impostor_scores(impostor_scores)?;
+        self.set_calibration(Some(c));
+        Ok(())
+    }
+
+    /// Replaces (or clears) the calibration.
+    pub fn set_calibration(&self, calibration: Option<Calibration>) {
+        *self.calibration.write().unwrap_or_else(|p| p.into_inner()) = calibration;
+    }
+
+    /// The calibration, if any.
+    pub fn calibration(&self) -> Option<Calibration> {
+        self.calibration
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The score threshold whose estimated false-match rate is at most `fmr`.
+    pub fn threshold_for_fmr(&self, fmr: f64) -> Result<f64, FaceError> {
+        let c = self.calibration().ok_or(FaceError::NotCalibrated)?;
+        Ok(c.threshold_for_fmr(fmr)?)
+    }
+
+    /// The estimated false-match rate of a score.
+    pub fn fmr_of_score(&self, score: f64) -> Result<f64, FaceError> {
+        let c = self.calibration().ok_or(FaceError::NotCalibrated)?;
+        Ok(c.fmr_of_score(score))
+    }
+}
+
+/// Offers a segment's scores to a heap, skipping those below its admission score.
+fn push_all(heap: &mut TopK, ids: &[u64], scores: &[f32]) {
+    let mut floor = heap.admission_score().unwrap_or(f32::NEG_INFINITY);
+    for (id, s) in ids.iter().zip(scores) {
+        if *s >= floor {
+            heap.push(*id, *s);
+            if let Some(f) = heap.admission_score() {
+                floor = f;
+            }
+        }
+    }
+}
+
+fn to_candidates(v: Vec<Scored>) -> Vec<Candidate> {
+    v.into_iter()
+        .map(|s| Candidate {
+            id: s.id,
+            score: s.score,
+        })
+        .collect()
+}

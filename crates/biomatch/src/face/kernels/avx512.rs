@@ -1,0 +1,245 @@
+//! AVX-512 kernels (F for f32 and f16, BW + VNNI for int8), register-blocked: up to 4 probes
+//! x 4 gallery rows share every load, 16 independent accumulators.
+//!
+//! The entry points are `unsafe fn`: the caller must have checked that the CPU has
+//! `avx512f`, `avx512bw` and `avx512vnni` (see `Kernels::for_isa`).
+
+use core::arch::x86_64::*;
+
+use super::{MAX_Q, MAX_R};
+
+/// f32 probes x f32 rows.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn block_f32(
+    probes: &[f32],
+    nq: usize,
+    rows: &[f32],
+    nr: usize,
+    dim: usize,
+    out: &mut [f32; MAX_Q * MAX_R],
+) {
+    assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
+    unsafe { dispatch_block!(f32_body, nq, nr, probes, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn f32_body<const Q: usize, const R: usize>(
+    probes: &[f32],
+    rows: &[f32],
+    dim: usize,
+    out: &mut [f32; MAX_Q * MAX_R],
+) {
+    let p = probes.as_ptr();
+    let g = rows.as_ptr();
+    let mut acc = [[_mm512_setzero_ps(); R]; Q];
+    let full = dim - dim % 16;
+    let mut i = 0;
+    while i < full {
+        let mut gv = [_mm512_setzero_ps(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            // SAFETY: r < R <= nr rows and i + 16 <= dim, inside `rows` (asserted by caller).
+            *v = unsafe { _mm512_loadu_ps(g.add(r * dim + i)) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: q < Q <= nq probes and i + 16 <= dim, inside `probes`.
+            let pv = unsafe { _mm512_loadu_ps(p.add(q * dim + i)) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_fmadd_ps(pv, *v, *a);
+            }
+        }
+        i += 16;
+    }
+    if i < dim {
+        let mask: __mmask16 = (1u16 << (dim - i)) - 1;
+        let mut gv = [_mm512_setzero_ps(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            // SAFETY: the masked load touches only lanes i..dim of row r.
+            *v = unsafe { _mm512_maskz_loadu_ps(mask, g.add(r * dim + i)) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: the masked load touches only lanes i..dim of probe q.
+            let pv = unsafe { _mm512_maskz_loadu_ps(mask, p.add(q * dim + i)) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_fmadd_ps(pv, *v, *a);
+            }
+        }
+    }
+    for (q, accq) in acc.iter().enumerate() {
+        for (r, a) in accq.iter().enumerate() {
+            out[q * MAX_R + r] = _mm512_reduce_add_ps(*a);
+        }
+    }
+}
+
+/// f32 probes x f16 rows (converted with `vcvtph2ps`).
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn block_f16(
+    probes: &[f32],
+    nq: usize,
+    rows: &[u16],
+    nr: usize,
+    dim: usize,
+    out: &mut [f32; MAX_Q * MAX_R],
+) {
+    assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
+    unsafe { dispatch_block!(f16_body, nq, nr, probes, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn f16_body<const Q: usize, const R: usize>(
+    probes: &[f32],
+    rows: &[u16],
+    dim: usize,
+    out: &mut [f32; MAX_Q * MAX_R],
+) {
+    let p = probes.as_ptr();
+    let g = rows.as_ptr();
+    let mut acc = [[_mm512_setzero_ps(); R]; Q];
+    let full = dim - dim % 16;
+    let mut i = 0;
+    while i < full {
+        let mut gv = [_mm512_setzero_ps(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            // SAFETY: 16 halves (32 bytes) at r * dim + i, i + 16 <= dim, inside `rows`.
+            *v = unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(g.add(r * dim + i).cast())) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: q < nq and i + 16 <= dim, inside `probes`.
+            let pv = unsafe { _mm512_loadu_ps(p.add(q * dim + i)) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_fmadd_ps(pv, *v, *a);
+            }
+        }
+        i += 16;
+    }
+    if i < dim {
+        let rem = dim - i;
+        let mask: __mmask16 = (1u16 << rem) - 1;
+        let mut gv = [_mm512_setzero_ps(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            let mut tail = [0u16; 16];
+            tail[..rem].copy_from_slice(&rows[r * dim + i..r * dim + dim]);
+            // SAFETY: `tail` is a local array of 16 halves.
+            *v = unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(tail.as_ptr().cast())) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: the masked load touches only lanes i..dim of probe q.
+            let pv = unsafe { _mm512_maskz_loadu_ps(mask, p.add(q * dim + i)) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_fmadd_ps(pv, *v, *a);
+            }
+        }
+    }
+    for (q, accq) in acc.iter().enumerate() {
+        for (r, a) in accq.iter().enumerate() {
+            out[q * MAX_R + r] = _mm512_reduce_add_ps(*a);
+        }
+    }
+}
+
+/// i8 probes x offset-u8 rows with `vpdpbusd` (u8 x i8, four products summed into i32,
+/// no intermediate saturation): returns `sum(row_u8 * probe_i8)`.
+///
+/// # Safety
+/// The CPU must support `avx512f`, `avx512bw` and `avx512vnni`.
+pub(super) unsafe fn block_i8(
+    probes: &[i8],
+    nq: usize,
+    rows: &[u8],
+    nr: usize,
+    dim: usize,
+    out: &mut [i32; MAX_Q * MAX_R],
+) {
+    assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    // SAFETY: the caller guarantees the features; slice lengths are asserted above.
+    unsafe { dispatch_block!(i8_body, nq, nr, probes, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn i8_body<const Q: usize, const R: usize>(
+    probes: &[i8],
+    rows: &[u8],
+    dim: usize,
+    out: &mut [i32; MAX_Q * MAX_R],
+) {
+    let p = probes.as_ptr();
+    let g = rows.as_ptr();
+    let mut acc = [[_mm512_setzero_si512(); R]; Q];
+    let full = dim - dim % 64;
+    let mut i = 0;
+    while i < full {
+        let mut gv = [_mm512_setzero_si512(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            // SAFETY: 64 bytes at r * dim + i with i + 64 <= dim, inside `rows`.
+            *v = unsafe { _mm512_loadu_si512(g.add(r * dim + i).cast()) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: 64 bytes of probe q, inside `probes`.
+            let pv = unsafe { _mm512_loadu_si512(p.add(q * dim + i).cast()) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_dpbusd_epi32(*a, *v, pv);
+            }
+        }
+        i += 64;
+    }
+    if i < dim {
+        let mask: __mmask64 = (1u64 << (dim - i)) - 1;
+        let mut gv = [_mm512_setzero_si512(); R];
+        for (r, v) in gv.iter_mut().enumerate() {
+            // SAFETY: the masked load touches only bytes i..dim of row r.
+            *v = unsafe { _mm512_maskz_loadu_epi8(mask, g.add(r * dim + i).cast()) };
+        }
+        for (q, accq) in acc.iter_mut().enumerate() {
+            // SAFETY: the masked load touches only bytes i..dim of probe q.
+            let pv = unsafe { _mm512_maskz_loadu_epi8(mask, p.add(q * dim + i)) };
+            for (a, v) in accq.iter_mut().zip(&gv) {
+                *a = _mm512_dpbusd_epi32(*a, *v, pv);
+            }
+        }
+    }
+    for (q, accq) in acc.iter().enumerate() {
+        for (r, a) in accq.iter().enumerate() {
+            out[q * MAX_R + r] = _mm512_reduce_add_epi32(*a);
+        }
+    }
+}
+
+/// Reads every word with 512-bit loads (wrapping sum).
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn read_sum(words: &[u64]) -> u64 {
+    // SAFETY: the caller guarantees avx512f.
+    unsafe { read_sum_body(words) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn read_sum_body(words: &[u64]) -> u64 {
+    let n = words.len() - words.len() % 32;
+    let w = words.as_ptr();
+    let mut acc = [_mm512_setzero_si512(); 4];
+    let mut i = 0;
+    while i < n {
+        for (k, a) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 32 <= len, so words i + 8k .. i + 8k + 8 are in bounds.
+            let v = unsafe { _mm512_loadu_si512(w.add(i + 8 * k).cast()) };
+            *a = _mm512_add_epi64(*a, v);
+        }
+        i += 32;
+    }
+    let s = _mm512_add_epi64(
+        _mm512_add_epi64(acc[0], acc[1]),
+        _mm512_add_epi64(acc[2], acc[3]),
+    );
+    let mut total = _mm512_reduce_add_epi64(s) as u64;
+    for x in &words[n..] {
+        total = total.wrapping_add(*x);
+    }
+    total
+}

@@ -1,0 +1,340 @@
+//! Dot-product kernels per storage precision, chosen once at run time from the CPU's features.
+//!
+//! Every kernel computes a small block of dot products: up to [`MAX_Q`] probes against up to
+//! [`MAX_R`] consecutive gallery rows, so that each loaded value feeds several fused
+//! multiply-adds (register blocking). The drivers here tile a whole gallery segment into such
+//! blocks: one probe makes the scan memory-bound (every gallery byte is read once), a batch of
+//! probes walks the gallery tile by tile (tiles sized for L2) so it becomes compute-bound.
+//!
+//! * f32 rows: plain f32 dot products.
+//! * f16 rows: IEEE half bits widened to f32 in registers (`vcvtph2ps`), f32 accumulation.
+//! * int8 rows: stored as `code + 128` (u8) so that AVX-512 VNNI's `vpdpbusd` (u8 x i8) applies
+//!   directly; the kernels return `sum(u8 * probe_i8)` and the driver subtracts
+//!   `128 * sum(probe_i8)`, a per-probe correction computed once. The integer result is exact.
+
+use std::sync::OnceLock;
+
+use super::FaceError;
+
+/// Most probes per register block.
+pub(crate) const MAX_Q: usize = 4;
+/// Most gallery rows per register block.
+pub(crate) const MAX_R: usize = 4;
+
+/// Expands a runtime (nq, nr) pair into a call of a const-generic block body.
+#[cfg(target_arch = "x86_64")]
+macro_rules! dispatch_block {
+    ($imp:ident, $nq:expr, $nr:expr, $($arg:expr),*) => {
+        match ($nq, $nr) {
+            (1, 1) => $imp::<1, 1>($($arg),*),
+            (1, 2) => $imp::<1, 2>($($arg),*),
+            (1, 3) => $imp::<1, 3>($($arg),*),
+            (1, 4) => $imp::<1, 4>($($arg),*),
+            (2, 1) => $imp::<2, 1>($($arg),*),
+            (2, 2) => $imp::<2, 2>($($arg),*),
+            (2, 3) => $imp::<2, 3>($($arg),*),
+            (2, 4) => $imp::<2, 4>($($arg),*),
+            (3, 1) => $imp::<3, 1>($($arg),*),
+            (3, 2) => $imp::<3, 2>($($arg),*),
+            (3, 3) => $imp::<3, 3>($($arg),*),
+            (3, 4) => $imp::<3, 4>($($arg),*),
+            (4, 1) => $imp::<4, 1>($($arg),*),
+            (4, 2) => $imp::<4, 2>($($arg),*),
+            (4, 3) => $imp::<4, 3>($($arg),*),
+            (4, 4) => $imp::<4, 4>($($arg),*),
+            _ => {}
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+mod scalar;
+
+/// An instruction-set family the kernels are written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Portable loops.
+    Scalar,
+    /// AVX2 + FMA + F16C (x86-64).
+    Avx2,
+    /// AVX-512 F/BW + VNNI (x86-64).
+    Avx512,
+    /// NEON (aarch64).
+    Neon,
+}
+
+impl Isa {
+    /// All families, best last.
+    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Neon, Isa::Avx2, Isa::Avx512];
+
+    /// Whether this CPU can run the family's kernels.
+    pub fn is_available(self) -> bool {
+        match self {
+            Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("fma")
+                    && std::is_x86_feature_detected!("f16c")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512bw")
+                    && std::is_x86_feature_detected!("avx512vnni")
+            }
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// Lower-case name, as reported by the bench.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+            Isa::Neon => "neon",
+        }
+    }
+}
+
+type BlockF32 = unsafe fn(&[f32], usize, &[f32], usize, usize, &mut [f32; MAX_Q * MAX_R]);
+type BlockF16 = unsafe fn(&[f32], usize, &[u16], usize, usize, &mut [f32; MAX_Q * MAX_R]);
+type BlockI8 = unsafe fn(&[i8], usize, &[u8], usize, usize, &mut [i32; MAX_Q * MAX_R]);
+type ReadSum = unsafe fn(&[u64]) -> u64;
+
+/// The kernels of one instruction-set family. Only built by [`Kernels::for_isa`] after the
+/// CPU check, which is what makes calling the `unsafe fn` pointers sound.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kernels {
+    isa: Isa,
+    f32: BlockF32,
+    f16: BlockF16,
+    i8: BlockI8,
+    read: ReadSum,
+}
+
+/// The best kernels of this CPU, detected once.
+pub(crate) fn best() -> &'static Kernels {
+    static BEST: OnceLock<Kernels> = OnceLock::new();
+    BEST.get_or_init(|| {
+        Isa::ALL
+            .iter()
+            .rev()
+            .find_map(|isa| Kernels::for_isa(*isa))
+            .unwrap_or_else(Kernels::scalar)
+    })
+}
+
+/// Name of the instruction-set family the face kernels use on this CPU.
+pub fn active_isa() -> Isa {
+    best().isa
+}
+
+impl Kernels {
+    fn scalar() -> Kernels {
+        Kernels {
+            isa: Isa::Scalar,
+            f32: scalar::block_f32,
+            f16: scalar::block_f16,
+            i8: scalar::block_i8,
+            read: scalar::read_sum,
+        }
+    }
+
+    /// The kernels of `isa`, or `None` when this CPU lacks its features.
+    pub(crate) fn for_isa(isa: Isa) -> Option<Kernels> {
+        if !isa.is_available() {
+            return None;
+        }
+        match isa {
+            Isa::Scalar => Some(Kernels::scalar()),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => Some(Kernels {
+                isa,
+                f32: avx2::block_f32,
+                f16: avx2::block_f16,
+                i8: avx2::block_i8,
+                read: avx2::read_sum,
+            }),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => Some(Kernels {
+                isa,
+                f32: avx512::block_f32,
+                f16: avx512::block_f16,
+                i8: avx512::block_i8,
+                read: avx512::read_sum,
+            }),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => Some(Kernels {
+                isa,
+                f32: neon::block_f32,
+                f16: scalar::block_f16,
+                i8: scalar::block_i8,
+                read: scalar::read_sum,
+            }),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The family these kernels belong to.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// `out[q * nr + r] = probes[q] . rows[r]` for `nq` probes and `nr = rows.len() / dim` rows.
+    pub(crate) fn dots_f32(&self, probes: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
+        let block = self.f32;
+        tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [f32; 16]| {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            unsafe { block(p, nq, g, nr, dim, o) }
+        });
+    }
+
+    /// Like [`Kernels::dots_f32`] with f16 rows (raw half bits).
+    pub(crate) fn dots_f16(&self, probes: &[f32], rows: &[u16], dim: usize, out: &mut [f32]) {
+        let block = self.f16;
+        tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [f32; 16]| {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            unsafe { block(p, nq, g, nr, dim, o) }
+        });
+    }
+
+    /// Exact integer dot products `sum(code_row * code_probe)` of i8 probes with rows stored as
+    /// `code + 128` (u8).
+    pub(crate) fn dots_i8(&self, probes: &[i8], rows: &[u8], dim: usize, out: &mut [i32]) {
+        let block = self.i8;
+        let nq = probes.len() / dim;
+        let nr = rows.len() / dim;
+        tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [i32; 16]| {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            unsafe { block(p, nq, g, nr, dim, o) }
+        });
+        for q in 0..nq {
+            let bias = 128
+                * probes[q * dim..(q + 1) * dim]
+                    .iter()
+                    .map(|v| *v as i32)
+                    .sum::<i32>();
+            for o in &mut out[q * nr..(q + 1) * nr] {
+                *o -= bias;
+            }
+        }
+    }
+
+    /// Wrapping sum of every word (forces a full read of `words`).
+    pub(crate) fn read_sum(&self, words: &[u64]) -> u64 {
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (self.read)(words) }
+    }
+}
+
+/// Checks the public kernel entry points' inputs and picks the family's kernels.
+fn public_kernels(
+    isa: Isa,
+    np: usize,
+    nr: usize,
+    dim: usize,
+    out: usize,
+) -> Result<Kernels, FaceError> {
+    let k = Kernels::for_isa(isa).ok_or(FaceError::IsaUnavailable(isa.name()))?;
+    if dim == 0 || !np.is_multiple_of(dim) || !nr.is_multiple_of(dim) {
+        return Err(FaceError::WrongDimension {
+            expected: dim,
+            got: if dim == 0 { 0 } else { np % dim + nr % dim },
+        });
+    }
+    if out != (np / dim) * (nr / dim) {
+        return Err(FaceError::WrongDimension {
+            expected: (np / dim) * (nr / dim),
+            got: out,
+        });
+    }
+    Ok(k)
+}
+
+/// Dot products of `probes` (`nq x dim`, row-major) with f32 `rows` (`nr x dim`) on `isa`'s
+/// kernels: `out[q * nr + r]`. For benchmarks and cross-checks; the index picks the best
+/// family itself.
+pub fn dots_f32(
+    isa: Isa,
+    probes: &[f32],
+    rows: &[f32],
+    dim: usize,
+    out: &mut [f32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_f32(probes, rows, dim, out);
+    Ok(())
+}
+
+/// Like [`dots_f32`] with rows of IEEE half bits.
+pub fn dots_f16(
+    isa: Isa,
+    probes: &[f32],
+    rows: &[u16],
+    dim: usize,
+    out: &mut [f32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_f16(probes, rows, dim, out);
+    Ok(())
+}
+
+/// Exact integer dot products of int8 `probes` with rows stored as `code + 128` (u8).
+pub fn dots_i8(
+    isa: Isa,
+    probes: &[i8],
+    rows: &[u8],
+    dim: usize,
+    out: &mut [i32],
+) -> Result<(), FaceError> {
+    public_kernels(isa, probes.len(), rows.len(), dim, out.len())?.dots_i8(probes, rows, dim, out);
+    Ok(())
+}
+
+/// Walks `nq x nr` dot products in register blocks; for several probes the rows are taken in
+/// tiles of about [`super::params::ROW_TILE_BYTES`] so they are reused from cache.
+fn tiled<P, G, O: Copy + Default>(
+    probes: &[P],
+    rows: &[G],
+    dim: usize,
+    out: &mut [O],
+    mut block: impl FnMut(&[P], usize, &[G], usize, &mut [O; MAX_Q * MAX_R]),
+) {
+    assert!(dim > 0 && probes.len().is_multiple_of(dim) && rows.len().is_multiple_of(dim));
+    let nq = probes.len() / dim;
+    let nr = rows.len() / dim;
+    assert_eq!(out.len(), nq * nr, "output must hold nq x nr scores");
+    let row_bytes = dim * std::mem::size_of::<G>();
+    let tile = (super::params::ROW_TILE_BYTES / row_bytes).max(MAX_R);
+    let mut buf = [O::default(); MAX_Q * MAX_R];
+    for t0 in (0..nr).step_by(tile) {
+        let t1 = (t0 + tile).min(nr);
+        for q0 in (0..nq).step_by(MAX_Q) {
+            let qn = MAX_Q.min(nq - q0);
+            let p = &probes[q0 * dim..(q0 + qn) * dim];
+            let mut r = t0;
+            while r < t1 {
+                let rn = MAX_R.min(t1 - r);
+                block(p, qn, &rows[r * dim..(r + rn) * dim], rn, &mut buf);
+                for qi in 0..qn {
+                    out[(q0 + qi) * nr + r..(q0 + qi) * nr + r + rn]
+                        .copy_from_slice(&buf[qi * MAX_R..qi * MAX_R + rn]);
+                }
+                r += rn;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! Every SIMD kernel against the portable one and against f64 / exact integer arithmetic, at
+//! sizes around the vector widths, with random and adversarial values.
+
+use super::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const SIZES: [usize; 16] = [
+    1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 511, 512, 513,
+];
+
+fn simd_kernels() -> Vec<Kernels> {
+    let ks: Vec<Kernels> = Isa::ALL
+        .iter()
+        .filter(|i| **i != Isa::Scalar)
+        .filter_map(|i| Kernels::for_isa(*i))
+        .collect();
+    eprintln!(
+        "testing kernels: {:?}",
+        ks.iter().map(|k| k.isa()).collect::<Vec<_>>()
+    );
+    ks
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Data {
+    Uniform,
+    Large,
+    Denormal,
+    Mixed,
+}
+const DATA: [Data; 4] = [Data::Uniform, Data::Large, Data::Denormal, Data::Mixed];
+
+fn f32_value(rng: &mut ChaCha8Rng, kind: Data) -> f32 {
+    match kind {
+        Data::Uniform => rng.gen_range(-1.0..1.0),
+        // Products up to 1e34, sums of 513 of them stay finite.
+        Data::Large => rng.gen_range(-1.0..1.0) * 1e17,
+        Data::Denormal => {
+            f32::from_bits(rng.gen_range(1..0x0080_0000))
+                * if rng.gen_bool(0.5) { 1.0 } else { -1.0 }
+        }
+        Data::Mixed => match rng.gen_range(0..4) {
+            0 => rng.gen_range(-1.0..1.0) * 1e17,
+            1 => f32::from_bits(rng.gen_range(1..0x0080_0000)),
+            2 => 0.0,
+            _ => rng.gen_range(-1.0..1.0),
+        },
+    }
+}
+
+/// f64 exact-ish dot and the f32 error allowance `2 n eps sum|ab| + n * 2^-149`.
+fn reference(a: &[f32], b: &[f32]) -> (f64, f64) {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let abs: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64 * *y as f64).abs())
+        .sum();
+    let n = a.len() as f64;
+    (
+        dot,
+        2.0 * n * f32::EPSILON as f64 * abs + n * 2f64.powi(-149) * 4.0,
+    )
+}
+
+fn check_f32_like(
+    name: &str,
+    isa: Isa,
+    probes: &[f32],
+    rows_f32: &[f32],
+    dim: usize,
+    got: &[f32],
+    scalar: &[f32],
+) {
+    let nq = probes.len() / dim;
+    let nr = rows_f32.len() / dim;
+    for q in 0..nq {
+        for r in 0..nr {
+            let (exact, tol) = reference(
+                &probes[q * dim..(q + 1) * dim],
+                &rows_f32[r * dim..(r + 1) * dim],
+            );
+            let g = got[q * nr + r] as f64;
+            let s = scalar[q * nr + r] as f64;
+            assert!(
+                (g - exact).abs() <= tol,
+                "{name} {isa:?} dim {dim} q{q} r{r}: got {g}, exact {exact}, tol {tol}"
+            );
+            assert!(
+                (g - s).abs() <= 2.0 * tol,
+                "{name} {isa:?} dim {dim}: vs scalar {g} {s}"
+            );
+        }
+    }
+}
+
+#[test]
+fn f32_kernels_match_reference() {
+    let scalar = Kernels::scalar();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for k in simd_kernels() {
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (4, 7), (6, 9)] {
+                    let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let g: Vec<f32> = (0..nr * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let mut got = vec![0.0; nq * nr];
+                    let mut want = vec![0.0; nq * nr];
+                    k.dots_f32(&p, &g, dim, &mut got);
+                    scalar.dots_f32(&p, &g, dim, &mut want);
+                    check_f32_like("f32", k.isa(), &p, &g, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+fn f16_bits(rng: &mut ChaCha8Rng, kind: Data) -> u16 {
+    let sign = if rng.gen_bool(0.5) { 0x8000 } else { 0 };
+    match kind {
+        Data::Uniform => half::f16::from_f32(rng.gen_range(-1.0..1.0)).to_bits(),
+        // Up to 65504 (largest finite half): exponent field 0x1e.
+        Data::Large => sign | (0x1e << 10) | rng.gen_range(0..0x400),
+        // Subnormal halves.
+        Data::Denormal => sign | rng.gen_range(1..0x400),
+        Data::Mixed => match rng.gen_range(0..3) {
+            0 => sign | (0x1e << 10) | rng.gen_range(0..0x400),
+            1 => sign | rng.gen_range(1..0x400),
+            _ => half::f16::from_f32(rng.gen_range(-1.0..1.0)).to_bits(),
+        },
+    }
+}
+
+#[test]
+fn f16_kernels_match_reference() {
+    let scalar = Kernels::scalar();
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    for k in simd_kernels() {
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                    let p: Vec<f32> = (0..nq * dim)
+                        .map(|_| {
+                            f32_value(
+                                &mut rng,
+                                if matches!(kind, Data::Large) {
+                                    Data::Uniform
+                                } else {
+                                    kind
+                                },
+                            )
+                        })
+                        .collect();
+                    let g: Vec<u16> = (0..nr * dim).map(|_| f16_bits(&mut rng, kind)).collect();
+                    let decoded: Vec<f32> = g
+                        .iter()
+                        .map(|b| half::f16::from_bits(*b).to_f32())
+                        .collect();
+                    let mut got = vec![0.0; nq * nr];
+                    let mut want = vec![0.0; nq * nr];
+                    k.dots_f16(&p, &g, dim, &mut got);
+                    scalar.dots_f16(&p, &g, dim, &mut want);
+                    check_f32_like("f16", k.isa(), &p, &decoded, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn i8_kernels_are_exact() {
+    let scalar = Kernels::scalar();
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    for k in simd_kernels() {
+        for dim in SIZES {
+            for extreme in [false, true] {
+                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                    // Extremes: every code at +-127, the largest magnitudes the kernels see.
+                    let code = |rng: &mut ChaCha8Rng| -> i8 {
+                        if extreme {
+                            if rng.gen_bool(0.5) { 127 } else { -127 }
+                        } else {
+                            rng.gen_range(-127..=127)
+                        }
+                    };
+                    let p: Vec<i8> = (0..nq * dim).map(|_| code(&mut rng)).collect();
+                    let gc: Vec<i8> = (0..nr * dim).map(|_| code(&mut rng)).collect();
+                    let mut g = Vec::new();
+                    crate::face::quant::offset_codes(&gc, &mut g);
+                    let mut got = vec![0; nq * nr];
+                    let mut want = vec![0; nq * nr];
+                    k.dots_i8(&p, &g, dim, &mut got);
+                    scalar.dots_i8(&p, &g, dim, &mut want);
+                    for q in 0..nq {
+                        for r in 0..nr {
+                            let exact: i32 = (0..dim)
+                                .map(|j| p[q * dim + j] as i32 * gc[r * dim + j] as i32)
+                                .sum();
+                            assert_eq!(want[q * nr + r], exact, "scalar dim {dim}");
+                            assert_eq!(got[q * nr + r], exact, "{:?} dim {dim} q{q} r{r}", k.isa());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_tiling_covers_every_pair() {
+    // 101 rows of 512 f32 span three row tiles; 6 probes span two register blocks.
+    let scalar = Kernels::scalar();
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let dim = 512;
+    let (nq, nr) = (6, 101);
+    let p: Vec<f32> = (0..nq * dim).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let g: Vec<f32> = (0..nr * dim).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    for k in simd_kernels().into_iter().chain([scalar]) {
+        let mut got = vec![f32::NAN; nq * nr];
+        k.dots_f32(&p, &g, dim, &mut got);
+        let mut want = vec![0.0; nq * nr];
+        scalar.dots_f32(&p, &g, dim, &mut want);
+        check_f32_like("tiled", k.isa(), &p, &g, dim, &got, &want);
+    }
+}
+
+#[test]
+fn read_sum_matches_scalar() {
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    for n in SIZES.iter().copied().chain([0, 1000, 4099]) {
+        let w: Vec<u64> = (0..n).map(|_| rng.r#gen()).collect();
+        let want = scalar::read_sum(&w);
+        for k in simd_kernels() {
+            assert_eq!(k.read_sum(&w), want, "{:?} n {n}", k.isa());
+        }
+    }
+}
+
+#[test]
+fn the_best_isa_is_available() {
+    assert!(best().isa().is_available());
+}

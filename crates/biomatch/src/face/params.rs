@@ -1,0 +1,17 @@
+//! Tuned constants of the face index.
+
+/// Smallest supported embedding dimension.
+pub const MIN_DIM: usize = 128;
+/// Largest supported embedding dimension.
+pub const MAX_DIM: usize = 4096;
+
+/// Rows per gallery segment. A segment is the unit of copy-on-write (an enrolment or removal
+/// while searches hold a snapshot copies one segment: 4 MiB at 512 x f32) and of parallel work.
+pub(crate) const SEGMENT_ROWS: usize = 2048;
+
+/// Bytes of gallery rows walked per tile by the batch kernels: small enough to stay in L2
+/// while every probe of the batch passes over the tile.
+pub(crate) const ROW_TILE_BYTES: usize = 96 * 1024;
+
+/// Largest int8 code magnitude (symmetric quantisation, -127..=127).
+pub(crate) const I8_LEVELS: f32 = 127.0;

@@ -1,0 +1,273 @@
+//! Consolidation: from the agreeing edge pairs to one consistent set of minutia pairs.
+//!
+//! The agreeing edge pairs form a graph whose nodes are minutia correspondences (probe
+//! minutia, candidate minutia). Starting from a well-supported root correspondence, the crawl
+//! repeatedly follows the agreeing edge with the smallest disagreement to a correspondence
+//! whose two minutiae are both still free, as long as the edge's rotation stays close to the
+//! root's. Because every step checks only a local edge, non-linear skin distortion accumulates
+//! harmlessly over the print while impostor chains die out quickly. The best of a few roots
+//! wins.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::geometry;
+use super::index::EdgeMatch;
+use super::prepare::Point;
+
+/// Marks a minutia that is not paired.
+pub(crate) const FREE: u8 = u8::MAX;
+
+/// Reusable buffers of the consolidation.
+#[derive(Debug, Default)]
+pub(crate) struct CrawlBuffers {
+    /// Support of each correspondence: `support[p * n_c + c]`.
+    support: Vec<u16>,
+    /// Adjacency: for each probe minutia, references `match << 1 | end` of agreeing edges
+    /// that start (at `end`) on it.
+    adj_start: Vec<u32>,
+    adj: Vec<u32>,
+    /// Current pairing, probe → candidate and candidate → probe.
+    pub(crate) pair_p: Vec<u8>,
+    pub(crate) pair_c: Vec<u8>,
+    /// Pairs accepted by the current crawl, in order.
+    accepted: Vec<(u8, u8)>,
+    /// Pairs of the best crawl so far.
+    pub(crate) best: Vec<(u8, u8)>,
+    heap: BinaryHeap<Reverse<(u16, u32)>>,
+    roots: Vec<(u16, u8, u8)>,
+    degree: Vec<u8>,
+}
+
+/// What the best crawl found.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Consolidation {
+    /// Paired minutiae.
+    pub(crate) pairs: usize,
+    /// Agreeing edges whose both ends are among the pairs.
+    pub(crate) supporting_edges: usize,
+    /// Sum over the supporting edges of their closeness (1 = identical, 0 = at tolerance).
+    pub(crate) supporting_weight: f32,
+    /// Pairs with at least two supporting edges.
+    pub(crate) well_tied_pairs: usize,
+    /// Rotation of the root correspondence (candidate minus probe direction).
+    pub(crate) rotation: u16,
+}
+
+/// Whether root `x` ranks before root `y`: more support first, then lower indexes.
+fn better(x: (u16, u8, u8), y: (u16, u8, u8)) -> bool {
+    x.0 > y.0 || (x.0 == y.0 && (x.1, x.2) < (y.1, y.2))
+}
+
+impl CrawlBuffers {
+    /// Indexes `matches` for `n_p` probe and `n_c` candidate minutiae and clears the pairing.
+    fn reset(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
+        // The support matrix is all zero between comparisons; only touched cells are cleared.
+        if self.support.len() < n_p * n_c {
+            self.support.resize(n_p * n_c, 0);
+        }
+        self.adj_start.clear();
+        self.adj_start.resize(n_p + 2, 0);
+        for m in matches {
+            for end in 0..2 {
+                let (p, c) = (m.p[end] as usize, m.c[end] as usize);
+                self.support[p * n_c + c] += 1;
+                self.adj_start[p + 2] += 1;
+            }
+        }
+        for p in 0..n_p {
+            self.adj_start[p + 2] += self.adj_start[p + 1];
+        }
+        self.adj.clear();
+        self.adj.resize(matches.len() * 2, 0);
+        for (i, m) in matches.iter().enumerate() {
+            for end in 0..2 {
+                let slot = &mut self.adj_start[m.p[end] as usize + 1];
+                self.adj[*slot as usize] = (i as u32) << 1 | end as u32;
+                *slot += 1;
+            }
+        }
+        self.pair_p.clear();
+        self.pair_p.resize(n_p, FREE);
+        self.pair_c.clear();
+        self.pair_c.resize(n_c, FREE);
+        self.accepted.clear();
+        self.best.clear();
+    }
+
+    /// Picks the `count` best-supported correspondences (strongest first, ties by index) and
+    /// clears the support matrix for the next comparison.
+    fn pick_roots(&mut self, matches: &[EdgeMatch], n_c: usize, count: usize) {
+        self.roots.clear();
+        for m in matches {
+            for end in 0..2 {
+                let (p, c) = (m.p[end], m.c[end]);
+                let s = self.support[p as usize * n_c + c as usize];
+                if s < 2 {
+                    continue;
+                }
+                let entry = (s, p, c);
+                if self.roots.len() == count && !better(entry, self.roots[count - 1]) {
+                    continue;
+                }
+                if self.roots.contains(&entry) {
+                    continue;
+                }
+                let at = self.roots.partition_point(|&r| better(r, entry));
+                self.roots.insert(at, entry);
+                self.roots.truncate(count);
+            }
+        }
+        for m in matches {
+            for end in 0..2 {
+                self.support[m.p[end] as usize * n_c + m.c[end] as usize] = 0;
+            }
+        }
+    }
+
+    fn accept(&mut self, p: u8, c: u8) {
+        self.pair_p[p as usize] = c;
+        self.pair_c[c as usize] = p;
+        self.accepted.push((p, c));
+    }
+
+    fn clear_pairing(&mut self) {
+        for &(p, c) in &self.accepted {
+            self.pair_p[p as usize] = FREE;
+            self.pair_c[c as usize] = FREE;
+        }
+        self.accepted.clear();
+    }
+
+    /// Queues every agreeing edge leaving the pair `(p, c)` towards a free pair whose
+    /// rotation is within `rot_tol` of `rot`.
+    fn push_neighbours(&mut self, matches: &[EdgeMatch], p: u8, c: u8, rot: u16, rot_tol: u16) {
+        let (s, t) = (
+            self.adj_start[p as usize] as usize,
+            self.adj_start[p as usize + 1] as usize,
+        );
+        for &r in &self.adj[s..t] {
+            let m = &matches[(r >> 1) as usize];
+            let from = (r & 1) as usize;
+            if m.c[from] != c {
+                continue;
+            }
+            let to = 1 - from;
+            if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
+                continue;
+            }
+            if geometry::distance(m.rot, rot) > rot_tol {
+                continue;
+            }
+            self.heap.push(Reverse((m.err, r)));
+        }
+    }
+
+    /// Grows a pairing from the root `(p, c)`; returns the number of pairs.
+    fn crawl(&mut self, matches: &[EdgeMatch], p: u8, c: u8, rot: u16, rot_tol: u16) -> usize {
+        self.clear_pairing();
+        self.heap.clear();
+        self.accept(p, c);
+        self.push_neighbours(matches, p, c, rot, rot_tol);
+        while let Some(Reverse((_, r))) = self.heap.pop() {
+            let m = &matches[(r >> 1) as usize];
+            let to = 1 - (r & 1) as usize;
+            let (tp, tc) = (m.p[to], m.c[to]);
+            if self.pair_p[tp as usize] != FREE || self.pair_c[tc as usize] != FREE {
+                continue;
+            }
+            self.accept(tp, tc);
+            self.push_neighbours(matches, tp, tc, rot, rot_tol);
+        }
+        self.accepted.len()
+    }
+
+    /// Agreeing edges both of whose ends are pairs of the current pairing.
+    fn supporting_edges(&self, matches: &[EdgeMatch]) -> usize {
+        matches
+            .iter()
+            .filter(|m| {
+                self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1]
+            })
+            .count()
+    }
+
+    /// Weight of the supporting edges and the number of pairs tied by at least two of them.
+    fn support_details(&mut self, matches: &[EdgeMatch]) -> (f32, usize) {
+        let mut weight = 0.0;
+        // Reuse `heap`-free storage: count degrees in `roots`-independent temp via pair arrays.
+        self.degree.clear();
+        self.degree.resize(self.pair_p.len(), 0);
+        for m in matches {
+            if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
+                weight += 1.0 - m.err as f32 / 3000.0;
+                self.degree[m.p[0] as usize] += 1;
+                self.degree[m.p[1] as usize] += 1;
+            }
+        }
+        let tied = self.degree.iter().filter(|&&d| d >= 2).count();
+        (weight, tied)
+    }
+
+    /// Runs the crawl from the best roots and keeps the best pairing in `self.best`
+    /// (and in `pair_p` / `pair_c`).
+    pub(crate) fn consolidate(
+        &mut self,
+        matches: &[EdgeMatch],
+        probe: &[Point],
+        candidate: &[Point],
+        roots: usize,
+        rot_tol: u16,
+    ) -> Consolidation {
+        let (n_p, n_c) = (probe.len(), candidate.len());
+        self.reset(matches, n_p, n_c);
+        self.pick_roots(matches, n_c, roots.max(1));
+        let mut best = Consolidation::default();
+        for k in 0..self.roots.len() {
+            let (_, p, c) = self.roots[k];
+            // A root already paired the same way by the best crawl would repeat it.
+            if self.best.contains(&(p, c)) {
+                continue;
+            }
+            let rot = candidate[c as usize]
+                .dir
+                .wrapping_sub(probe[p as usize].dir);
+            let pairs = self.crawl(matches, p, c, rot, rot_tol);
+            if pairs < best.pairs {
+                continue;
+            }
+            let supporting = self.supporting_edges(matches);
+            if pairs > best.pairs || supporting > best.supporting_edges {
+                best = Consolidation {
+                    pairs,
+                    supporting_edges: supporting,
+                    rotation: rot,
+                    ..Consolidation::default()
+                };
+                self.best.clear();
+                self.best.extend_from_slice(&self.accepted);
+            }
+        }
+        // Leave the pairing arrays holding the best pairing.
+        self.clear_pairing();
+        for i in 0..self.best.len() {
+            let (p, c) = self.best[i];
+            self.accept(p, c);
+        }
+        (best.supporting_weight, best.well_tied_pairs) = self.support_details(matches);
+        best
+    }
+}
+
+impl CrawlBuffers {
+    /// Bytes reserved by the buffers.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.support.capacity() * 2
+            + (self.adj_start.capacity() + self.adj.capacity()) * 4
+            + self.pair_p.capacity()
+            + self.pair_c.capacity()
+            + (self.accepted.capacity() + self.best.capacity()) * 2
+            + self.heap.capacity() * 8
+            + self.roots.capacity() * 4
+    }
+}

@@ -1,0 +1,63 @@
+//! Tuned constants of the minutiae matcher, in one place.
+//!
+//! Lengths are in *matcher units*: pixels of a 500 ppi (197 ppcm) image, whatever the
+//! resolution the template states. Angles are in degrees.
+
+/// Tuning parameters of the matcher. [`MatcherParams::default`] holds the values tuned
+/// globally on the eight FVC 2002/2004 B databases (never per database or per file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatcherParams {
+    /// At most this many minutiae of a view are used (the first ones, in record order).
+    pub max_minutiae: usize,
+    /// Each minutia is joined by an edge to this many nearest neighbours.
+    pub neighbours: usize,
+    /// Edges shorter than this (matcher units) carry no reliable direction and are skipped.
+    pub min_edge_length: f32,
+    /// Edges longer than this (matcher units) are skipped (distortion grows with length).
+    pub max_edge_length: f32,
+    /// Allowed difference of two edge lengths: this absolute part ...
+    pub length_tolerance: f32,
+    /// ... plus this fraction of the mean length (skin distortion grows with distance).
+    pub length_tolerance_ratio: f32,
+    /// Allowed difference of the minutia directions relative to the edge, degrees.
+    pub angle_tolerance: f32,
+    /// Allowed difference between an edge's rotation and the root pair's rotation, degrees.
+    pub rotation_tolerance: f32,
+    /// The edge index files lengths into bins this wide (matcher units).
+    pub index_length_bin: f32,
+    /// The edge index splits each relative direction into `2^index_angle_bits` bins.
+    pub index_angle_bits: u32,
+    /// How many root pairs (the best-supported minutia pairs) start a consolidation crawl.
+    pub roots: usize,
+    /// A footprint cell is this many matcher units wide.
+    pub footprint_cell: f32,
+    /// Footprint cells within this many cells of a minutia count as covered.
+    pub footprint_dilation: i32,
+    /// The evidence (supporting edges per fourth root of the minutia-count product) at which
+    /// the score reaches 0.5.
+    pub score_half: f32,
+    /// Overlap minutia counts below this are raised to it when normalising the score.
+    pub min_overlap: f32,
+}
+
+impl Default for MatcherParams {
+    fn default() -> MatcherParams {
+        MatcherParams {
+            max_minutiae: 160,
+            neighbours: 8,
+            min_edge_length: 8.0,
+            max_edge_length: 260.0,
+            length_tolerance: 8.0,
+            length_tolerance_ratio: 0.06,
+            angle_tolerance: 15.0,
+            rotation_tolerance: 25.0,
+            index_length_bin: 24.0,
+            index_angle_bits: 4,
+            roots: 6,
+            footprint_cell: 16.0,
+            footprint_dilation: 2,
+            min_overlap: 12.0,
+            score_half: 8.0,
+        }
+    }
+}
