@@ -436,7 +436,8 @@ biomatch_status biomatch_finger_extract(const uint8_t *pixels, size_t len, uint3
  * different models never compare). The values are copied and L2-normalised.
  *
  * On success `*out_template` receives a new template owned by the caller (release it with
- * `biomatch_face_template_free`). A zero `dimension` gives `BIOMATCH_STATUS_WRONG_DIMENSION`;
+ * `biomatch_face_template_free`). A `dimension` outside 128..=4096 gives
+ * `BIOMATCH_STATUS_WRONG_DIMENSION`;
  * NaN, infinite or all-zero values give `BIOMATCH_STATUS_INVALID_EMBEDDING`.
  */
 biomatch_status biomatch_face_template_new(const char *model, const float *embedding, size_t dimension, biomatch_face_template **out_template);

@@ -20,11 +20,21 @@ pub struct biomatch_face_template {
 /// The status a face error maps to.
 pub(crate) fn face_error(e: FaceError) -> FfiError {
     let status = match e {
-        FaceError::WrongDimension { .. } => biomatch_status::WrongDimension,
+        FaceError::WrongDimension { .. } | FaceError::DimensionOutOfRange { .. } => {
+            biomatch_status::WrongDimension
+        }
         FaceError::NotFinite { .. } | FaceError::Zero => biomatch_status::InvalidEmbedding,
         FaceError::ModelMismatch { .. } => biomatch_status::ModelMismatch,
         FaceError::DuplicateId(_) => biomatch_status::DuplicateId,
         FaceError::UnknownId(_) => biomatch_status::UnknownId,
+        FaceError::NotCalibrated => biomatch_status::NotCalibrated,
+        FaceError::IsaUnavailable(_) => biomatch_status::Unavailable,
+        FaceError::Io { .. } => biomatch_status::Io,
+        FaceError::NotAnIndexFile
+        | FaceError::UnsupportedVersion(_)
+        | FaceError::Truncated
+        | FaceError::ChecksumMismatch
+        | FaceError::Corrupt(_) => biomatch_status::CorruptData,
         _ => biomatch_status::InvalidArgument,
     };
     FfiError::new(status, e.to_string())
@@ -58,7 +68,8 @@ pub(crate) unsafe fn face_template_from_raw(
 /// different models never compare). The values are copied and L2-normalised.
 ///
 /// On success `*out_template` receives a new template owned by the caller (release it with
-/// `biomatch_face_template_free`). A zero `dimension` gives `BIOMATCH_STATUS_WRONG_DIMENSION`;
+/// `biomatch_face_template_free`). A `dimension` outside 128..=4096 gives
+/// `BIOMATCH_STATUS_WRONG_DIMENSION`;
 /// NaN, infinite or all-zero values give `BIOMATCH_STATUS_INVALID_EMBEDDING`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn biomatch_face_template_new(

@@ -64,9 +64,11 @@ int main(int argc, char **argv) {
           BIOMATCH_STATUS_MALFORMED_TEMPLATE);
     CHECK(status_of([] { std::vector<uint8_t> junk(40, 7); biomatch::FingerTemplate::read(junk); }) ==
           BIOMATCH_STATUS_UNSUPPORTED_FORMAT);
-    CHECK(status_of([] { biomatch::FaceTemplate("m", std::vector<float>(8, 0.0f)); }, &message) ==
+    CHECK(status_of([] { biomatch::FaceTemplate("m", std::vector<float>(128, 0.0f)); }, &message) ==
           BIOMATCH_STATUS_INVALID_EMBEDDING);
     CHECK(message.find("biomatch_face_template_new") != std::string::npos);
+    CHECK(status_of([] { biomatch::FaceTemplate("m", std::vector<float>(8, 1.0f)); }) ==
+          BIOMATCH_STATUS_WRONG_DIMENSION);
     const biomatch::FaceTemplate small("facenet512", std::vector<float>(128, 1.0f));
     CHECK(status_of([&] { biomatch::face_score(w0, small); }) == BIOMATCH_STATUS_WRONG_DIMENSION);
     CHECK(status_of([] { biomatch::Calibration(std::vector<double>()); }) ==
