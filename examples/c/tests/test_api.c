@@ -246,6 +246,8 @@ static void test_finger_templates(void) {
     CHECK(isfinite(self) && isfinite(genuine) && isfinite(impostor) && isfinite(swapped));
     CHECK(self >= 0.0f && genuine >= 0.0f && impostor >= 0.0f);
     CHECK(self >= genuine && self >= impostor);
+    /* Two impressions of finger 101 score above finger 101 against finger 102. */
+    CHECK(genuine > impostor);
     biomatch_finger_template_free(a1);
     biomatch_finger_template_free(a2);
     biomatch_finger_template_free(b1);
