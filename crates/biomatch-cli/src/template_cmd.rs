@@ -62,6 +62,13 @@ pub struct ConvertArgs {
     /// Keep only this view (0-based), e.g. to write one view of a multi-view record as xyt.
     #[arg(long)]
     view: Option<usize>,
+    /// CBEFF product owner (IBIA vendor ID) to store in ANSI records; templates read from
+    /// ISO or xyt have none, and strict ANSI readers reject owner 0.
+    #[arg(long)]
+    cbeff_owner: Option<u16>,
+    /// CBEFF product type to store in ANSI records.
+    #[arg(long)]
+    cbeff_type: Option<u16>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -174,6 +181,12 @@ fn convert(args: ConvertArgs) -> Result<()> {
         );
         d.template.views = vec![d.template.views.swap_remove(i)];
     }
+    if let Some(owner) = args.cbeff_owner {
+        d.template.record.cbeff_owner = owner;
+    }
+    if let Some(ty) = args.cbeff_type {
+        d.template.record.cbeff_type = ty;
+    }
     let bytes = formats::write(&d.template, target)
         .with_context(|| format!("writing {} as {target}", args.output.display()))?;
     std::fs::write(&args.output, &bytes)
@@ -222,6 +235,8 @@ mod tests {
                 output: out.clone(),
                 to: to.into(),
                 view: None,
+                cbeff_owner: None,
+                cbeff_type: None,
                 read: read_args(true),
             }))
             .unwrap();
@@ -237,6 +252,8 @@ mod tests {
             output: out.clone(),
             to: "xyt".into(),
             view: Some(1),
+            cbeff_owner: None,
+            cbeff_type: None,
             read: read_args(false),
         }))
         .unwrap();
@@ -262,6 +279,8 @@ mod tests {
             output: std::env::temp_dir().join("never-written"),
             to: "iso2099".into(),
             view: None,
+            cbeff_owner: None,
+            cbeff_type: None,
             read: read_args(false),
         }))
         .unwrap_err();

@@ -77,6 +77,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("finger_match");
     group.throughput(Throughput::Elements(pairs.len() as u64));
     group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(20));
     group.bench_function("iso_secugen_impostor_pairs", |b| {
         b.iter(|| {
             let mut sum = 0.0f32;

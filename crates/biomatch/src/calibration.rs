@@ -22,6 +22,9 @@
 //!   basis: an exponential tail, the usual shape of similarity-count scores far from the
 //!   bulk. A heavier true tail makes the extrapolation optimistic (thresholds too low), a
 //!   lighter one pessimistic; below about `1 / (10 n)` treat it as an order of magnitude.
+//! * **Which answers**: the empirical body answers while at least 10 impostor scores lie at
+//!   or above the threshold; past that (FMRs below `10 / n`) the tail answers, clamped so
+//!   that FMR stays non-increasing in the score across the switch.
 //! * The tail is only fitted when there are at least 50 scores, at least 5 of them above `u`,
 //!   and they are not all equal. Without a tail, FMRs below `1 / n` are refused with
 //!   [`CalibrationError::BeyondData`] and scores above every impostor are reported with an
@@ -199,6 +202,10 @@ fn fit_tail(desc: &[f64]) -> Option<ExponentialTail> {
     })
 }
 
+/// The empirical estimate is used while at least this many impostor scores lie at or above
+/// the threshold (relative standard error about 30 %); beyond it the tail model answers.
+const EMPIRICAL_MIN_COUNT: usize = 10;
+
 /// `floor(rate * n)`, tolerant of the rounding in `rate * n` (0.29 * 100 = 28.999...).
 fn count_at_rate(rate: f64, n: usize) -> usize {
     (rate * n as f64 * (1.0 + 1e-12)).floor() as usize
@@ -269,15 +276,6 @@ impl Calibration {
             return Err(CalibrationError::BadFmr(fmr));
         }
         let n = self.impostors_desc.len();
-        if let Some(t) = self.tail {
-            let tail_mass = t.exceedances as f64 / n as f64;
-            if fmr < tail_mass {
-                return Ok(ThresholdEstimate {
-                    threshold: t.anchor + t.scale * (tail_mass / fmr).ln(),
-                    basis: FmrBasis::TailModel,
-                });
-            }
-        }
         let allowed = count_at_rate(fmr, n);
         if allowed >= n {
             return Ok(ThresholdEstimate {
@@ -285,7 +283,18 @@ impl Calibration {
                 basis: FmrBasis::Empirical,
             });
         }
-        if allowed == 0 && self.tail.is_none() {
+        if allowed < EMPIRICAL_MIN_COUNT
+            && let Some(t) = self.tail
+        {
+            // Never below the threshold of the last FMR the data resolves.
+            let switch = next_up(self.impostors_desc[EMPIRICAL_MIN_COUNT.min(n - 1)]);
+            let tail_mass = t.exceedances as f64 / n as f64;
+            return Ok(ThresholdEstimate {
+                threshold: (t.anchor + t.scale * (tail_mass / fmr).ln()).max(switch),
+                basis: FmrBasis::TailModel,
+            });
+        }
+        if allowed == 0 {
             return Err(CalibrationError::BeyondData {
                 fmr,
                 resolution: 1.0 / n as f64,
@@ -314,15 +323,16 @@ impl Calibration {
                 basis: FmrBasis::BeyondData,
             };
         }
-        if let Some(t) = self.tail
-            && score > t.anchor
+        let above = self.impostors_desc.partition_point(|&s| s >= score);
+        if above < EMPIRICAL_MIN_COUNT
+            && let Some(t) = self.tail
         {
+            let model = t.exceedances as f64 / n * (-(score - t.anchor) / t.scale).exp();
             return FmrEstimate {
-                fmr: t.exceedances as f64 / n * (-(score - t.anchor) / t.scale).exp(),
+                fmr: model.min(EMPIRICAL_MIN_COUNT as f64 / n),
                 basis: FmrBasis::TailModel,
             };
         }
-        let above = self.impostors_desc.partition_point(|&s| s >= score);
         FmrEstimate {
             fmr: above as f64 / n,
             basis: if above == 0 {

@@ -291,3 +291,28 @@ fn format_names_parse_back() {
     }
     assert!("iso2006".parse::<Format>().is_err());
 }
+
+/// Records of 64 KiB and more: ANSI 2004 switches to the 6-byte length form, and detection
+/// still tells ISO 2005 from ANSI 2004 by the length field.
+#[test]
+fn records_over_64_kib_use_the_long_length_forms() {
+    let mut t = read("biomdi_Appendix-B2_Example.raw", &strict()).template;
+    for v in &mut t.views {
+        v.extended.other = (0..3)
+            .map(|i| biomatch::finger::ExtendedArea {
+                type_id: 0x0100 + i,
+                data: vec![i as u8; 15_000],
+            })
+            .collect();
+    }
+    for (format, long_form) in [(Format::Ansi2004, [0u8, 0]), (Format::Iso2005, [0, 1])] {
+        let bytes = formats::write(&t, format).unwrap();
+        assert!(bytes.len() > 0x10000, "{format}: {} bytes", bytes.len());
+        assert_eq!(bytes[8..10], long_form, "{format}");
+        assert_eq!(formats::detect(&bytes).unwrap(), format);
+        let back = formats::read(&bytes, &strict()).unwrap().template;
+        assert_eq!(back.views.len(), 2);
+        assert_eq!(back.views[1].extended.other, t.views[1].extended.other);
+        assert_eq!(back.views[0].minutiae.len(), 27);
+    }
+}

@@ -192,14 +192,18 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
         }
         !crc
     }
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend(w.to_be_bytes());
-    chunk.extend(h.to_be_bytes());
-    chunk.extend([8, 0, 0, 0, 0]);
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    // The header is read up to the first IDAT; give it a (useless) one.
+    let idat = b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(13u32.to_be_bytes());
-    png.extend(&chunk);
-    png.extend(crc32(&chunk).to_be_bytes());
+    for chunk in [ihdr, idat, b"IEND".to_vec()] {
+        png.extend((chunk.len() as u32 - 4).to_be_bytes());
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
     png
 }
 

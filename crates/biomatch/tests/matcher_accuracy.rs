@@ -10,21 +10,22 @@ use std::path::Path;
 use biomatch::finger::formats::{ReadOptions, read};
 use biomatch::finger::matcher::{Matcher, PreparedFinger};
 
-/// (database, our bound in %, BOZORTH3 %, OpenAFIS %).
+/// (database, our bound in %, BOZORTH3 %, OpenAFIS %). Achieved when the bounds were set:
+/// 2.13, 1.85, 5.35, 1.43, 21.41, 9.38, 1.43, 2.13.
 const BOUNDS: [(&str, f64, f64, f64); 8] = [
-    ("fvc2002/DB1_B", 3.0, 7.47, 6.78),
+    ("fvc2002/DB1_B", 2.8, 7.47, 6.78),
     ("fvc2002/DB2_B", 2.5, 6.71, 6.67),
     ("fvc2002/DB3_B", 6.0, 9.39, 14.97),
-    ("fvc2002/DB4_B", 2.2, 2.65, 7.11),
+    ("fvc2002/DB4_B", 2.1, 2.65, 7.11),
     ("fvc2004/DB1_B", 22.0, 24.24, 28.33),
-    ("fvc2004/DB2_B", 10.0, 10.05, 11.87),
-    ("fvc2004/DB3_B", 2.0, 2.56, 2.01),
+    ("fvc2004/DB2_B", 9.95, 10.05, 11.87),
+    ("fvc2004/DB3_B", 1.95, 2.56, 2.01),
     ("fvc2004/DB4_B", 2.8, 4.23, 4.16),
 ];
 
-/// Bound on the mean EER of the eight databases, %. The goal is 5.0 %; this interim bound
-/// holds what the matcher reaches today.
-const MEAN_BOUND: f64 = 5.7;
+/// Bound on the mean EER of the eight databases, %. The goal is 5.0 %, which the
+/// matcher does not reach yet (5.64 % when set); this bound keeps what it does reach.
+const MEAN_BOUND: f64 = 5.8;
 
 /// The FVC error rates of one score set.
 #[derive(Debug, Clone, Copy)]
@@ -109,21 +110,7 @@ fn load(matcher: &Matcher, dir: &Path) -> Vec<(u32, u32, PreparedFinger)> {
         let bytes = std::fs::read(&path).unwrap();
         let decoded = read(&bytes, &ReadOptions::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let mut view = decoded.template.first_view().expect("one view").clone();
-        if let Ok(v) = std::env::var("BIOMATCH_SCALE") {
-            let (a, b) = v.split_once(',').unwrap();
-            let (sx, sy): (f32, f32) = (a.parse().unwrap(), b.parse().unwrap());
-            for m in &mut view.minutiae {
-                let (dx, dy) = (
-                    m.angle.to_radians().cos() * sx,
-                    m.angle.to_radians().sin() * sy,
-                );
-                m.x *= sx;
-                m.y *= sy;
-                m.angle = dy.atan2(dx).to_degrees().rem_euclid(360.0);
-            }
-        }
-        let view = &view;
+        let view = decoded.template.first_view().expect("one view");
         out.push((
             f.parse().unwrap(),
             m.parse().unwrap(),
@@ -146,31 +133,7 @@ fn all_pairs(matcher: &Matcher, dir: &Path) -> (Vec<f32>, Vec<f32>) {
     let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
     for i in 0..prepared.len() {
         for j in i + 1..prepared.len() {
-            let o = matcher.compare(&prepared[i].2, &prepared[j].2, &mut scratch);
-            let s = o.score;
-            if let Ok(f) = std::env::var("BIOMATCH_DUMP") {
-                use std::io::Write;
-                let mut f = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(f)
-                    .unwrap();
-                writeln!(
-                    f,
-                    "{} {} {} {} {} {} {} {} {} {}",
-                    dir.display(),
-                    (prepared[i].0 == prepared[j].0) as u8,
-                    o.pairs,
-                    o.supporting_weight,
-                    o.well_tied_pairs,
-                    o.supporting_edges,
-                    o.probe_overlap,
-                    o.candidate_overlap,
-                    o.probe_minutiae,
-                    o.candidate_minutiae
-                )
-                .unwrap();
-            }
+            let s = matcher.score(&prepared[i].2, &prepared[j].2, &mut scratch);
             assert!(s.is_finite() && (0.0..=1.0).contains(&s), "score {s}");
             if prepared[i].0 == prepared[j].0 {
                 genuine.push(s);
@@ -182,40 +145,12 @@ fn all_pairs(matcher: &Matcher, dir: &Path) -> (Vec<f32>, Vec<f32>) {
     (genuine, impostor)
 }
 
-/// TEMP tuning aid: `BIOMATCH_TUNE="neighbours=10,angle_tolerance=20"`.
-fn tuned() -> biomatch::finger::matcher::MatcherParams {
-    let mut p = biomatch::finger::matcher::MatcherParams::default();
-    let spec = std::env::var("BIOMATCH_TUNE").unwrap_or_default();
-    for kv in spec.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').unwrap();
-        let f: f32 = v.parse().unwrap();
-        match k {
-            "max_minutiae" => p.max_minutiae = f as usize,
-            "neighbours" => p.neighbours = f as usize,
-            "min_edge_length" => p.min_edge_length = f,
-            "max_edge_length" => p.max_edge_length = f,
-            "length_tolerance" => p.length_tolerance = f,
-            "length_tolerance_ratio" => p.length_tolerance_ratio = f,
-            "angle_tolerance" => p.angle_tolerance = f,
-            "rotation_tolerance" => p.rotation_tolerance = f,
-            "roots" => p.roots = f as usize,
-            "footprint_cell" => p.footprint_cell = f,
-            "footprint_dilation" => p.footprint_dilation = f as i32,
-            "min_overlap" => p.min_overlap = f,
-            "index_length_bin" => p.index_length_bin = f,
-            "index_angle_bits" => p.index_angle_bits = f as u32,
-            _ => panic!("unknown {k}"),
-        }
-    }
-    p
-}
-
 #[test]
 fn eer_on_iso_secugen_beats_bozorth3_and_openafis() {
     let Some(root) = common::dataset("iso-secugen") else {
         return;
     };
-    let matcher = Matcher::new(tuned());
+    let matcher = Matcher::default();
     let mut failures = Vec::new();
     let mut sum = 0.0;
     println!("database         EER%   FMR100%  FMR1000%  ZeroFMR%");

@@ -15,11 +15,12 @@ use proptest::prelude::*;
 fn samples() -> &'static [Vec<u8>] {
     static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SAMPLES.get_or_init(|| {
-        let Some(dir) = common::dataset("formats/wsq") else {
-            return Vec::new();
-        };
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
+        // The fixture always; the dataset's files when present.
+        let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/wsq")];
+        dirs.extend(common::dataset("formats/wsq"));
+        let mut paths: Vec<PathBuf> = dirs
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).unwrap())
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "wsq"))
             .collect();
@@ -53,6 +54,7 @@ fn check_no_panic(data: &[u8]) -> Result<(), ImageError> {
 
 #[test]
 fn valid_samples_decode() {
+    assert!(!samples().is_empty(), "the fixture is missing");
     for s in samples() {
         assert!(is_wsq(s));
         decode(s).expect("valid sample decodes");

@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 use rayon::prelude::*;
 
 use super::kernels::{self, Kernels};
-use super::params::SEGMENT_ROWS;
+use super::params::{ROW_TILE_BYTES, SEGMENT_ROWS};
 use super::quant;
 use super::{Candidate, FaceError, FaceTemplate, Precision};
 use crate::calibration::Calibration;
@@ -229,21 +229,27 @@ struct Scratch {
     ints: Vec<i32>,
 }
 
-/// Scores every row of `seg` against every probe: `scratch.scores[q * seg.len() + r]`.
-fn score_segment(
+/// Scores rows `span` of `seg` against every probe: `scratch.scores[q * span.len() + r]`.
+fn score_rows(
     kern: &Kernels,
     seg: &Segment,
+    span: std::ops::Range<usize>,
     probes: &Probes,
     dim: usize,
     scratch: &mut Scratch,
 ) {
-    let n = seg.len();
+    let n = span.len();
     let nq = probes.count(dim);
+    let values = span.start * dim..span.end * dim;
     scratch.scores.clear();
     scratch.scores.resize(nq * n, 0.0);
     match (&seg.rows, probes) {
-        (Rows::F32(rows), Probes::F32(p)) => kern.dots_f32(p, rows, dim, &mut scratch.scores),
-        (Rows::F16(rows), Probes::F32(p)) => kern.dots_f16(p, rows, dim, &mut scratch.scores),
+        (Rows::F32(rows), Probes::F32(p)) => {
+            kern.dots_f32(p, &rows[values], dim, &mut scratch.scores)
+        }
+        (Rows::F16(rows), Probes::F32(p)) => {
+            kern.dots_f16(p, &rows[values], dim, &mut scratch.scores)
+        }
         (
             Rows::I8 { codes, scales },
             Probes::I8 {
@@ -253,15 +259,25 @@ fn score_segment(
         ) => {
             scratch.ints.clear();
             scratch.ints.resize(nq * n, 0);
-            kern.dots_i8(pc, codes, dim, &mut scratch.ints);
+            kern.dots_i8(pc, &codes[values], dim, &mut scratch.ints);
             let outs = scratch.scores.chunks_exact_mut(n);
             for ((out, ints), pscale) in outs.zip(scratch.ints.chunks_exact(n)).zip(ps) {
-                for ((o, i), s) in out.iter_mut().zip(ints).zip(scales) {
+                for ((o, i), s) in out.iter_mut().zip(ints).zip(&scales[span.clone()]) {
                     *o = *i as f32 * (pscale * s);
                 }
             }
         }
         _ => unreachable!("probes are encoded for the index precision"),
+    }
+}
+
+/// Rows scored per step: a whole segment for one probe (a pure stream), an L2-sized tile for
+/// a batch (the tile is reused by every probe and the score buffer stays small).
+fn rows_per_step(nq: usize, precision: Precision, dim: usize) -> usize {
+    if nq == 1 {
+        SEGMENT_ROWS
+    } else {
+        (ROW_TILE_BYTES / precision.bytes_per_vector(dim)).max(4)
     }
 }
 
@@ -452,6 +468,7 @@ impl FaceIndex {
         let refs: Vec<&FaceTemplate> = probes.iter().collect();
         let enc = Probes::encode(&refs, self.precision);
         let nq = probes.len();
+        let step = rows_per_step(nq, self.precision, self.dim);
         let kern = self.kernels;
         let dim = self.dim;
         let heaps = snap
@@ -461,11 +478,14 @@ impl FaceIndex {
             .fold(
                 || (vec![TopK::new(k); nq], Scratch::default()),
                 |(mut heaps, mut scratch), seg| {
-                    score_segment(kern, seg, &enc, dim, &mut scratch);
-                    let n = seg.len();
-                    for (q, heap) in heaps.iter_mut().enumerate() {
-                        let scores = &scratch.scores[q * n..(q + 1) * n];
-                        push_all(heap, &seg.ids, scores);
+                    for r0 in (0..seg.len()).step_by(step) {
+                        let span = r0..(r0 + step).min(seg.len());
+                        let n = span.len();
+                        score_rows(kern, seg, span.clone(), &enc, dim, &mut scratch);
+                        for (q, heap) in heaps.iter_mut().enumerate() {
+                            let scores = &scratch.scores[q * n..(q + 1) * n];
+                            push_all(heap, &seg.ids[span.clone()], scores);
+                        }
                     }
                     (heaps, scratch)
                 },
@@ -504,7 +524,7 @@ impl FaceIndex {
             .fold(
                 || (Vec::new(), Scratch::default()),
                 |(mut hits, mut scratch), seg| {
-                    score_segment(kern, seg, &enc, dim, &mut scratch);
+                    score_rows(kern, seg, 0..seg.len(), &enc, dim, &mut scratch);
                     hits.extend(
                         seg.ids
                             .iter()

@@ -9,7 +9,6 @@
 //! safe to modify while it is searched. Scores calibrate to false-match rates with
 //! [`crate::calibration::Calibration`], which an index persists with its data.
 
-mod accuracy;
 mod bandwidth;
 mod index;
 mod kernels;
@@ -19,7 +18,6 @@ mod persist;
 mod quant;
 mod template;
 
-pub use accuracy::{equal_error_rate, true_accept_rate_at};
 pub use bandwidth::measure_read_bandwidth;
 pub use index::FaceIndex;
 pub use kernels::{Isa, active_isa, dots_f16, dots_f32, dots_i8};

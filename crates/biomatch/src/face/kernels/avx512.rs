@@ -21,6 +21,11 @@ pub(super) unsafe fn block_f32(
     out: &mut [f32; MAX_Q * MAX_R],
 ) {
     assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    if nq == 1 && nr == 1 {
+        // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
+        out[0] = unsafe { f32_one(probes, rows, dim) };
+        return;
+    }
     // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
     unsafe { dispatch_block!(f32_body, nq, nr, probes, rows, dim, out) }
 }
@@ -87,6 +92,11 @@ pub(super) unsafe fn block_f16(
     out: &mut [f32; MAX_Q * MAX_R],
 ) {
     assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    if nq == 1 && nr == 1 {
+        // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
+        out[0] = unsafe { f16_one(probes, rows, dim) };
+        return;
+    }
     // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
     unsafe { dispatch_block!(f16_body, nq, nr, probes, rows, dim, out) }
 }
@@ -157,6 +167,11 @@ pub(super) unsafe fn block_i8(
     out: &mut [i32; MAX_Q * MAX_R],
 ) {
     assert!(nq <= MAX_Q && nr <= MAX_R && probes.len() >= nq * dim && rows.len() >= nr * dim);
+    if nq == 1 && nr == 1 {
+        // SAFETY: the caller guarantees the features; slice lengths are asserted above.
+        out[0] = unsafe { i8_one(probes, rows, dim) };
+        return;
+    }
     // SAFETY: the caller guarantees the features; slice lengths are asserted above.
     unsafe { dispatch_block!(i8_body, nq, nr, probes, rows, dim, out) }
 }
@@ -208,6 +223,195 @@ unsafe fn i8_body<const Q: usize, const R: usize>(
             out[q * MAX_R + r] = _mm512_reduce_add_epi32(*a);
         }
     }
+}
+
+/// One probe against every row of `rows` (`out.len()` rows), f32.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn rows_f32(probe: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
+    assert!(probe.len() >= dim && rows.len() >= out.len() * dim);
+    // SAFETY: the caller guarantees avx512f; lengths asserted above.
+    unsafe { rows_f32_body(probe, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn rows_f32_body(probe: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
+    for (r, o) in out.iter_mut().enumerate() {
+        // SAFETY: row r lies inside `rows` (asserted by the caller).
+        *o = unsafe { f32_one(probe, rows.get_unchecked(r * dim..(r + 1) * dim), dim) };
+    }
+}
+
+/// One probe against every row of `rows`, f16 rows.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn rows_f16(probe: &[f32], rows: &[u16], dim: usize, out: &mut [f32]) {
+    assert!(probe.len() >= dim && rows.len() >= out.len() * dim);
+    // SAFETY: the caller guarantees avx512f; lengths asserted above.
+    unsafe { rows_f16_body(probe, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn rows_f16_body(probe: &[f32], rows: &[u16], dim: usize, out: &mut [f32]) {
+    for (r, o) in out.iter_mut().enumerate() {
+        // SAFETY: row r lies inside `rows` (asserted by the caller).
+        *o = unsafe { f16_one(probe, rows.get_unchecked(r * dim..(r + 1) * dim), dim) };
+    }
+}
+
+/// One int8 probe against every offset-u8 row of `rows` (biased sums, as `block_i8`).
+///
+/// # Safety
+/// The CPU must support `avx512f`, `avx512bw` and `avx512vnni`.
+pub(super) unsafe fn rows_i8(probe: &[i8], rows: &[u8], dim: usize, out: &mut [i32]) {
+    assert!(probe.len() >= dim && rows.len() >= out.len() * dim);
+    // SAFETY: the caller guarantees the features; lengths asserted above.
+    unsafe { rows_i8_body(probe, rows, dim, out) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn rows_i8_body(probe: &[i8], rows: &[u8], dim: usize, out: &mut [i32]) {
+    for (r, o) in out.iter_mut().enumerate() {
+        // SAFETY: row r lies inside `rows` (asserted by the caller).
+        *o = unsafe { i8_one(probe, rows.get_unchecked(r * dim..(r + 1) * dim), dim) };
+    }
+}
+
+/// One probe, one row, four accumulators (the single-probe scan walks the gallery row after
+/// row as one sequential stream; independent accumulators hide the FMA latency).
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn f32_one(p: &[f32], g: &[f32], dim: usize) -> f32 {
+    let (p, g) = (p.as_ptr(), g.as_ptr());
+    let mut acc = [_mm512_setzero_ps(); 4];
+    let full = dim - dim % 64;
+    let mut i = 0;
+    while i < full {
+        for (k, a) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 16k + 16 <= full <= dim for both slices (asserted by the caller).
+            let (x, y) = unsafe {
+                (
+                    _mm512_loadu_ps(p.add(i + 16 * k)),
+                    _mm512_loadu_ps(g.add(i + 16 * k)),
+                )
+            };
+            *a = _mm512_fmadd_ps(x, y, *a);
+        }
+        i += 64;
+    }
+    while i < dim {
+        let rem = (dim - i).min(16);
+        let mask: __mmask16 = if rem == 16 {
+            u16::MAX
+        } else {
+            (1u16 << rem) - 1
+        };
+        // SAFETY: the masked loads touch only lanes i..i + rem < dim.
+        let (x, y) = unsafe {
+            (
+                _mm512_maskz_loadu_ps(mask, p.add(i)),
+                _mm512_maskz_loadu_ps(mask, g.add(i)),
+            )
+        };
+        acc[0] = _mm512_fmadd_ps(x, y, acc[0]);
+        i += rem;
+    }
+    _mm512_reduce_add_ps(_mm512_add_ps(
+        _mm512_add_ps(acc[0], acc[1]),
+        _mm512_add_ps(acc[2], acc[3]),
+    ))
+}
+
+/// One probe, one f16 row, four accumulators.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn f16_one(p: &[f32], g: &[u16], dim: usize) -> f32 {
+    let (pp, gp) = (p.as_ptr(), g.as_ptr());
+    let mut acc = [_mm512_setzero_ps(); 4];
+    let full = dim - dim % 64;
+    let mut i = 0;
+    while i < full {
+        for (k, a) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 16k + 16 <= dim for both slices (asserted by the caller).
+            let (x, y) = unsafe {
+                (
+                    _mm512_loadu_ps(pp.add(i + 16 * k)),
+                    _mm512_cvtph_ps(_mm256_loadu_si256(gp.add(i + 16 * k).cast())),
+                )
+            };
+            *a = _mm512_fmadd_ps(x, y, *a);
+        }
+        i += 64;
+    }
+    while i < dim {
+        let rem = (dim - i).min(16);
+        let mask: __mmask16 = if rem == 16 {
+            u16::MAX
+        } else {
+            (1u16 << rem) - 1
+        };
+        let mut tail = [0u16; 16];
+        tail[..rem].copy_from_slice(&g[i..i + rem]);
+        // SAFETY: the masked load touches only lanes i..i + rem < dim; `tail` is local.
+        let (x, y) = unsafe {
+            (
+                _mm512_maskz_loadu_ps(mask, pp.add(i)),
+                _mm512_cvtph_ps(_mm256_loadu_si256(tail.as_ptr().cast())),
+            )
+        };
+        acc[0] = _mm512_fmadd_ps(x, y, acc[0]);
+        i += rem;
+    }
+    _mm512_reduce_add_ps(_mm512_add_ps(
+        _mm512_add_ps(acc[0], acc[1]),
+        _mm512_add_ps(acc[2], acc[3]),
+    ))
+}
+
+/// One probe, one int8 row, four VNNI accumulators.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn i8_one(p: &[i8], g: &[u8], dim: usize) -> i32 {
+    let (p, g) = (p.as_ptr(), g.as_ptr());
+    let mut acc = [_mm512_setzero_si512(); 4];
+    let full = dim - dim % 256;
+    let mut i = 0;
+    while i < full {
+        for (k, a) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 64k + 64 <= dim for both slices (asserted by the caller).
+            let (x, y) = unsafe {
+                (
+                    _mm512_loadu_si512(g.add(i + 64 * k).cast()),
+                    _mm512_loadu_si512(p.add(i + 64 * k).cast()),
+                )
+            };
+            *a = _mm512_dpbusd_epi32(*a, x, y);
+        }
+        i += 256;
+    }
+    while i < dim {
+        let rem = (dim - i).min(64);
+        let mask: __mmask64 = if rem == 64 {
+            u64::MAX
+        } else {
+            (1u64 << rem) - 1
+        };
+        // SAFETY: the masked loads touch only bytes i..i + rem < dim.
+        let (x, y) = unsafe {
+            (
+                _mm512_maskz_loadu_epi8(mask, g.add(i).cast()),
+                _mm512_maskz_loadu_epi8(mask, p.add(i)),
+            )
+        };
+        acc[0] = _mm512_dpbusd_epi32(acc[0], x, y);
+        i += rem;
+    }
+    _mm512_reduce_add_epi32(_mm512_add_epi32(
+        _mm512_add_epi32(acc[0], acc[1]),
+        _mm512_add_epi32(acc[2], acc[3]),
+    ))
 }
 
 /// Reads every word with 512-bit loads (wrapping sum).

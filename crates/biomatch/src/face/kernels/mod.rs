@@ -20,6 +20,8 @@ use super::FaceError;
 pub(crate) const MAX_Q: usize = 4;
 /// Most gallery rows per register block.
 pub(crate) const MAX_R: usize = 4;
+/// Rows per block when a single probe is scanned.
+const SINGLE_PROBE_ROWS: usize = 1;
 
 /// Expands a runtime (nq, nr) pair into a call of a const-generic block body.
 #[cfg(target_arch = "x86_64")]
@@ -110,6 +112,17 @@ type BlockF32 = unsafe fn(&[f32], usize, &[f32], usize, usize, &mut [f32; MAX_Q 
 type BlockF16 = unsafe fn(&[f32], usize, &[u16], usize, usize, &mut [f32; MAX_Q * MAX_R]);
 type BlockI8 = unsafe fn(&[i8], usize, &[u8], usize, usize, &mut [i32; MAX_Q * MAX_R]);
 type ReadSum = unsafe fn(&[u64]) -> u64;
+type RowsF32 = unsafe fn(&[f32], &[f32], usize, &mut [f32]);
+type RowsF16 = unsafe fn(&[f32], &[u16], usize, &mut [f32]);
+type RowsI8 = unsafe fn(&[i8], &[u8], usize, &mut [i32]);
+
+/// Single-probe kernels that walk many rows in one call (no per-row call overhead).
+#[derive(Clone, Copy, Debug)]
+struct RowKernels {
+    f32: RowsF32,
+    f16: RowsF16,
+    i8: RowsI8,
+}
 
 /// The kernels of one instruction-set family. Only built by [`Kernels::for_isa`] after the
 /// CPU check, which is what makes calling the `unsafe fn` pointers sound.
@@ -120,6 +133,7 @@ pub(crate) struct Kernels {
     f16: BlockF16,
     i8: BlockI8,
     read: ReadSum,
+    rows: Option<RowKernels>,
 }
 
 /// The best kernels of this CPU, detected once.
@@ -147,6 +161,7 @@ impl Kernels {
             f16: scalar::block_f16,
             i8: scalar::block_i8,
             read: scalar::read_sum,
+            rows: None,
         }
     }
 
@@ -164,6 +179,7 @@ impl Kernels {
                 f16: avx2::block_f16,
                 i8: avx2::block_i8,
                 read: avx2::read_sum,
+                rows: None,
             }),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => Some(Kernels {
@@ -172,6 +188,11 @@ impl Kernels {
                 f16: avx512::block_f16,
                 i8: avx512::block_i8,
                 read: avx512::read_sum,
+                rows: Some(RowKernels {
+                    f32: avx512::rows_f32,
+                    f16: avx512::rows_f16,
+                    i8: avx512::rows_i8,
+                }),
             }),
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => Some(Kernels {
@@ -180,6 +201,7 @@ impl Kernels {
                 f16: scalar::block_f16,
                 i8: scalar::block_i8,
                 read: scalar::read_sum,
+                rows: None,
             }),
             #[allow(unreachable_patterns)]
             _ => None,
@@ -194,6 +216,14 @@ impl Kernels {
 
     /// `out[q * nr + r] = probes[q] . rows[r]` for `nq` probes and `nr = rows.len() / dim` rows.
     pub(crate) fn dots_f32(&self, probes: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
+        if let Some(rk) = self.rows
+            && probes.len() == dim
+        {
+            assert_eq!(out.len() * dim, rows.len());
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            unsafe { (rk.f32)(probes, rows, dim, out) };
+            return;
+        }
         let block = self.f32;
         tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [f32; 16]| {
             // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
@@ -203,6 +233,14 @@ impl Kernels {
 
     /// Like [`Kernels::dots_f32`] with f16 rows (raw half bits).
     pub(crate) fn dots_f16(&self, probes: &[f32], rows: &[u16], dim: usize, out: &mut [f32]) {
+        if let Some(rk) = self.rows
+            && probes.len() == dim
+        {
+            assert_eq!(out.len() * dim, rows.len());
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            unsafe { (rk.f16)(probes, rows, dim, out) };
+            return;
+        }
         let block = self.f16;
         tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [f32; 16]| {
             // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
@@ -216,10 +254,18 @@ impl Kernels {
         let block = self.i8;
         let nq = probes.len() / dim;
         let nr = rows.len() / dim;
-        tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [i32; 16]| {
+        if let Some(rk) = self.rows
+            && nq == 1
+        {
+            assert_eq!(out.len(), nr);
             // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-            unsafe { block(p, nq, g, nr, dim, o) }
-        });
+            unsafe { (rk.i8)(probes, rows, dim, out) };
+        } else {
+            tiled(probes, rows, dim, out, |p, nq, g, nr, o: &mut [i32; 16]| {
+                // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+                unsafe { block(p, nq, g, nr, dim, o) }
+            });
+        }
         for q in 0..nq {
             let bias = 128
                 * probes[q * dim..(q + 1) * dim]
@@ -316,6 +362,7 @@ fn tiled<P, G, O: Copy + Default>(
     assert_eq!(out.len(), nq * nr, "output must hold nq x nr scores");
     let row_bytes = dim * std::mem::size_of::<G>();
     let tile = (super::params::ROW_TILE_BYTES / row_bytes).max(MAX_R);
+    let rows_per_block = if nq == 1 { SINGLE_PROBE_ROWS } else { MAX_R };
     let mut buf = [O::default(); MAX_Q * MAX_R];
     for t0 in (0..nr).step_by(tile) {
         let t1 = (t0 + tile).min(nr);
@@ -324,7 +371,7 @@ fn tiled<P, G, O: Copy + Default>(
             let p = &probes[q0 * dim..(q0 + qn) * dim];
             let mut r = t0;
             while r < t1 {
-                let rn = MAX_R.min(t1 - r);
+                let rn = rows_per_block.min(t1 - r);
                 block(p, qn, &rows[r * dim..(r + rn) * dim], rn, &mut buf);
                 for qi in 0..qn {
                     out[(q0 + qi) * nr + r..(q0 + qi) * nr + r + rn]

@@ -83,6 +83,23 @@ fn read_representation(
             millisecond: u16::from_be_bytes([dt[7], dt[8]]),
         })
     };
+    if let Some(d) = date_time {
+        let fields = [
+            ("month", u16::from(d.month), 1..=12),
+            ("day", u16::from(d.day), 1..=31),
+            ("hour", u16::from(d.hour), 0..=23),
+            ("minute", u16::from(d.minute), 0..=59),
+            ("second", u16::from(d.second), 0..=59),
+            ("millisecond", d.millisecond, 0..=999),
+        ];
+        for (name, value, range) in fields {
+            // All ones means "not given" field by field.
+            let unset = if name == "millisecond" { 0xffff } else { 0xff };
+            if value != unset && !range.contains(&value) {
+                diag.deviation(at + 4, format!("capture {name} {value} is out of range"))?;
+            }
+        }
+    }
     let device_technology = r.u8()?;
     let device_vendor = r.u16()?;
     let device_type = r.u16()?;

@@ -273,6 +273,14 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Decoded, FormatError>
 /// rounded to whole pixels. What the format cannot hold (views of different image sizes in
 /// a 2004/2005 record, more than 255 minutiae, several views in xyt, ...) is an
 /// [`FormatError::Unrepresentable`] error rather than silently dropped.
+///
+/// View numbers follow the target's rule: per finger position 0, 1, 2, ... in 2004/2005/2009
+/// records, unique per record in ISO 2011 (views that already follow it keep their numbers).
+/// ANSI records take their CBEFF product identifier from [`RecordInfo`]; a template read from
+/// ISO or xyt has owner 0, which strict ANSI readers reject, so set
+/// `record.cbeff_owner` to your IBIA vendor ID before writing ANSI.
+///
+/// [`RecordInfo`]: crate::finger::RecordInfo
 pub fn write(template: &FingerTemplate, format: Format) -> Result<Vec<u8>, FormatError> {
     match format {
         Format::Iso2005 => iso2005::write(template),

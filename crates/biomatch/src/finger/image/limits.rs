@@ -3,8 +3,10 @@
 //! Every decoder checks these before it allocates pixel memory, so a hostile header cannot
 //! make the library reserve gigabytes. The limits are generous for fingerprints: a 4-finger
 //! slap at 1000 ppi is about 3200 x 3000 pixels, a full palm at 500 ppi about 2800 x 4000.
-//! Peak memory for the largest accepted WSQ image is about `MAX_PIXELS * 11` bytes
-//! (two `f32` planes, the quantised coefficients and the output), i.e. about 370 MB.
+//! Peak memory for the largest accepted WSQ image is about 9 bytes per pixel (the quantised
+//! coefficients as `i32`, which grow only as the data decodes, then one `f32` plane and the
+//! output), i.e. about 300 MB; other formats are decoded by the `image` crate under an
+//! allocation cap of 17 bytes per pixel of [`MAX_PIXELS`].
 
 /// Largest accepted width or height, in pixels.
 pub const MAX_DIMENSION: usize = 8192;

@@ -14,6 +14,10 @@ use std::collections::BinaryHeap;
 use super::geometry;
 use super::index::EdgeMatch;
 use super::prepare::Point;
+use super::scoring::Alignment;
+
+/// A root needs at least this many agreeing edges at its pair.
+const MIN_ROOT_SUPPORT: u16 = 4;
 
 /// Marks a minutia that is not paired.
 pub(crate) const FREE: u8 = u8::MAX;
@@ -34,9 +38,15 @@ pub(crate) struct CrawlBuffers {
     accepted: Vec<(u8, u8)>,
     /// Pairs of the best crawl so far.
     pub(crate) best: Vec<(u8, u8)>,
-    heap: BinaryHeap<Reverse<(u16, u32)>>,
+    /// Queued edges keyed `err << 32 | reference` (smallest disagreement first, ties by
+    /// reference), one integer so comparisons are cheap.
+    heap: BinaryHeap<Reverse<u64>>,
     roots: Vec<(u16, u8, u8)>,
     degree: Vec<u8>,
+    /// For each probe minutia, the candidate minutia an earlier crawl paired it with.
+    seen: Vec<u8>,
+    /// Supporting edges of the current pairing, counted as the crawl accepts pairs.
+    support_count: usize,
 }
 
 /// What the best crawl found.
@@ -46,10 +56,6 @@ pub(crate) struct Consolidation {
     pub(crate) pairs: usize,
     /// Agreeing edges whose both ends are among the pairs.
     pub(crate) supporting_edges: usize,
-    /// Sum over the supporting edges of their closeness (1 = identical, 0 = at tolerance).
-    pub(crate) supporting_weight: f32,
-    /// Pairs with at least two supporting edges.
-    pub(crate) well_tied_pairs: usize,
     /// Rotation of the root correspondence (candidate minus probe direction).
     pub(crate) rotation: u16,
 }
@@ -71,7 +77,8 @@ impl CrawlBuffers {
         for m in matches {
             for end in 0..2 {
                 let (p, c) = (m.p[end] as usize, m.c[end] as usize);
-                self.support[p * n_c + c] += 1;
+                let cell = &mut self.support[p * n_c + c];
+                *cell = cell.saturating_add(1);
                 self.adj_start[p + 2] += 1;
             }
         }
@@ -89,6 +96,8 @@ impl CrawlBuffers {
         }
         self.pair_p.clear();
         self.pair_p.resize(n_p, FREE);
+        self.seen.clear();
+        self.seen.resize(n_p, FREE);
         self.pair_c.clear();
         self.pair_c.resize(n_c, FREE);
         self.accepted.clear();
@@ -103,7 +112,7 @@ impl CrawlBuffers {
             for end in 0..2 {
                 let (p, c) = (m.p[end], m.c[end]);
                 let s = self.support[p as usize * n_c + c as usize];
-                if s < 2 {
+                if s < MIN_ROOT_SUPPORT {
                     continue;
                 }
                 let entry = (s, p, c);
@@ -132,6 +141,7 @@ impl CrawlBuffers {
     }
 
     fn clear_pairing(&mut self) {
+        self.support_count = 0;
         for &(p, c) in &self.accepted {
             self.pair_p[p as usize] = FREE;
             self.pair_c[c as usize] = FREE;
@@ -153,13 +163,19 @@ impl CrawlBuffers {
                 continue;
             }
             let to = 1 - from;
+            if self.pair_p[m.p[to] as usize] == m.c[to] {
+                // Both ends paired: this edge supports the pairing (counted once, when its
+                // second end is accepted).
+                self.support_count += 1;
+                continue;
+            }
             if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
                 continue;
             }
             if geometry::distance(m.rot, rot) > rot_tol {
                 continue;
             }
-            self.heap.push(Reverse((m.err, r)));
+            self.heap.push(Reverse((m.err as u64) << 32 | r as u64));
         }
     }
 
@@ -169,7 +185,14 @@ impl CrawlBuffers {
         self.heap.clear();
         self.accept(p, c);
         self.push_neighbours(matches, p, c, rot, rot_tol);
-        while let Some(Reverse((_, r))) = self.heap.pop() {
+        self.grow(matches, rot, rot_tol);
+        self.accepted.len()
+    }
+
+    /// Follows queued agreeing edges until none leads to a free pair.
+    fn grow(&mut self, matches: &[EdgeMatch], rot: u16, rot_tol: u16) {
+        while let Some(Reverse(key)) = self.heap.pop() {
+            let r = key as u32;
             let m = &matches[(r >> 1) as usize];
             let to = 1 - (r & 1) as usize;
             let (tp, tc) = (m.p[to], m.c[to]);
@@ -179,6 +202,35 @@ impl CrawlBuffers {
             self.accept(tp, tc);
             self.push_neighbours(matches, tp, tc, rot, rot_tol);
         }
+    }
+
+    /// Drops the pairs that a rigid alignment of the whole pairing places further from their
+    /// partner than `consistency.0 + consistency.1 × (distance from the pairing's centre)`:
+    /// a chance chain of locally agreeing edges drifts, a real finger bends only a little.
+    /// Returns the number of pairs kept.
+    fn prune_inconsistent(
+        &mut self,
+        probe: &[Point],
+        candidate: &[Point],
+        consistency: (f32, f32),
+    ) -> usize {
+        let Some(align) = Alignment::fit(&self.accepted, probe, candidate) else {
+            return self.accepted.len();
+        };
+        let (cx, cy) = align.probe_centre();
+        let (pair_p, pair_c) = (&mut self.pair_p, &mut self.pair_c);
+        self.accepted.retain(|&(p, c)| {
+            let (pp, cp) = (&probe[p as usize], &candidate[c as usize]);
+            let (x, y) = align.into_probe(cp.x, cp.y);
+            let err = ((x - pp.x).powi(2) + (y - pp.y).powi(2)).sqrt();
+            let reach = ((pp.x - cx).powi(2) + (pp.y - cy).powi(2)).sqrt();
+            let keep = err <= consistency.0 + consistency.1 * reach;
+            if !keep {
+                pair_p[p as usize] = FREE;
+                pair_c[c as usize] = FREE;
+            }
+            keep
+        });
         self.accepted.len()
     }
 
@@ -192,17 +244,19 @@ impl CrawlBuffers {
             .count()
     }
 
-    /// Weight of the supporting edges and the number of pairs tied by at least two of them.
-    fn support_details(&mut self, matches: &[EdgeMatch]) -> (f32, usize) {
+    /// Weight of the supporting edges of the current pairing and the number of pairs tied by
+    /// at least two of them.
+    pub(crate) fn support_details(&mut self, matches: &[EdgeMatch]) -> (f32, usize) {
         let mut weight = 0.0;
-        // Reuse `heap`-free storage: count degrees in `roots`-independent temp via pair arrays.
         self.degree.clear();
         self.degree.resize(self.pair_p.len(), 0);
         for m in matches {
             if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
                 weight += 1.0 - m.err as f32 / 3000.0;
-                self.degree[m.p[0] as usize] += 1;
-                self.degree[m.p[1] as usize] += 1;
+                for end in 0..2 {
+                    let d = &mut self.degree[m.p[end] as usize];
+                    *d = d.saturating_add(1);
+                }
             }
         }
         let tied = self.degree.iter().filter(|&&d| d >= 2).count();
@@ -218,6 +272,7 @@ impl CrawlBuffers {
         candidate: &[Point],
         roots: usize,
         rot_tol: u16,
+        consistency: (f32, f32),
     ) -> Consolidation {
         let (n_p, n_c) = (probe.len(), candidate.len());
         self.reset(matches, n_p, n_c);
@@ -225,24 +280,30 @@ impl CrawlBuffers {
         let mut best = Consolidation::default();
         for k in 0..self.roots.len() {
             let (_, p, c) = self.roots[k];
-            // A root already paired the same way by the best crawl would repeat it.
-            if self.best.contains(&(p, c)) {
+            // A root already paired the same way by an earlier crawl would mostly repeat it.
+            if self.seen[p as usize] == c {
                 continue;
             }
             let rot = candidate[c as usize]
                 .dir
                 .wrapping_sub(probe[p as usize].dir);
-            let pairs = self.crawl(matches, p, c, rot, rot_tol);
-            if pairs < best.pairs {
-                continue;
+            let mut pairs = self.crawl(matches, p, c, rot, rot_tol);
+            for &(sp, sc) in &self.accepted {
+                self.seen[sp as usize] = sc;
             }
-            let supporting = self.supporting_edges(matches);
-            if pairs > best.pairs || supporting > best.supporting_edges {
+            let mut supporting = self.support_count;
+            if pairs >= 3 {
+                let kept = self.prune_inconsistent(probe, candidate, consistency);
+                if kept < pairs {
+                    supporting = self.supporting_edges(matches);
+                }
+                pairs = kept;
+            }
+            if (supporting, pairs) > (best.supporting_edges, best.pairs) {
                 best = Consolidation {
                     pairs,
                     supporting_edges: supporting,
                     rotation: rot,
-                    ..Consolidation::default()
                 };
                 self.best.clear();
                 self.best.extend_from_slice(&self.accepted);
@@ -254,7 +315,6 @@ impl CrawlBuffers {
             let (p, c) = self.best[i];
             self.accept(p, c);
         }
-        (best.supporting_weight, best.well_tied_pairs) = self.support_details(matches);
         best
     }
 }
@@ -269,5 +329,7 @@ impl CrawlBuffers {
             + (self.accepted.capacity() + self.best.capacity()) * 2
             + self.heap.capacity() * 8
             + self.roots.capacity() * 4
+            + self.degree.capacity()
+            + self.seen.capacity()
     }
 }

@@ -41,15 +41,30 @@ impl Tolerances {
     }
 }
 
-/// A directed edge as filed in a bucket (compact, so a bucket is one contiguous read).
+/// At most this many length bins.
+const MAX_LENGTH_BINS: usize = 256;
+
+/// Fixed-point scale of [`Slot::len`].
+const LEN_SCALE: f32 = 8.0;
+
+/// A directed edge as filed in a bucket: the features the verification reads, in 8 bytes,
+/// so a bucket is one short contiguous read.
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     alpha_a: u16,
     alpha_b: u16,
-    phi: u16,
+    /// Length × [`LEN_SCALE`].
+    len: u16,
+    /// Index into [`EdgeIndex::ends`].
+    id: u16,
+}
+
+/// The minutiae and direction of a directed edge, read only when its slot agrees.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ends {
     a: u8,
     b: u8,
-    len: f32,
+    phi: u16,
 }
 
 /// The bucketed directed edges of one view.
@@ -57,6 +72,7 @@ struct Slot {
 pub(crate) struct EdgeIndex {
     starts: Vec<u32>,
     entries: Vec<Slot>,
+    ends: Vec<Ends>,
     length_bin: f32,
     length_bins: usize,
     angle_shift: u32,
@@ -68,7 +84,10 @@ impl EdgeIndex {
         let tol = Tolerances::new(params);
         let angle_bits = params.index_angle_bits.clamp(1, 6);
         let length_bin = params.index_length_bin.max(1.0);
-        let length_bins = (params.max_edge_length.max(0.0) / length_bin) as usize + 1;
+        // Capped so that odd parameters cannot ask for a huge table (longer edges share the
+        // last bin, which only costs verifications).
+        let length_bins =
+            ((params.max_edge_length.max(0.0) / length_bin) as usize + 1).min(MAX_LENGTH_BINS);
         let angle_shift = 16 - angle_bits;
         let angle_bins = 1usize << angle_bits;
         let buckets = length_bins * angle_bins * angle_bins;
@@ -82,6 +101,7 @@ impl EdgeIndex {
                 alpha_b: e.alpha_a.wrapping_add(0x8000),
                 phi: e.phi.wrapping_add(0x8000),
                 len: e.len,
+                bucket: 0,
             });
         }
         // Bucket ranges each directed edge must be filed under.
@@ -97,16 +117,16 @@ impl EdgeIndex {
         for (i, e) in directed.iter().enumerate() {
             let lo = (e.len * (1.0 - r) - tol.length) / (1.0 + r);
             let hi = (e.len * (1.0 + r) + tol.length) / (1.0 - r).max(1e-3);
+            // Spread over the length and first-angle bins its tolerance touches; the second
+            // angle is filed under its own bin only and widened by the lookup, which then
+            // reads one contiguous run of buckets (two where the angle wraps).
             let (a0, na) = abins(e.alpha_a);
-            let (b0, nb) = abins(e.alpha_b);
+            let bb = (e.alpha_b >> angle_shift) as usize;
             for l in lbin(lo)..=lbin(hi) {
                 for ia in 0..na {
                     let ab = (a0 + ia) & (angle_bins - 1);
-                    for ib in 0..nb {
-                        let bb = (b0 + ib) & (angle_bins - 1);
-                        let bucket = (l * angle_bins + ab) * angle_bins + bb;
-                        pairs.push((bucket as u32, i as u16));
-                    }
+                    let bucket = (l * angle_bins + ab) * angle_bins + bb;
+                    pairs.push((bucket as u32, i as u16));
                 }
             }
         }
@@ -125,30 +145,37 @@ impl EdgeIndex {
                 Slot {
                     alpha_a: e.alpha_a,
                     alpha_b: e.alpha_b,
-                    phi: e.phi,
-                    a: e.a,
-                    b: e.b,
-                    len: e.len,
+                    len: (e.len * LEN_SCALE).round().clamp(0.0, u16::MAX as f32) as u16,
+                    id: i,
                 }
+            })
+            .collect();
+        let ends = directed
+            .iter()
+            .map(|e| Ends {
+                a: e.a,
+                b: e.b,
+                phi: e.phi,
             })
             .collect();
         EdgeIndex {
             starts,
             entries,
+            ends,
             length_bin,
             length_bins,
             angle_shift,
         }
     }
 
-    /// The bucket a candidate edge looks in.
+    /// The first bucket of the run a candidate edge looks in (its length and first-angle
+    /// bin; the run spans the second-angle bins).
     #[inline]
-    fn bucket(&self, e: &Edge) -> usize {
+    pub(crate) fn bucket(&self, e: &Edge) -> usize {
         let l = ((e.len / self.length_bin) as usize).min(self.length_bins - 1);
         let shift = self.angle_shift;
         let angle_bins = 1usize << (16 - shift);
         (l * angle_bins + (e.alpha_a >> shift) as usize) * angle_bins
-            + (e.alpha_b >> shift) as usize
     }
 
     /// Appends to `out` every pair of a probe edge (from this index) and a candidate edge that
@@ -163,26 +190,53 @@ impl EdgeIndex {
             return;
         }
         let angle_scale = 1000.0 / tol.angle as f32;
+        let shift = self.angle_shift;
+        let angle_bins = 1usize << (16 - shift);
+        let last_row = self.starts.len() - 1 - angle_bins;
         for ce in candidate {
-            let b = self.bucket(ce);
-            let (s, t) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-            for pe in &self.entries[s..t] {
-                let da = geometry::distance(pe.alpha_a, ce.alpha_a);
-                let db = geometry::distance(pe.alpha_b, ce.alpha_b);
-                let dl = (pe.len - ce.len).abs();
-                let lt = tol.length + tol.length_ratio * 0.5 * (pe.len + ce.len);
-                // One branch for the three tests: most slots fail, unpredictably which test.
-                if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
-                    continue;
-                }
-                let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
-                out.push(EdgeMatch {
-                    p: [pe.a, pe.b],
-                    c: [ce.a, ce.b],
-                    rot: ce.phi.wrapping_sub(pe.phi),
-                    err: err as u16,
-                });
+            // Rows were computed by the same parameters at preparation.
+            let row = (ce.bucket as usize).min(last_row);
+            let lo = (ce.alpha_b.wrapping_sub(tol.angle) >> shift) as usize;
+            let hi = (ce.alpha_b.wrapping_add(tol.angle) >> shift) as usize;
+            if lo <= hi {
+                self.verify(ce, row + lo, row + hi + 1, tol, angle_scale, out);
+            } else {
+                self.verify(ce, row + lo, row + angle_bins, tol, angle_scale, out);
+                self.verify(ce, row, row + hi + 1, tol, angle_scale, out);
             }
+        }
+    }
+
+    /// Verifies the candidate edge against the slots of buckets `from..to`.
+    #[inline(always)]
+    fn verify(
+        &self,
+        ce: &Edge,
+        from: usize,
+        to: usize,
+        tol: &Tolerances,
+        angle_scale: f32,
+        out: &mut Vec<EdgeMatch>,
+    ) {
+        let (s, t) = (self.starts[from] as usize, self.starts[to] as usize);
+        for pe in &self.entries[s..t] {
+            let da = geometry::distance(pe.alpha_a, ce.alpha_a);
+            let db = geometry::distance(pe.alpha_b, ce.alpha_b);
+            let plen = pe.len as f32 * (1.0 / LEN_SCALE);
+            let dl = (plen - ce.len).abs();
+            let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
+            // One branch for the three tests: most slots fail, unpredictably which test.
+            if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
+                continue;
+            }
+            let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
+            let ends = self.ends[pe.id as usize];
+            out.push(EdgeMatch {
+                p: [ends.a, ends.b],
+                c: [ce.a, ce.b],
+                rot: ce.phi.wrapping_sub(ends.phi),
+                err: err as u16,
+            });
         }
     }
 }

@@ -8,30 +8,46 @@
 //!    view's stated resolution, y is flipped so angles are ordinary counter-clockwise angles,
 //!    and every minutia is joined to its nearest neighbours by *edges*. An edge is described
 //!    by rotation- and translation-invariant features: its length and the two minutia
-//!    directions relative to it. The edges are filed in a hash index (both directions, every
-//!    bucket their tolerance box touches), and a coarse footprint bitmap of the area the
+//!    directions relative to it. The edges are filed in a hash index (both directions, under
+//!    every length and first-angle bin their tolerance touches), and a coarse footprint of the area the
 //!    minutiae cover is kept. Minutia type and quality are ignored (unreliable across
 //!    extractors).
-//! 2. **Edge matching**: each candidate edge looks in one bucket of the probe's index and
-//!    verifies the few probe edges there. Every agreement proposes two minutia
+//! 2. **Edge matching**: each candidate edge reads one contiguous run of buckets of the
+//!    probe's index (its second angle widened by the tolerance) and verifies the few probe
+//!    edges there. Every agreement proposes two minutia
 //!    correspondences. Work is linear in the number of edges.
-//! 3. **Consolidation**: from the best-supported correspondences, a crawl follows agreeing
-//!    edges to free correspondences, smallest disagreement first, keeping the rotation close
-//!    to the root's. Local checks only, so skin distortion is tolerated. The largest
-//!    pairing wins.
-//! 4. **Score**: the pairs are aligned rigidly; the minutiae of each view that fall inside the
-//!    other's footprint are the *overlap*; the score is `pairs² / (overlap_probe ·
-//!    overlap_candidate)` (overlaps floored by [`MatcherParams::min_overlap`]), weighted by
-//!    how well the pairs are tied together by agreeing edges.
+//! 3. **Consolidation**: from the best-supported correspondences (a few roots), a crawl
+//!    follows agreeing edges to free correspondences, smallest disagreement first, keeping the
+//!    rotation close to the root's. Local checks only, so skin distortion is tolerated. Pairs
+//!    a rigid fit of the whole pairing places too far off (relative to their distance from
+//!    its centre) are dropped. The pairing with the most *supporting edges* (agreeing edges
+//!    whose both ends are pairs) wins.
+//! 4. **Score**: the supporting edges, damped by the fourth root of the product of the two
+//!    minutia counts, squashed into `[0, 1)` by `x / (x + score_half)`. A genuine pairing is a
+//!    dense web of mutually consistent edges; a chance pairing is a sparse chain.
 //!
 //! # Score semantics
-//! The score is in `[0, 1]`: 0 means no evidence of a common finger (also for empty or
-//! degenerate views, which never panic or give NaN), values near 1 mean nearly every minutia
-//! in the common area is paired. It is a similarity, not a probability. On FVC-like data
-//! (see the accuracy test) impostor scores stay mostly below about 0.05-0.10 and genuine
-//! scores spread upwards from there; calibrate a threshold on your own data for a target
-//! false-match rate. The comparison is deterministic, and `score(a, b) == score(b, a)`
-//! exactly (the two sides are put in a canonical order first).
+//! The score is in `[0, 1)`: 0 means no evidence of a common finger (also for empty or
+//! degenerate views, which never panic or give NaN), and it grows with the amount of
+//! consistent structure the two views share. It is a similarity, not a probability. Pooled
+//! over the eight FVC 2002/2004 databases of the accuracy test (SecuGen ISO templates),
+//! about 1 % of impostor comparisons score 0.23 or more, 0.1 % score 0.29 or more and none
+//! reached 0.37, while the median genuine comparison scores about 0.5. So roughly: 0.25 is
+//! a permissive threshold (FMR near 0.5 %), 0.30 a strict one (FMR near 0.1 %), above 0.4
+//! is strong evidence. Calibrate on your own data for a target false-match rate.
+//!
+//! The comparison is deterministic. Only the probe's index is read, so a probe compared
+//! against many candidates stays in cache; `score(a, b)` and `score(b, a)` agree closely
+//! but not bit for bit (ties in the crawl are broken by each side's own minutia order, and
+//! the index stores lengths in fixed point): within 10 % + 0.02 in the tests.
+//!
+//! # Speed and memory
+//! One comparison is linear in the number of edges (about 4-5 per minutia). All working
+//! memory lives in the [`MatchScratch`]; after warm-up nothing is allocated. A prepared
+//! finger holds its minutiae (12 bytes each), its edges (16 bytes each: the compact stored
+//! form a 1:N first stage can be derived from) and its probe-side index: about 20 slots of
+//! 8 bytes per edge plus a bucket table of 90 KB with the default parameters. Only the
+//! probe's index is read by a comparison, so a gallery could drop the candidates' indexes.
 
 mod consolidate;
 mod footprint;
@@ -143,7 +159,8 @@ impl Matcher {
         candidate: &PreparedFinger,
         scratch: &mut MatchScratch,
     ) -> f32 {
-        self.compare(probe, candidate, scratch).score
+        self.compare_ordered(&probe.inner, &candidate.inner, scratch, false)
+            .score
     }
 
     /// Prepares two views and scores them (convenient for one-off comparisons).
@@ -159,26 +176,17 @@ impl Matcher {
         candidate: &PreparedFinger,
         scratch: &mut MatchScratch,
     ) -> MatchOutcome {
-        // Canonical order: the result does not depend on which side is the probe.
-        let swapped = candidate.inner.key < probe.inner.key;
-        let (a, b) = if swapped {
-            (&candidate.inner, &probe.inner)
-        } else {
-            (&probe.inner, &candidate.inner)
-        };
-        let mut out = self.compare_ordered(a, b, scratch);
-        if swapped {
-            std::mem::swap(&mut out.probe_overlap, &mut out.candidate_overlap);
-            std::mem::swap(&mut out.probe_minutiae, &mut out.candidate_minutiae);
-        }
-        out
+        self.compare_ordered(&probe.inner, &candidate.inner, scratch, true)
     }
 
+    /// The comparison; `detailed` also fills the diagnostic fields of the outcome (support
+    /// weight, well-tied pairs, overlaps), which the score itself does not need.
     fn compare_ordered(
         &self,
         a: &Prepared,
         b: &Prepared,
         scratch: &mut MatchScratch,
+        detailed: bool,
     ) -> MatchOutcome {
         let p = &self.params;
         let mut out = MatchOutcome {
@@ -186,31 +194,35 @@ impl Matcher {
             candidate_minutiae: b.points.len(),
             ..MatchOutcome::default()
         };
+        // 1. Edge matching against the probe's index.
         scratch.matches.clear();
         a.index
             .match_edges(&b.edges, &Tolerances::new(p), &mut scratch.matches);
         if scratch.matches.is_empty() {
             return out;
         }
+        // 2. Consolidation into one consistent pairing.
         let found = scratch.crawl.consolidate(
             &scratch.matches,
             &a.points,
             &b.points,
             p.roots,
             geometry::tolerance(p.rotation_tolerance),
+            (p.consistency_tolerance, p.consistency_ratio),
         );
         out.pairs = found.pairs;
         out.supporting_edges = found.supporting_edges;
-        out.supporting_weight = found.supporting_weight;
-        out.well_tied_pairs = found.well_tied_pairs;
-        let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points) else {
-            return out;
-        };
-        let (ov_a, ov_b) =
-            scoring::overlap(&align, &a.points, &a.footprint, &b.points, &b.footprint);
-        out.probe_overlap = ov_a;
-        out.candidate_overlap = ov_b;
+        // 3. Score.
         out.score = scoring::score(&out, p);
+        if detailed {
+            (out.supporting_weight, out.well_tied_pairs) =
+                scratch.crawl.support_details(&scratch.matches);
+            if let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points)
+            {
+                (out.probe_overlap, out.candidate_overlap) =
+                    scoring::overlap(&align, &a.points, &a.footprint, &b.points, &b.footprint);
+            }
+        }
         out
     }
 }

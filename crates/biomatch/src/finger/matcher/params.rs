@@ -23,21 +23,26 @@ pub struct MatcherParams {
     pub angle_tolerance: f32,
     /// Allowed difference between an edge's rotation and the root pair's rotation, degrees.
     pub rotation_tolerance: f32,
-    /// The edge index files lengths into bins this wide (matcher units).
+    /// The edge index files lengths into bins this wide (matcher units). The index layout
+    /// affects speed and memory; scores only through the order in which agreeing edges are
+    /// found (ties in the crawl), which moves individual scores by tiny amounts.
     pub index_length_bin: f32,
     /// The edge index splits each relative direction into `2^index_angle_bits` bins.
     pub index_angle_bits: u32,
     /// How many root pairs (the best-supported minutia pairs) start a consolidation crawl.
     pub roots: usize,
-    /// A footprint cell is this many matcher units wide.
+    /// After a crawl, a pair whose rigidly aligned partner lies further than this ...
+    pub consistency_tolerance: f32,
+    /// ... plus this fraction of its distance from the pairing's centre is dropped.
+    pub consistency_ratio: f32,
+    /// A footprint cell is this many matcher units wide (footprints only feed the overlap
+    /// figures of [`Matcher::compare`](super::Matcher::compare), not the score).
     pub footprint_cell: f32,
     /// Footprint cells within this many cells of a minutia count as covered.
     pub footprint_dilation: i32,
     /// The evidence (supporting edges per fourth root of the minutia-count product) at which
     /// the score reaches 0.5.
     pub score_half: f32,
-    /// Overlap minutia counts below this are raised to it when normalising the score.
-    pub min_overlap: f32,
 }
 
 impl Default for MatcherParams {
@@ -51,12 +56,13 @@ impl Default for MatcherParams {
             length_tolerance_ratio: 0.06,
             angle_tolerance: 15.0,
             rotation_tolerance: 25.0,
-            index_length_bin: 24.0,
-            index_angle_bits: 4,
+            index_length_bin: 12.0,
+            index_angle_bits: 5,
             roots: 6,
+            consistency_tolerance: 20.0,
+            consistency_ratio: 0.15,
             footprint_cell: 16.0,
             footprint_dilation: 2,
-            min_overlap: 12.0,
             score_half: 8.0,
         }
     }

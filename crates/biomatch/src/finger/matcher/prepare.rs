@@ -36,6 +36,9 @@ pub(crate) struct Edge {
     pub(crate) phi: u16,
     /// Length in matcher units.
     pub(crate) len: f32,
+    /// The index bucket this edge looks in when it is on the candidate side (set by
+    /// [`prepare`], so a comparison does not recompute it).
+    pub(crate) bucket: u32,
 }
 
 impl Edge {
@@ -51,6 +54,7 @@ impl Edge {
             alpha_b: pb.dir.wrapping_sub(phi),
             phi,
             len: (dx * dx + dy * dy).sqrt(),
+            bucket: 0,
         }
     }
 }
@@ -116,38 +120,24 @@ pub(crate) struct Prepared {
     pub(crate) edges: Vec<Edge>,
     pub(crate) index: EdgeIndex,
     pub(crate) footprint: Footprint,
-    pub(crate) key: u64,
 }
 
 /// Prepares `view` (infallible: a degenerate view gives no edges and then scores 0).
 pub(crate) fn prepare(view: &FingerView, params: &MatcherParams) -> Prepared {
     let points = frame_points(view, params.max_minutiae);
-    let edges = neighbour_edges(&points, params);
+    let mut edges = neighbour_edges(&points, params);
     let index = EdgeIndex::build(&edges, params);
+    // In bucket order, a comparison walks the other view's index front to back (cache
+    // friendly) instead of jumping around it.
+    for e in &mut edges {
+        e.bucket = index.bucket(e) as u32;
+    }
+    edges.sort_by_key(|e| e.bucket);
     let footprint = Footprint::build(&points, params);
-    let key = content_key(&points);
     Prepared {
         points,
         edges,
         index,
         footprint,
-        key,
     }
-}
-
-/// A hash of the prepared minutiae, used to put the two sides of a comparison in a canonical
-/// order so that `score(a, b) == score(b, a)` exactly.
-fn content_key(points: &[Point]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |v: u32| {
-        h ^= v as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    };
-    mix(points.len() as u32);
-    for p in points {
-        mix(p.x.to_bits());
-        mix(p.y.to_bits());
-        mix(p.dir as u32);
-    }
-    h
 }

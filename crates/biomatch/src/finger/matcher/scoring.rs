@@ -52,9 +52,14 @@ impl Alignment {
         })
     }
 
+    /// The centre of the paired probe minutiae.
+    pub(crate) fn probe_centre(self) -> (f32, f32) {
+        self.probe_centre
+    }
+
     /// A candidate point in the probe frame.
     #[inline]
-    fn into_probe(self, x: f32, y: f32) -> (f32, f32) {
+    pub(crate) fn into_probe(self, x: f32, y: f32) -> (f32, f32) {
         let (ux, uy) = (x - self.candidate_centre.0, y - self.candidate_centre.1);
         (
             self.cos * ux - self.sin * uy + self.probe_centre.0,

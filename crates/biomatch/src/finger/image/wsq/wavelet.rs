@@ -201,15 +201,21 @@ impl Synthesis {
         // Interleave the bands by sample position (lowpass on even, highpass on odd), with
         // `radius` reflected positions on each side.
         let r = self.radius;
+        let sample = |p: isize| match reflect(p, n) {
+            Some(q) if q % 2 == 0 => low[q / 2],
+            Some(q) => high[q / 2],
+            None => 0.0,
+        };
         ext.clear();
-        ext.extend((0..n + 2 * r).map(|i| {
-            let p = i as isize - r as isize;
-            match reflect(p, n) {
-                Some(q) if q % 2 == 0 => low[q / 2],
-                Some(q) => high[q / 2],
-                None => 0.0,
-            }
-        }));
+        ext.extend((-(r as isize)..0).map(sample));
+        for (l, h) in low.iter().zip(high) {
+            ext.push(*l);
+            ext.push(*h);
+        }
+        if low.len() > high.len() {
+            ext.push(low[low.len() - 1]);
+        }
+        ext.extend((n as isize..(n + r) as isize).map(sample));
         for (m, o) in out.iter_mut().enumerate() {
             let kernel = if m % 2 == 0 { &self.even } else { &self.odd };
             // Sample position m - t for t = -r..=r lives at ext[m - t + r]; walking the
