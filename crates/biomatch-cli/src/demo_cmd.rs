@@ -1,9 +1,301 @@
-//! Placeholder until its issue lands.
+//! `biomatch demo`: a border-gate walk-through on the embedded fixtures.
+//!
+//! Six real fingers (FVC2002 DB1_B, three impressions each) and six real face identities
+//! (LFW, three images each) are paired into chimeric travellers. The watchlist enrols each
+//! traveller's first impressions; the gate scenarios use the other impressions.
 
-/// Arguments.
+use std::time::Instant;
+
+use anyhow::Context;
+use biomatch::calibration::Calibration;
+use biomatch::face::FaceTemplate;
+use biomatch::finger::formats::{ReadOptions, read};
+use biomatch::finger::{FingerPosition, FingerView};
+use biomatch::gallery::synth::SynthModel;
+use biomatch::gallery::{
+    CandidateSubject, Gallery, GalleryConfig, Probe, SearchOptions, Subject, SubjectId, fusion,
+};
+
+use crate::gallery_cmd::{fmt_fmr, read_npy_f32};
+
+/// Arguments of `demo`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Target false-match rate of a 1:1 gate decision.
+    #[arg(long, default_value_t = 1e-4)]
+    fmr: f64,
+    /// Target false-positive identification rate of a watchlist search.
+    #[arg(long, default_value_t = 1e-3)]
+    fpir: f64,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+macro_rules! finger_fixtures {
+    ($($f:literal),*) => {
+        &[$(($f, include_bytes!(concat!("../../../fixtures/gallery/fingers/", $f, ".iso")) as &[u8])),*]
+    };
+}
+
+const FINGERS: &[(&str, &[u8])] = finger_fixtures!(
+    "101_1", "101_2", "101_3", "102_1", "102_2", "102_3", "103_1", "103_2", "103_3", "104_1",
+    "104_2", "104_3", "105_1", "105_2", "105_3", "106_1", "106_2", "106_3"
+);
+const FACES_NPY: &[u8] = include_bytes!("../../../fixtures/gallery/faces.npy");
+const FACE_LABELS: &str = include_str!("../../../fixtures/gallery/faces_labels.txt");
+const FACE_MODEL: &str = "facenet512";
+
+/// A chimeric traveller: id, (fixture finger, position) pairs, fixture face identity.
+type Traveller = (
+    &'static str,
+    &'static [(usize, FingerPosition)],
+    Option<usize>,
+);
+
+struct Fixtures {
+    /// `fingers[f][i]`: impression `i` of finger `f`.
+    fingers: Vec<Vec<FingerView>>,
+    /// `faces[p][i]`: image `i` of identity `p` (identities in fixture order).
+    faces: Vec<(String, Vec<FaceTemplate>)>,
+}
+
+fn load() -> anyhow::Result<Fixtures> {
+    let mut fingers: Vec<Vec<FingerView>> = Vec::new();
+    for (name, bytes) in FINGERS {
+        let view = read(bytes, &ReadOptions::default())
+            .with_context(|| format!("fixture {name}"))?
+            .template
+            .views
+            .into_iter()
+            .next()
+            .context("fixture without a view")?;
+        if name.ends_with("_1") {
+            fingers.push(Vec::new());
+        }
+        fingers.last_mut().context("fixture order")?.push(view);
+    }
+    let (_, cols, values) = read_npy_f32(FACES_NPY)?;
+    let mut faces: Vec<(String, Vec<FaceTemplate>)> = Vec::new();
+    for (label, row) in FACE_LABELS.lines().zip(values.chunks_exact(cols)) {
+        let t = FaceTemplate::new(FACE_MODEL, row)?;
+        match faces.last_mut() {
+            Some((l, v)) if l == label => v.push(t),
+            _ => faces.push((label.to_string(), vec![t])),
+        }
+    }
+    Ok(Fixtures { fingers, faces })
+}
+
+fn at(view: &FingerView, position: FingerPosition) -> FingerView {
+    let mut v = view.clone();
+    v.finger_position = position;
+    v
+}
+
+/// Calibrations: finger impostors are the fixture fingers against each other and against
+/// 1,000 synthetic distractors fitted on them; face impostors are the fixture faces of
+/// different identities.
+fn calibrate(fx: &Fixtures) -> anyhow::Result<(Calibration, Calibration)> {
+    use rayon::prelude::*;
+    let m = biomatch::finger::matcher::Matcher::default();
+    let all: Vec<(usize, &FingerView)> = fx
+        .fingers
+        .iter()
+        .enumerate()
+        .flat_map(|(f, v)| v.iter().map(move |v| (f, v)))
+        .collect();
+    let prepared: Vec<_> = all.iter().map(|(_, v)| m.prepare(v)).collect();
+    let views: Vec<FingerView> = all.iter().map(|(_, v)| (*v).clone()).collect();
+    let model = SynthModel::fit(&views)?;
+    let synth: Vec<_> = (0..1000)
+        .into_par_iter()
+        .map(|i| m.prepare(&model.generate(0xDE30, i)))
+        .collect();
+    let mut pairs = Vec::new();
+    for i in 0..all.len() {
+        for j in i + 1..all.len() {
+            if all[i].0 != all[j].0 {
+                pairs.push((&prepared[i], &prepared[j]));
+            }
+        }
+        for s in &synth {
+            pairs.push((&prepared[i], s));
+        }
+    }
+    let scores: Vec<f64> = pairs
+        .par_iter()
+        .map_init(|| m.scratch(), |sc, (a, b)| m.score(a, b, sc) as f64)
+        .collect();
+    let mut face_scores = Vec::new();
+    let flat: Vec<(usize, &FaceTemplate)> = fx
+        .faces
+        .iter()
+        .enumerate()
+        .flat_map(|(p, (_, v))| v.iter().map(move |t| (p, t)))
+        .collect();
+    for i in 0..flat.len() {
+        for j in i + 1..flat.len() {
+            if flat[i].0 != flat[j].0 {
+                face_scores.push(flat[i].1.similarity(flat[j].1)? as f64);
+            }
+        }
+    }
+    Ok((
+        Calibration::from_impostor_scores(&scores)?,
+        Calibration::from_impostor_scores(&face_scores)?,
+    ))
+}
+
+fn describe(c: &CandidateSubject) -> String {
+    let mut parts: Vec<String> = c
+        .fingers
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:.3} (FMR {})",
+                f.position.name(),
+                f.score,
+                fmt_fmr(f.fmr)
+            )
+        })
+        .collect();
+    if let Some(f) = &c.face {
+        parts.push(format!("face {:.3} (FMR {})", f.score, fmt_fmr(f.fmr)));
+    }
+    format!(
+        "{}: fused FMR {} (score {:.2}) <- {}",
+        c.id,
+        fmt_fmr(c.fused_fmr),
+        c.fused_score,
+        parts.join(", ")
+    )
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let fx = load()?;
+    let t = Instant::now();
+    let (finger_cal, face_cal) = calibrate(&fx)?;
+    println!(
+        "calibration: {} finger impostor scores (fixture fingers vs each other and 1,000 \
+         synthetic distractors), {} face impostor scores ({:.0} ms)",
+        finger_cal.len(),
+        face_cal.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let mut config = GalleryConfig::new(FACE_MODEL, 512);
+    config.finger_calibration = Some(finger_cal);
+    config.face_calibration = Some(face_cal);
+    let gallery = Gallery::new(config);
+
+    // Chimeric travellers: fingers of one FVC volunteer, face of one LFW identity.
+    const RI: FingerPosition = FingerPosition::RIGHT_INDEX;
+    const LI: FingerPosition = FingerPosition::LEFT_INDEX;
+    let (ri, li) = (RI, LI);
+    let plan: [Traveller; 4] = [
+        ("P-001", &[(0, RI), (1, LI)], Some(0)),
+        ("P-002", &[(2, RI), (3, LI)], Some(1)),
+        ("P-003", &[(4, RI)], Some(2)),
+        ("P-004", &[], Some(3)),
+    ];
+    let t = Instant::now();
+    for (id, fingers, face) in plan {
+        let mut s = Subject::new(SubjectId::new(id)?);
+        for &(f, pos) in fingers {
+            s.add_finger(at(&fx.fingers[f][0], pos));
+        }
+        if let Some(p) = face {
+            s = s.with_face(fx.faces[p].1[0].clone());
+        }
+        gallery.enrol(s)?;
+    }
+    println!(
+        "watchlist: {} subjects, {} finger impressions, enrolled in {:.1} ms",
+        gallery.len(),
+        gallery.finger_count(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let fpir_t = fusion::fpir_threshold(args.fpir, gallery.len());
+    println!(
+        "decision rules: 1:1 accept when fused FMR <= {:.0e}; 1:N hit when fused FMR <= {:.1e} \
+         (FPIR {:.0e} over {} subjects)\n",
+        args.fmr,
+        fpir_t,
+        args.fpir,
+        gallery.len()
+    );
+
+    let verify = |title: &str, claim: &str, probe: Probe| -> anyhow::Result<()> {
+        let t = Instant::now();
+        let c = gallery.verify(&SubjectId::new(claim)?, &probe)?;
+        let ok = c.fused_fmr.is_some_and(|f| f <= args.fmr);
+        println!(
+            "{title}\n  passport {claim}: {}  [{:.1} ms]\n  {}\n",
+            if ok { "ACCEPT" } else { "REJECT" },
+            t.elapsed().as_secs_f64() * 1e3,
+            describe(&c)
+        );
+        Ok(())
+    };
+    let identify = |title: &str, probe: Probe| -> anyhow::Result<()> {
+        let t = Instant::now();
+        let c = gallery.search(
+            &probe,
+            &SearchOptions {
+                top_k: 3,
+                ..Default::default()
+            },
+        )?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let hit = c
+            .first()
+            .filter(|c| c.fused_fmr.is_some_and(|f| f <= fpir_t));
+        match hit {
+            Some(h) => println!("{title}\n  WATCHLIST HIT {}  [{ms:.1} ms]", h.id),
+            None => println!("{title}\n  NO HIT  [{ms:.1} ms]"),
+        }
+        for (r, c) in c.iter().enumerate() {
+            println!("  {}. {}", r + 1, describe(c));
+        }
+        println!();
+        Ok(())
+    };
+
+    verify(
+        "1. Genuine traveller: P-001 presents both index fingers and face (second captures)",
+        "P-001",
+        Probe {
+            face: Some(fx.faces[0].1[1].clone()),
+            fingers: vec![at(&fx.fingers[0][1], ri), at(&fx.fingers[1][1], li)],
+        },
+    )?;
+    verify(
+        "2. Impostor: P-003 travels on P-002's passport (right index and face)",
+        "P-002",
+        Probe {
+            face: Some(fx.faces[2].1[1].clone()),
+            fingers: vec![at(&fx.fingers[4][1], ri)],
+        },
+    )?;
+    identify(
+        "3. Watchlist search, enrolled traveller P-002 (right index third capture, face third image)",
+        Probe {
+            face: Some(fx.faces[1].1[2].clone()),
+            fingers: vec![at(&fx.fingers[2][2], ri)],
+        },
+    )?;
+    identify(
+        "4. Watchlist search, traveller not enrolled (unseen finger and face)",
+        Probe {
+            face: Some(fx.faces[4].1[1].clone()),
+            fingers: vec![at(&fx.fingers[5][1], ri)],
+        },
+    )?;
+    identify(
+        "5. Watchlist search by finger only, position unknown (P-001's left index, third capture)",
+        Probe {
+            face: None,
+            fingers: vec![fx.fingers[1][2].clone()],
+        },
+    )?;
+    println!("total {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
+    Ok(())
 }

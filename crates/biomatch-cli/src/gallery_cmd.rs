@@ -94,6 +94,12 @@ pub struct EvalArgs {
     /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
     #[arg(long)]
     datasets: Option<PathBuf>,
+    /// Use every k-th mated and every k-th non-mated probe (1 = all 280 + 320).
+    #[arg(long, default_value_t = 1)]
+    probe_step: usize,
+    /// Only measure first-stage recall, for each of these shortlist sizes.
+    #[arg(long, value_delimiter = ',')]
+    recall_only: Vec<usize>,
     /// Write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -198,7 +204,10 @@ pub(crate) fn read_npy_f32(bytes: &[u8]) -> anyhow::Result<(usize, usize, Vec<f3
     let data = &bytes[start + header_len..];
     let want = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
     if want != Some(data.len()) {
-        bail!(".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}", data.len());
+        bail!(
+            ".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}",
+            data.len()
+        );
     }
     let values = data
         .chunks_exact(4)
@@ -303,17 +312,21 @@ pub(crate) fn face_impostor_scores(faces: &[(String, FaceTemplate)]) -> Vec<f64>
     let mut out = Vec::new();
     for i in 0..faces.len() {
         for j in i + 1..faces.len() {
-            if faces[i].0 != faces[j].0 {
-                if let Ok(s) = faces[i].1.similarity(&faces[j].1) {
-                    out.push(s as f64);
-                }
+            if faces[i].0 != faces[j].0
+                && let Ok(s) = faces[i].1.similarity(&faces[j].1)
+            {
+                out.push(s as f64);
             }
         }
     }
     out
 }
 
-fn read_faces(npy: &Path, labels: &Path, model: &str) -> anyhow::Result<Vec<(String, FaceTemplate)>> {
+fn read_faces(
+    npy: &Path,
+    labels: &Path,
+    model: &str,
+) -> anyhow::Result<Vec<(String, FaceTemplate)>> {
     let bytes = std::fs::read(npy).with_context(|| format!("reading {}", npy.display()))?;
     let (rows, cols, values) = read_npy_f32(&bytes)?;
     let labels = std::fs::read_to_string(labels)?;
@@ -337,10 +350,13 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
         bail!("no templates found under {}", a.fingers.display());
     }
     let mut subjects: std::collections::BTreeMap<String, Subject> = Default::default();
-    for v in views.iter().filter(|v| a.impressions.contains(&v.impression)) {
-        let s = subjects
-            .entry(v.finger.clone())
-            .or_insert_with(|| Subject::new(SubjectId::new(&v.finger).expect("file names are valid ids")));
+    for v in views
+        .iter()
+        .filter(|v| a.impressions.contains(&v.impression))
+    {
+        let s = subjects.entry(v.finger.clone()).or_insert_with(|| {
+            Subject::new(SubjectId::new(&v.finger).expect("file names are valid ids"))
+        });
         s.add_finger(v.view.clone());
     }
     let finger_cal = Calibration::from_impostor_scores(&finger_impostor_scores(&views, 20_000))?;
@@ -407,12 +423,23 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let cands = g.search(&probe, &opts)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    println!("{} candidates in {ms:.1} ms over {} subjects", cands.len(), g.len());
+    println!(
+        "{} candidates in {ms:.1} ms over {} subjects",
+        cands.len(),
+        g.len()
+    );
     for (rank, c) in cands.iter().enumerate() {
         let fingers: Vec<String> = c
             .fingers
             .iter()
-            .map(|f| format!("finger{} {:.1} (FMR {})", f.probe_finger, f.score, fmt_fmr(f.fmr)))
+            .map(|f| {
+                format!(
+                    "finger{} {:.1} (FMR {})",
+                    f.probe_finger,
+                    f.score,
+                    fmt_fmr(f.fmr)
+                )
+            })
             .collect();
         let face = c
             .face
@@ -433,7 +460,8 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) fn fmt_fmr(f: Option<f64>) -> String {
-    f.map(|f| format!("{f:.1e}")).unwrap_or_else(|| "n/a".into())
+    f.map(|f| format!("{f:.1e}"))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -453,7 +481,10 @@ fn fvc_fingers(datasets: &Path) -> anyhow::Result<Vec<Vec<FingerView>>> {
     let mut by_finger: std::collections::BTreeMap<String, Vec<(u32, FingerView)>> =
         Default::default();
     for v in views {
-        by_finger.entry(v.finger).or_default().push((v.impression, v.view));
+        by_finger
+            .entry(v.finger)
+            .or_default()
+            .push((v.impression, v.view));
     }
     Ok(by_finger
         .into_values()
@@ -473,11 +504,14 @@ fn build_benchmark_gallery(
 ) -> anyhow::Result<(Gallery, f64)> {
     use rayon::prelude::*;
     let t = Instant::now();
-    let g = Gallery::new(GalleryConfig::new("none", 1));
+    let g = Gallery::new(GalleryConfig::new("none", 128));
     let mut subjects: Vec<Subject> = mates
         .iter()
         .enumerate()
-        .map(|(i, v)| Subject::new(SubjectId::new(&format!("mate-{i}")).expect("id")).with_finger((*v).clone()))
+        .map(|(i, v)| {
+            Subject::new(SubjectId::new(&format!("mate-{i}")).expect("id"))
+                .with_finger((*v).clone())
+        })
         .collect();
     let distractors = n.saturating_sub(subjects.len());
     subjects.par_extend((0..distractors).into_par_iter().map(|i| {
@@ -486,6 +520,22 @@ fn build_benchmark_gallery(
     }));
     g.enrol_many(subjects)?;
     Ok((g, t.elapsed().as_secs_f64()))
+}
+
+/// CPU seconds used by this process so far (user + system, from /proc; NaN elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the
+    // kernel's USER_HZ is 100 on every Linux platform.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn rss_mib() -> (f64, f64) {
@@ -531,6 +581,7 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     // Probes: the second impression of fingers spread over the databases.
     let step = (fingers.len() / a.probes.max(1)).max(1);
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut hits = 0;
     for (k, f) in fingers.iter().enumerate().step_by(step).take(a.probes) {
         let Some(view) = f.get(1) else { continue };
@@ -538,15 +589,20 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             face: None,
             fingers: vec![view.clone()],
         };
-        let t = Instant::now();
+        let (t, c0) = (Instant::now(), cpu_seconds());
         let c = g.search(&probe, &opts)?;
         times.push(t.elapsed().as_secs_f64());
-        if c.first().is_some_and(|c| c.id.as_str() == format!("mate-{k}")) {
+        cpu.push(cpu_seconds() - c0);
+        if c.first()
+            .is_some_and(|c| c.id.as_str() == format!("mate-{k}"))
+        {
             hits += 1;
         }
     }
     times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
+    let median_cpu = cpu[cpu.len() / 2];
     let (rss, hwm) = rss_mib();
     let threads = rayon::current_num_threads();
     let report = serde_json::json!({
@@ -558,6 +614,10 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         "ms_per_search": median * 1e3,
         "ms_per_search_all": times.iter().map(|t| t * 1e3).collect::<Vec<_>>(),
         "matches_per_s": g.finger_count() as f64 / median,
+        "cpu_ms_per_search": median_cpu * 1e3,
+        "cpu_ms_per_search_per_thread": median_cpu * 1e3 / threads as f64,
+        "load_average_1min": std::fs::read_to_string("/proc/loadavg").ok()
+            .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
         "rank1_hits": hits,
         "build_s": build_s,
         "rss_mib_after_build": rss_built,
@@ -567,7 +627,8 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     });
     println!(
         "gallery {} fingers, {} threads, {}: {:.1} ms per search (median of {}), {:.0} matches/s, \
-         rank-1 {}/{}; build {:.1} s, RSS {:.0} MiB (peak {:.0})",
+         rank-1 {}/{}; CPU {:.1} ms per search ({:.1} ms per thread if unshared); \
+         build {:.1} s, RSS {:.0} MiB (peak {:.0})",
         g.finger_count(),
         threads,
         report["mode"].as_str().unwrap_or(""),
@@ -576,6 +637,8 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
         g.finger_count() as f64 / median,
         hits,
         times.len(),
+        median_cpu * 1e3,
+        median_cpu * 1e3 / threads as f64,
         build_s,
         rss,
         hwm
@@ -619,7 +682,10 @@ fn run_searches(
         });
         out.push(Outcome {
             mate,
-            top: c.first().map(|c| c.fused_score).unwrap_or(f64::NEG_INFINITY),
+            top: c
+                .first()
+                .map(|c| c.fused_score)
+                .unwrap_or(f64::NEG_INFINITY),
         });
     }
     Ok((out, t.elapsed().as_secs_f64() / probes.len().max(1) as f64))
@@ -628,7 +694,11 @@ fn run_searches(
 /// FNIR at a target FPIR: the threshold lets at most `fpir` of the non-mated searches list
 /// anyone; a mated search fails when its mate is not listed at or above the threshold.
 fn fnir_at(mated: &[&Outcome], nonmated: &[&Outcome], fpir: f64) -> (f64, f64) {
-    let tops: Vec<f64> = nonmated.iter().map(|o| o.top).filter(|t| t.is_finite()).collect();
+    let tops: Vec<f64> = nonmated
+        .iter()
+        .map(|o| o.top)
+        .filter(|t| t.is_finite())
+        .collect();
     let threshold = Calibration::from_impostor_scores(&tops)
         .and_then(|c| c.threshold_for_fmr(fpir))
         .unwrap_or(f64::NEG_INFINITY);
@@ -643,7 +713,10 @@ fn summarise(outcomes: &[Outcome], mated_count: usize) -> serde_json::Value {
     let (mated, nonmated) = outcomes.split_at(mated_count);
     let mated: Vec<&Outcome> = mated.iter().collect();
     let nonmated: Vec<&Outcome> = nonmated.iter().collect();
-    let rank1 = mated.iter().filter(|o| o.mate.is_some_and(|(r, _)| r == 1)).count() as f64
+    let rank1 = mated
+        .iter()
+        .filter(|o| o.mate.is_some_and(|(r, _)| r == 1))
+        .count() as f64
         / mated.len().max(1) as f64;
     let (f2, t2) = fnir_at(&mated, &nonmated, 1e-2);
     let (f3, t3) = fnir_at(&mated, &nonmated, 1e-3);
@@ -655,6 +728,18 @@ fn summarise(outcomes: &[Outcome], mated_count: usize) -> serde_json::Value {
     })
 }
 
+fn first_stage_recall(g: &Gallery, mated: &[(Option<String>, &FingerView)], k: usize) -> f64 {
+    mated
+        .iter()
+        .filter(|(m, v)| {
+            g.first_stage_shortlist(v, k)
+                .map(|ids| ids.iter().any(|id| Some(id.as_str()) == m.as_deref()))
+                .unwrap_or(false)
+        })
+        .count() as f64
+        / mated.len().max(1) as f64
+}
+
 fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     let fingers = fvc_fingers(&datasets_dir(&a.datasets))?;
     let all: Vec<FingerView> = fingers.iter().flatten().cloned().collect();
@@ -663,31 +748,48 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     // impressions; odd fingers are never enrolled and give the non-mated searches.
     let enrolled: Vec<&Vec<FingerView>> = fingers.iter().step_by(2).collect();
     let mates: Vec<&FingerView> = enrolled.iter().filter_map(|f| f.first()).collect();
-    let mut probes: Vec<(Option<String>, &FingerView)> = Vec::new();
-    for (i, f) in enrolled.iter().enumerate() {
-        for v in f.iter().skip(1) {
-            probes.push((Some(format!("mate-{i}")), v));
-        }
-    }
+    let step = a.probe_step.max(1);
+    let mut probes: Vec<(Option<String>, &FingerView)> = enrolled
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            f.iter()
+                .skip(1)
+                .map(move |v| (Some(format!("mate-{i}")), v))
+        })
+        .step_by(step)
+        .collect();
     let mated_count = probes.len();
-    for f in fingers.iter().skip(1).step_by(2) {
-        for v in f {
-            probes.push((None, v));
-        }
-    }
+    probes.extend(
+        fingers
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .flat_map(|f| f.iter().map(|v| (None, v)))
+            .step_by(step),
+    );
     let mut results = Vec::new();
     for &n in &a.n {
         let (g, build_s) = build_benchmark_gallery(&model, &mates, n)?;
+        if !a.recall_only.is_empty() {
+            let recalls: Vec<String> = a
+                .recall_only
+                .iter()
+                .map(|&k| {
+                    format!(
+                        "{k}: {:.3}",
+                        first_stage_recall(&g, &probes[..mated_count], k)
+                    )
+                })
+                .collect();
+            println!(
+                "n {n}: first-stage recall by shortlist {}",
+                recalls.join(", ")
+            );
+            continue;
+        }
         // First-stage recall: is the mate among the shortlisted subjects?
-        let recall = probes[..mated_count]
-            .iter()
-            .filter(|(m, v)| {
-                g.first_stage_shortlist(v, a.shortlist)
-                    .map(|ids| ids.iter().any(|id| Some(id.as_str()) == m.as_deref()))
-                    .unwrap_or(false)
-            })
-            .count() as f64
-            / mated_count as f64;
+        let recall = first_stage_recall(&g, &probes[..mated_count], a.shortlist);
         let (fast, fast_s) = run_searches(
             &g,
             &probes,
@@ -730,4 +832,3 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

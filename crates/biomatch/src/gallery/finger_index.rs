@@ -9,10 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::finger::matcher::{Matcher, PreparedFinger};
+use crate::finger::matcher::{MatchScratch, Matcher, PreparedFinger};
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::descriptor::{self, Bits};
-use crate::gallery::params::SEGMENT_CAPACITY;
+use crate::gallery::params::{DESCRIPTOR_WORDS, PREPARED_CACHE_MAX_FINGERS, SEGMENT_CAPACITY};
 
 /// One enrolled impression, shared between the subject table and the index.
 #[derive(Debug)]
@@ -23,8 +23,9 @@ pub(crate) struct FingerRecord {
     pub(crate) position: FingerPosition,
     /// The minutiae.
     pub(crate) view: Arc<FingerView>,
-    /// The matcher's prepared form, built the first time the exact matcher needs it.
-    prepared: OnceLock<PreparedFinger>,
+    /// The matcher's prepared form, built the first time the exact matcher needs it (boxed:
+    /// an unprepared record costs one pointer, whatever the prepared form's size).
+    prepared: OnceLock<Box<PreparedFinger>>,
 }
 
 impl FingerRecord {
@@ -37,9 +38,27 @@ impl FingerRecord {
         }
     }
 
-    /// The prepared form (built once, then cached).
-    pub(crate) fn prepared(&self, matcher: &Matcher) -> &PreparedFinger {
-        self.prepared.get_or_init(|| matcher.prepare(&self.view))
+    /// Scores `probe` against this record. The prepared form is cached on the record when
+    /// `cache` is set (small galleries); otherwise it is built for this comparison and
+    /// dropped, so memory stays bounded by the compact views however many searches run.
+    pub(crate) fn score(
+        &self,
+        matcher: &Matcher,
+        probe: &PreparedFinger,
+        scratch: &mut MatchScratch,
+        cache: bool,
+    ) -> f32 {
+        if let Some(p) = self.prepared.get() {
+            return matcher.score(probe, p, scratch);
+        }
+        if cache {
+            let p = self
+                .prepared
+                .get_or_init(|| Box::new(matcher.prepare(&self.view)));
+            matcher.score(probe, p, scratch)
+        } else {
+            matcher.score(probe, &matcher.prepare(&self.view), scratch)
+        }
     }
 }
 
@@ -113,10 +132,37 @@ pub(crate) struct FingerHit {
 }
 
 /// The immutable finger index.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct FingerIndex {
     segments: Vec<Arc<Segment>>,
     len: usize,
+    /// How many enrolled fingers set each descriptor cell (the first stage's null model).
+    cell_counts: Arc<Vec<u32>>,
+}
+
+impl Default for FingerIndex {
+    fn default() -> Self {
+        FingerIndex {
+            segments: Vec::new(),
+            len: 0,
+            cell_counts: Arc::new(vec![0; DESCRIPTOR_WORDS * 64]),
+        }
+    }
+}
+
+fn count_cells(counts: &mut [u32], bits: &Bits, add: bool) {
+    for (w, &word) in bits.iter().enumerate() {
+        let mut x = word;
+        while x != 0 {
+            let c = w * 64 + x.trailing_zeros() as usize;
+            if add {
+                counts[c] += 1;
+            } else {
+                counts[c] = counts[c].saturating_sub(1);
+            }
+            x &= x - 1;
+        }
+    }
 }
 
 impl FingerIndex {
@@ -125,10 +171,22 @@ impl FingerIndex {
         self.len
     }
 
+    /// Whether records keep their prepared form between searches (small galleries only).
+    pub(crate) fn caches_prepared(&self) -> bool {
+        self.len <= PREPARED_CACHE_MAX_FINGERS
+    }
+
     /// A new index with `fingers` appended (only the last, partly filled segment is copied).
     pub(crate) fn with_added(&self, fingers: Vec<IndexedFinger>) -> FingerIndex {
         let mut segments = self.segments.clone();
         let mut len = self.len;
+        let mut cell_counts = self.cell_counts.clone();
+        {
+            let counts = Arc::make_mut(&mut cell_counts);
+            for f in &fingers {
+                count_cells(counts, &f.bits, true);
+            }
+        }
         let mut tail: Option<Segment> = match segments.last() {
             Some(s) if s.len() < SEGMENT_CAPACITY => {
                 let s = (**s).clone();
@@ -148,13 +206,18 @@ impl FingerIndex {
         if let Some(seg) = tail {
             segments.push(Arc::new(seg));
         }
-        FingerIndex { segments, len }
+        FingerIndex {
+            segments,
+            len,
+            cell_counts,
+        }
     }
 
     /// A new index without the impressions of the subjects in `keys` (only the segments that
     /// held them are copied).
     pub(crate) fn without_subjects(&self, keys: &[u64]) -> FingerIndex {
         let mut len = 0;
+        let mut cell_counts = self.cell_counts.clone();
         let segments = self
             .segments
             .iter()
@@ -162,7 +225,13 @@ impl FingerIndex {
                 let seg = if s.keys.iter().any(|k| keys.contains(k)) {
                     let mut kept = Segment::default();
                     for i in 0..s.len() {
-                        if !keys.contains(&s.keys[i]) {
+                        if keys.contains(&s.keys[i]) {
+                            count_cells(
+                                Arc::make_mut(&mut cell_counts).as_mut_slice(),
+                                &s.descriptors[i],
+                                false,
+                            );
+                        } else {
                             kept.descriptors.push(s.descriptors[i]);
                             kept.counts.push(s.counts[i]);
                             kept.positions.push(s.positions[i]);
@@ -178,7 +247,11 @@ impl FingerIndex {
                 (seg.len() > 0).then_some(seg)
             })
             .collect();
-        FingerIndex { segments, len }
+        FingerIndex {
+            segments,
+            len,
+            cell_counts,
+        }
     }
 
     /// Searches one probe finger: the exactly scored hits, best first. A probe of known
@@ -202,12 +275,13 @@ impl FingerIndex {
                 .collect(),
             SearchMode::Fast { shortlist } => self.first_stage(probe, shortlist.max(1), compatible),
         };
+        let cache = self.caches_prepared();
         let mut hits: Vec<FingerHit> = shortlist
             .into_par_iter()
             .map_init(
                 || matcher.scratch(),
                 |scratch, record| {
-                    let score = matcher.score(probe_prepared, record.prepared(matcher), scratch);
+                    let score = record.score(matcher, probe_prepared, scratch, cache);
                     FingerHit { record, score }
                 },
             )
@@ -235,7 +309,7 @@ impl FingerIndex {
         keep: usize,
         compatible: impl Fn(u8) -> bool + Sync,
     ) -> Vec<Arc<FingerRecord>> {
-        let pd = descriptor::probe_descriptor(probe);
+        let pd = descriptor::probe_descriptor(probe, &self.cell_counts);
         let mut best: Vec<(f32, u32, u32)> = self
             .segments
             .par_iter()

@@ -46,10 +46,15 @@ pub fn best_of(p: f64, m: usize) -> f64 {
 /// rates have a product at most the observed one. One rate is returned unchanged; an empty
 /// list gives 1.
 pub fn fisher_combine(rates: &[f64]) -> f64 {
-    if rates.is_empty() {
-        return 1.0;
+    match rates {
+        [] => return 1.0,
+        [p] => return p.clamp(0.0, 1.0),
+        _ => {}
     }
-    let ln_q: f64 = rates.iter().map(|p| p.clamp(f64::MIN_POSITIVE, 1.0).ln()).sum();
+    let ln_q: f64 = rates
+        .iter()
+        .map(|p| p.clamp(f64::MIN_POSITIVE, 1.0).ln())
+        .sum();
     let x = -ln_q;
     let mut term = 1.0;
     let mut sum = 1.0;
@@ -62,7 +67,7 @@ pub fn fisher_combine(rates: &[f64]) -> f64 {
 
 /// The fused score of a fused FMR: `-log10(fmr)`.
 pub fn fused_score(fmr: f64) -> f64 {
-    -fmr.max(f64::MIN_POSITIVE).log10()
+    (-fmr.max(f64::MIN_POSITIVE).log10()).max(0.0)
 }
 
 /// The per-subject fused-FMR threshold that gives about `target_fpir` false-positive

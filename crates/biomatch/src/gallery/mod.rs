@@ -16,8 +16,8 @@ mod descriptor;
 mod error;
 mod finger_index;
 pub mod fusion;
-pub mod persist;
 mod params;
+pub mod persist;
 mod subject;
 pub mod synth;
 
@@ -205,7 +205,8 @@ impl Snapshot {
             .collect();
         for e in added {
             Arc::make_mut(&mut next.by_key[key_shard(e.key)]).insert(e.key, e.clone());
-            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())]).insert(e.subject.id().clone(), e);
+            Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())])
+                .insert(e.subject.id().clone(), e);
             next.subjects += 1;
         }
         next.fingers = next.fingers.with_added(indexed);
@@ -298,11 +299,7 @@ impl Gallery {
     /// Every enrolled id, sorted.
     pub fn ids(&self) -> Vec<SubjectId> {
         let snap = self.snapshot();
-        let mut ids: Vec<SubjectId> = snap
-            .by_id
-            .iter()
-            .flat_map(|s| s.keys().cloned())
-            .collect();
+        let mut ids: Vec<SubjectId> = snap.by_id.iter().flat_map(|s| s.keys().cloned()).collect();
         ids.sort();
         ids
     }
@@ -349,15 +346,15 @@ impl Gallery {
     /// Adds the faces of new entries to the face index (undoing on failure).
     fn enrol_faces(&self, entries: &[Arc<Entry>]) -> Result<(), GalleryError> {
         for (i, e) in entries.iter().enumerate() {
-            if let Some(face) = e.subject.face() {
-                if let Err(err) = self.face.enrol(e.key, face) {
-                    for done in &entries[..i] {
-                        if done.subject.face().is_some() {
-                            let _ = self.face.remove(done.key);
-                        }
+            if let Some(face) = e.subject.face()
+                && let Err(err) = self.face.enrol(e.key, face)
+            {
+                for done in &entries[..i] {
+                    if done.subject.face().is_some() {
+                        let _ = self.face.remove(done.key);
                     }
-                    return Err(err.into());
                 }
+                return Err(err.into());
             }
         }
         Ok(())
@@ -440,12 +437,17 @@ impl Gallery {
         let entry = snap
             .get(id)
             .ok_or_else(|| GalleryError::UnknownId(id.to_string()))?;
-        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+        let prepared: Vec<_> = probe
+            .fingers
+            .iter()
+            .map(|f| self.matcher.prepare(f))
+            .collect();
         let ctx = ScoringContext {
             gallery: self,
             probe,
             prepared: &prepared,
             cached: vec![HashMap::new(); probe.fingers.len()],
+            cache_prepared: snap.fingers.caches_prepared(),
         };
         Ok(ctx.score_subject(entry))
     }
@@ -491,7 +493,11 @@ impl Gallery {
     ) -> Result<Vec<CandidateSubject>, GalleryError> {
         self.check_probe(probe)?;
         let snap = self.snapshot();
-        let prepared: Vec<_> = probe.fingers.iter().map(|f| self.matcher.prepare(f)).collect();
+        let prepared: Vec<_> = probe
+            .fingers
+            .iter()
+            .map(|f| self.matcher.prepare(f))
+            .collect();
 
         let mut candidates: HashMap<u64, Arc<Entry>> = HashMap::new();
         let mut cached: Vec<HashMap<usize, f32>> = Vec::with_capacity(probe.fingers.len());
@@ -525,6 +531,7 @@ impl Gallery {
             probe,
             prepared: &prepared,
             cached,
+            cache_prepared: snap.fingers.caches_prepared(),
         };
         let entries: Vec<Arc<Entry>> = candidates.into_values().collect();
         let mut scored: Vec<CandidateSubject> = entries
@@ -577,12 +584,15 @@ struct ScoringContext<'a> {
     prepared: &'a [crate::finger::matcher::PreparedFinger],
     /// Exact scores already computed by the 1:N stage, by record address, per probe finger.
     cached: Vec<HashMap<usize, f32>>,
+    /// Whether records keep their prepared form (see `FingerIndex::caches_prepared`).
+    cache_prepared: bool,
 }
 
 impl ScoringContext<'_> {
     fn score_subject(&self, entry: &Entry) -> CandidateSubject {
         let g = self.gallery;
         let fcal = g.config.finger_calibration.as_ref();
+        let cache = self.cache_prepared;
         let mut scratch = None;
         let mut rates = Vec::new();
         let mut fingers = Vec::with_capacity(self.probe.fingers.len());
@@ -599,8 +609,7 @@ impl ScoringContext<'_> {
                     Some(&s) => s,
                     None => {
                         let sc = scratch.get_or_insert_with(|| g.matcher.scratch());
-                        g.matcher
-                            .score(&self.prepared[i], r.prepared(&g.matcher), sc)
+                        r.score(&g.matcher, &self.prepared[i], sc, cache)
                     }
                 };
                 if best.is_none_or(|(b, _)| s > b) {

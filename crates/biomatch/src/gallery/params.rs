@@ -11,8 +11,10 @@ pub(crate) const MAX_MINUTIAE: usize = 255;
 /// Most fingers in one probe.
 pub(crate) const MAX_PROBE_FINGERS: usize = 10;
 
-/// First-stage descriptor: number of 64-bit words (4096 cells).
-pub(crate) const DESCRIPTOR_WORDS: usize = 64;
+/// First-stage descriptor: quantisation grids, each offset by a fraction of a bin.
+pub(crate) const DESCRIPTOR_GRIDS: usize = 2;
+/// First-stage descriptor: number of 64-bit words (two grids of 4096 cells).
+pub(crate) const DESCRIPTOR_WORDS: usize = 128;
 /// First-stage descriptor: distance bins of a minutia pair.
 pub(crate) const PAIR_DISTANCE_BINS: usize = 16;
 /// First-stage descriptor: bins of each minutia's direction relative to the pair's line.
@@ -20,7 +22,7 @@ pub(crate) const PAIR_ANGLE_BINS: usize = 16;
 /// Shortest pair distance used, in pixels at 500 ppi (closer pairs are mostly noise).
 pub(crate) const PAIR_DISTANCE_MIN: f32 = 10.0;
 /// Longest pair distance used, in pixels at 500 ppi (longer pairs distort too much).
-pub(crate) const PAIR_DISTANCE_MAX: f32 = 138.0;
+pub(crate) const PAIR_DISTANCE_MAX: f32 = 170.0;
 
 /// How many first-stage candidates per probe finger go to the exact matcher.
 pub(crate) const DEFAULT_SHORTLIST: usize = 2000;
@@ -30,3 +32,6 @@ pub(crate) const SEGMENT_CAPACITY: usize = 4096;
 pub(crate) const SUBJECT_SHARDS: usize = 256;
 /// Face candidates added to a fused search's candidate set.
 pub(crate) const FACE_SHORTLIST: usize = 200;
+/// Galleries up to this many fingers keep each finger's prepared form once built (the
+/// matcher's prepared form is tens of KiB); larger ones prepare shortlisted fingers per search.
+pub(crate) const PREPARED_CACHE_MAX_FINGERS: usize = 20_000;

@@ -56,7 +56,11 @@ const fn crc_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -96,13 +100,13 @@ struct Checksummed<W: Write> {
 
 impl<W: Write> Write for Checksummed<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(limit) = self.fail_after {
-            if self.written + buf.len() as u64 > limit {
-                let n = (limit - self.written) as usize;
-                self.inner.write_all(&buf[..n])?;
-                self.written += n as u64;
-                return Err(std::io::Error::other("simulated crash during save"));
-            }
+        if let Some(limit) = self.fail_after
+            && self.written + buf.len() as u64 > limit
+        {
+            let n = (limit - self.written) as usize;
+            self.inner.write_all(&buf[..n])?;
+            self.written += n as u64;
+            return Err(std::io::Error::other("simulated crash during save"));
         }
         self.inner.write_all(buf)?;
         self.crc.update(buf);
@@ -181,7 +185,11 @@ pub(crate) fn save_inner(
     }
     std::fs::rename(&tmp, path).map_err(io_err(path))?;
     if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         // Flushing the directory makes the rename itself durable; not every platform can
         // open a directory, which only weakens durability, not atomicity.
         if let Ok(d) = File::open(dir) {
@@ -288,15 +296,21 @@ impl<'a> Cursor<'a> {
     }
 
     fn u16(&mut self) -> Result<u16, GalleryError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap_or_default()))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().unwrap_or_default(),
+        ))
     }
 
     fn u32(&mut self) -> Result<u32, GalleryError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or_default(),
+        ))
     }
 
     fn u64(&mut self) -> Result<u64, GalleryError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap_or_default()))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or_default(),
+        ))
     }
 
     fn f32(&mut self) -> Result<f32, GalleryError> {
@@ -328,10 +342,11 @@ impl<'a> Cursor<'a> {
             1 => {
                 let at = self.at;
                 let json = self.str()?;
-                let c: Calibration = serde_json::from_str(json).map_err(|e| GalleryError::Corrupt {
-                    offset: at,
-                    reason: format!("calibration: {e}"),
-                })?;
+                let c: Calibration =
+                    serde_json::from_str(json).map_err(|e| GalleryError::Corrupt {
+                        offset: at,
+                        reason: format!("calibration: {e}"),
+                    })?;
                 if c.is_empty() {
                     return Err(GalleryError::Corrupt {
                         offset: at,
@@ -365,7 +380,8 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
             reason: "file shorter than its header".into(),
         });
     }
-    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(8);
     if version != VERSION {
         return Err(GalleryError::UnsupportedVersion(version, VERSION));
@@ -385,7 +401,10 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
     if computed != stored {
         return Err(GalleryError::ChecksumMismatch { stored, computed });
     }
-    let mut c = Cursor { data: payload, at: 0 };
+    let mut c = Cursor {
+        data: payload,
+        at: 0,
+    };
     let face_model = c.str()?.to_string();
     let face_dim = c.u32()? as usize;
     let face_precision = match c.u8()? {
@@ -428,7 +447,14 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
             let head = c.take(4)?;
             let (pos, view_number, itype, fq) = (head[0], head[1], head[2], head[3]);
             let (w, h, rx, ry) = (c.u16()?, c.u16()?, c.u16()?, c.u16()?);
-            let mut view = FingerView::new(w, h, Resolution { x_ppcm: rx, y_ppcm: ry });
+            let mut view = FingerView::new(
+                w,
+                h,
+                Resolution {
+                    x_ppcm: rx,
+                    y_ppcm: ry,
+                },
+            );
             view.finger_position = FingerPosition(pos);
             view.view_number = view_number;
             view.impression_type = ImpressionType(itype);
@@ -476,7 +502,7 @@ mod tests {
     }
 
     fn sample() -> Gallery {
-        let g = Gallery::new(GalleryConfig::new("m", 3));
+        let g = Gallery::new(GalleryConfig::new("m", 128));
         let mut v = FingerView::new(300, 400, Resolution::PPI_500);
         v.minutiae.push(Minutia {
             x: 10.0,
@@ -486,7 +512,7 @@ mod tests {
             quality: MinutiaQuality::Score(40),
         });
         let s = Subject::new(SubjectId::new("alice").unwrap())
-            .with_face(FaceTemplate::new("m", &[1.0, 2.0, 2.0]).unwrap())
+            .with_face(FaceTemplate::new("m", &[0.5; 128]).unwrap())
             .with_finger(v);
         g.enrol(s).unwrap();
         g
@@ -499,9 +525,10 @@ mod tests {
         let path = dir.join("g.bmg");
         let g = sample();
         save(&g, &path).unwrap();
-        g.enrol(Subject::new(SubjectId::new("bob").unwrap()).with_face(
-            FaceTemplate::new("m", &[0.0, 1.0, 0.0]).unwrap(),
-        ))
+        g.enrol(
+            Subject::new(SubjectId::new("bob").unwrap())
+                .with_face(FaceTemplate::new("m", &[-0.5; 128]).unwrap()),
+        )
         .unwrap();
         // Crash half-way through the payload: the error surfaces, the old file stays.
         assert!(save_inner(&g, &path, Some(20)).is_err());

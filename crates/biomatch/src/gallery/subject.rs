@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::face::FaceTemplate;
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::GalleryError;
-use crate::gallery::params::{MAX_FINGERS_PER_SUBJECT, MAX_ID_BYTES, MAX_IMPRESSIONS, MAX_MINUTIAE};
+use crate::gallery::params::{
+    MAX_FINGERS_PER_SUBJECT, MAX_ID_BYTES, MAX_IMPRESSIONS, MAX_MINUTIAE,
+};
 
 /// A subject id chosen by the integrator: UTF-8, 1..=[`SubjectId::MAX_BYTES`] bytes, no
 /// control characters.
@@ -151,8 +153,7 @@ pub(crate) fn validate_view(v: &FingerView) -> Result<(), GalleryError> {
             limit: MAX_MINUTIAE,
         });
     }
-    if v
-        .minutiae
+    if v.minutiae
         .iter()
         .any(|m| !(m.x.is_finite() && m.y.is_finite() && m.angle.is_finite()))
     {

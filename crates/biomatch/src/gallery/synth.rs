@@ -123,7 +123,7 @@ impl SynthModel {
         let mut view = FingerView::new(self.width, self.height, self.resolution);
         let spacing2 = self.min_spacing * self.min_spacing;
         let mut attempts = 0;
-        while view.minutiae.len() < target && attempts < target * 200 {
+        while view.minutiae.len() < target && attempts < target * 40 {
             attempts += 1;
             // Uniform point in the unit disc, scaled to the ellipse.
             let (u, v) = (2.0 * rng.unit() - 1.0, 2.0 * rng.unit() - 1.0);
@@ -142,7 +142,8 @@ impl SynthModel {
                 continue;
             }
             let sense = if rng.unit() < 0.5 { 0.0 } else { 180.0 };
-            let angle = (field.orientation_deg(x, y) + sense + 8.0 * rng.normal()).rem_euclid(360.0);
+            let angle =
+                (field.orientation_deg(x, y) + sense + 8.0 * rng.normal()).rem_euclid(360.0);
             let kind = if rng.unit() < stats.ending_fraction {
                 MinutiaKind::RidgeEnding
             } else {
@@ -181,8 +182,14 @@ impl OrientationField {
         let (cores, deltas) = if pattern < 0.65 {
             // Loop: core above the centre, delta below on one side.
             let side = if rng.unit() < 0.5 { -1.0 } else { 1.0 };
-            let core = (cx + jitter(rng, 0.6 * a), cy - 0.2 * b + jitter(rng, 0.4 * b));
-            let delta = (core.0 + side * a * (0.6 + 0.4 * rng.unit()), core.1 + b * (0.5 + 0.5 * rng.unit()));
+            let core = (
+                cx + jitter(rng, 0.6 * a),
+                cy - 0.2 * b + jitter(rng, 0.4 * b),
+            );
+            let delta = (
+                core.0 + side * a * (0.6 + 0.4 * rng.unit()),
+                core.1 + b * (0.5 + 0.5 * rng.unit()),
+            );
             (vec![core], vec![delta])
         } else if pattern < 0.9 {
             // Whorl: two cores close together, deltas on both sides below.
@@ -190,7 +197,10 @@ impl OrientationField {
             let d = 10.0 + 20.0 * rng.unit();
             (
                 vec![(c.0, c.1 - d), (c.0, c.1 + d)],
-                vec![(c.0 - 0.9 * a, c.1 + 0.7 * b), (c.0 + 0.9 * a, c.1 + 0.7 * b)],
+                vec![
+                    (c.0 - 0.9 * a, c.1 + 0.7 * b),
+                    (c.0 + 0.9 * a, c.1 + 0.7 * b),
+                ],
             )
         } else {
             (Vec::new(), Vec::new())
@@ -244,7 +254,7 @@ impl SplitMix64 {
 
     /// Uniform in 0..n (n > 0).
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Standard normal (Box-Muller).
