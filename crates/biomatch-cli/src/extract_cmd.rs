@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use biomatch::finger::extract::{ExtractParams, extract};
-use biomatch::finger::image::Raster;
-use biomatch::finger::{FingerView, MinutiaKind, MinutiaQuality};
+use biomatch::finger::extract::{DebugSink, ExtractParams, extract, extract_with_sink};
+use biomatch::finger::formats::{Format, XytFlavour, write};
+use biomatch::finger::image::{Raster, decode_bytes};
+use biomatch::finger::{FingerTemplate, FingerView, Minutia, MinutiaKind};
 
 /// Output template format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -14,7 +15,7 @@ pub enum OutFormat {
     Iso2005,
     /// ANSI INCITS 378-2004.
     Ansi2004,
-    /// NIST xyt text (x, y from the bottom, direction + 180 degrees, quality).
+    /// NIST xyt text, NIST-internal flavour (y from the bottom, direction + 180 degrees).
     Xyt,
 }
 
@@ -25,7 +26,7 @@ pub struct Args {
     image: PathBuf,
     /// Where to write the template.
     out: PathBuf,
-    /// Resolution of the image in pixels per inch (default: 500).
+    /// Resolution of the image in pixels per inch (default: the file's, else 500).
     #[arg(long)]
     ppi: Option<f32>,
     /// Template format.
@@ -34,17 +35,39 @@ pub struct Args {
     /// Also write a PNG with the minutiae drawn over the image.
     #[arg(long)]
     overlay: Option<PathBuf>,
+    /// Also write every stage's intermediate image as PNG files into this folder.
+    #[arg(long)]
+    debug: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let raster = load_raster(&args.image, args.ppi.unwrap_or(500.0))?;
-    let view = extract(&raster, &ExtractParams::default())
-        .with_context(|| format!("extracting {}", args.image.display()))?;
-    let bytes = match args.format {
-        OutFormat::Iso2005 => write_record(&view, RecordKind::Iso2005),
-        OutFormat::Ansi2004 => write_record(&view, RecordKind::Ansi2004),
-        OutFormat::Xyt => write_xyt(&view).into_bytes(),
+    let raster = load_raster(&args.image, args.ppi)?;
+    let params = ExtractParams::default();
+    let view = match &args.debug {
+        None => extract(&raster, &params),
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let mut sink = PngSink {
+                dir: dir.clone(),
+                errors: Vec::new(),
+            };
+            let view = extract_with_sink(&raster, &params, &mut sink);
+            if let Some(e) = sink.errors.first() {
+                anyhow::bail!("writing debug images: {e}");
+            }
+            view
+        }
+    }
+    .with_context(|| format!("extracting {}", args.image.display()))?;
+    let format = match args.format {
+        OutFormat::Iso2005 => Format::Iso2005,
+        OutFormat::Ansi2004 => Format::Ansi2004,
+        OutFormat::Xyt => Format::Xyt(XytFlavour::NistInternal),
     };
+    let minutiae = view.minutiae.len();
+    let finger_quality = view.finger_quality;
+    let bytes = write(&FingerTemplate::single(view.clone()), format)
+        .with_context(|| format!("encoding the template as {format:?}"))?;
     std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(path) = &args.overlay {
         draw_overlay(&raster, &view)
@@ -54,99 +77,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!(
         "{}: {} minutiae, finger quality {}",
         args.image.display(),
-        view.minutiae.len(),
-        view.finger_quality
+        minutiae,
+        finger_quality
     );
     Ok(())
 }
 
-/// Decodes an image file into an 8-bit grey raster.
-fn load_raster(path: &Path, ppi: f32) -> anyhow::Result<Raster> {
-    let img = ::image::open(path)
-        .with_context(|| format!("decoding {}", path.display()))?
-        .to_luma8();
-    let (width, height) = (img.width() as usize, img.height() as usize);
-    Ok(Raster {
-        width,
-        height,
-        ppi,
-        pixels: img.into_raw(),
-    })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RecordKind {
-    Iso2005,
-    Ansi2004,
-}
-
-/// A single-view ISO 19794-2:2005 or ANSI 378-2004 record (a small private writer until
-/// `finger::formats::write` lands).
-fn write_record(view: &FingerView, kind: RecordKind) -> Vec<u8> {
-    let minutiae = &view.minutiae[..view.minutiae.len().min(255)];
-    let body = 4 + 6 * minutiae.len() + 2;
-    let header = if kind == RecordKind::Iso2005 { 24 } else { 26 };
-    let mut out = Vec::with_capacity(header + body);
-    out.extend_from_slice(b"FMR\0 20\0");
-    let total = header + body;
-    match kind {
-        RecordKind::Iso2005 => out.extend_from_slice(&(total as u32).to_be_bytes()),
-        RecordKind::Ansi2004 => {
-            // At most 255 minutiae: always the short length form.
-            out.extend_from_slice(&(total as u16).to_be_bytes());
-            out.extend_from_slice(&[0, 0, 0, 0]); // CBEFF owner and type not registered
-        }
-    }
-    out.extend_from_slice(&[0, 0]); // capture equipment unknown, not certified
-    for v in [
-        view.width,
-        view.height,
-        view.resolution.x_ppcm,
-        view.resolution.y_ppcm,
-    ] {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    out.extend_from_slice(&[1, 0]);
-    out.push(view.finger_position.0);
-    out.push((view.view_number & 0x0f) << 4 | (view.impression_type.0 & 0x0f));
-    out.push(view.finger_quality.min(100));
-    out.push(minutiae.len() as u8);
-    for m in minutiae {
-        let x = (m.x.round().max(0.0) as u16).min(0x3fff);
-        let y = (m.y.round().max(0.0) as u16).min(0x3fff);
-        out.extend_from_slice(&((m.kind.code() as u16) << 14 | x).to_be_bytes());
-        out.extend_from_slice(&y.to_be_bytes());
-        out.push(match kind {
-            RecordKind::Iso2005 => ((m.angle * 256.0 / 360.0).round() as u32 % 256) as u8,
-            RecordKind::Ansi2004 => ((m.angle / 2.0).round() as u32 % 180) as u8,
-        });
-        out.push(match m.quality {
-            MinutiaQuality::Score(q) => q.min(100),
-            _ => 0,
-        });
-    }
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
-/// NIST xyt text: `x y theta quality`, y from the bottom (H - y), theta = ISO + 180.
-fn write_xyt(view: &FingerView) -> String {
-    let mut s = String::new();
-    for m in &view.minutiae {
-        let theta = ((m.angle + 180.0).round() as i32).rem_euclid(360);
-        let q = match m.quality {
-            MinutiaQuality::Score(q) => q,
-            _ => 0,
-        };
-        s.push_str(&format!(
-            "{} {} {} {}\n",
-            m.x.round() as i32,
-            view.height as i32 - m.y.round() as i32,
-            theta,
-            q
-        ));
-    }
-    s
+/// Decodes an image file (WSQ or a common format) into an 8-bit grey raster; `ppi`, when
+/// given, overrides the file's resolution.
+fn load_raster(path: &Path, ppi: Option<f32>) -> anyhow::Result<Raster> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    decode_bytes(&bytes, ppi).with_context(|| format!("decoding {}", path.display()))
 }
 
 /// The image in colour with each minutia drawn: a circle at its position, a tick along its
@@ -181,4 +122,87 @@ fn draw_overlay(raster: &Raster, view: &FingerView) -> ::image::RgbImage {
         }
     }
     img
+}
+
+/// Writes each stage's image, mask or block map as a grey PNG named after its key.
+struct PngSink {
+    dir: PathBuf,
+    errors: Vec<String>,
+}
+
+impl PngSink {
+    fn save(&mut self, key: &str, width: usize, height: usize, grey: Vec<u8>) {
+        let path = self.dir.join(format!("{key}.png"));
+        let result = ::image::GrayImage::from_raw(width as u32, height as u32, grey)
+            .map(|img| img.save(&path));
+        match result {
+            Some(Ok(())) => {}
+            Some(Err(e)) => self.errors.push(format!("{}: {e}", path.display())),
+            None => self
+                .errors
+                .push(format!("{}: bad geometry", path.display())),
+        }
+    }
+}
+
+impl DebugSink for PngSink {
+    fn image(&mut self, key: &'static str, width: usize, height: usize, pixels: &[f32]) {
+        let (lo, hi) = pixels
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let span = (hi - lo).max(1e-6);
+        let grey = pixels
+            .iter()
+            .map(|v| ((v - lo) / span * 255.0) as u8)
+            .collect();
+        self.save(key, width, height, grey);
+    }
+
+    fn mask(&mut self, key: &'static str, width: usize, height: usize, pixels: &[bool]) {
+        let grey = pixels.iter().map(|&b| if b { 0 } else { 255 }).collect();
+        self.save(key, width, height, grey);
+    }
+
+    fn blocks(&mut self, key: &'static str, cols: usize, rows: usize, size: usize, v: &[f32]) {
+        let (w, h) = (cols * size, rows * size);
+        let (lo, hi) = v
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        let span = (hi - lo).max(1e-6);
+        let mut grey = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                grey[y * w + x] = ((v[(y / size) * cols + x / size] - lo) / span * 255.0) as u8;
+            }
+        }
+        if key == "orientation" {
+            // Draw the ridge direction as a short line in each block.
+            grey.iter_mut().for_each(|g| *g = 255);
+            for by in 0..rows {
+                for bx in 0..cols {
+                    let a = v[by * cols + bx];
+                    let (s, c) = a.sin_cos();
+                    let (cx, cy) = ((bx * size + size / 2) as f32, (by * size + size / 2) as f32);
+                    for k in -6..=6 {
+                        let t = k as f32 * size as f32 / 14.0;
+                        let (x, y) = ((cx + t * c).round() as usize, (cy + t * s).round() as usize);
+                        if x < w && y < h {
+                            grey[y * w + x] = 0;
+                        }
+                    }
+                }
+            }
+        }
+        self.save(key, w, h, grey);
+    }
+
+    fn minutiae(&mut self, key: &'static str, minutiae: &[Minutia]) {
+        let text: String = minutiae
+            .iter()
+            .map(|m| format!("{} {} {:.1} {:?}\n", m.x, m.y, m.angle, m.kind))
+            .collect();
+        if let Err(e) = std::fs::write(self.dir.join(format!("{key}.txt")), text) {
+            self.errors.push(e.to_string());
+        }
+    }
 }

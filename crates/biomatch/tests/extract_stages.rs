@@ -82,10 +82,8 @@ fn grating(size: usize, ridge_deg: f32, period: f32) -> Raster {
 /// direction `beta` points to, centred on that half-line (phase 0); it is dark there for an
 /// `ending` (an extra ridge) and bright for a bifurcation (an extra valley between forks).
 fn single_minutia(
-    w: usize,
-    h: usize,
-    cx: f32,
-    cy: f32,
+    (w, h): (usize, usize),
+    (cx, cy): (f32, f32),
     beta_deg: f32,
     period: f32,
     ending: bool,
@@ -170,7 +168,7 @@ fn frequency_of_a_grating_is_recovered() {
 #[test]
 fn thinning_gives_one_pixel_skeletons() {
     let mut rec = Recorder::default();
-    let raster = single_minutia(256, 256, 128.0, 128.0, 30.0, 9.0, false, 500.0);
+    let raster = single_minutia((256, 256), (128.0, 128.0), 30.0, 9.0, false, 500.0);
     extract_with_sink(&raster, &ExtractParams::default(), &mut rec).unwrap();
     let (_, w, h, skel) = rec.mask("skeleton");
     let (_, _, _, binary) = rec.mask("binary");
@@ -216,7 +214,7 @@ fn thinning_gives_one_pixel_skeletons() {
 fn check_single_minutia(ending: bool, beta: f32, scale: f32) {
     let (w, h) = ((256.0 * scale) as usize, (240.0 * scale) as usize);
     let (cx, cy) = (121.0 * scale, 117.0 * scale);
-    let raster = single_minutia(w, h, cx, cy, beta, 9.0 * scale, ending, 500.0 * scale);
+    let raster = single_minutia((w, h), (cx, cy), beta, 9.0 * scale, ending, 500.0 * scale);
     let view = extract(&raster, &ExtractParams::default()).unwrap();
     let near: Vec<&Minutia> = view
         .minutiae

@@ -2,7 +2,7 @@
 //! ridge islands are erased and tiny valley holes filled (they would become short ridges,
 //! spikes and bridges after thinning).
 
-use super::grid::{Blocks, Grid, components};
+use super::grid::{Blocks, Grid};
 use super::params::BinarizeParams;
 
 /// The binary ridge image (`true` = ridge); its outermost pixels are always `false`.
@@ -20,14 +20,14 @@ pub(crate) fn binarize(
             ridges.set(x, y, mask.at(bx, by) && enhanced.at(x, y) < 0.0);
         }
     }
-    let mut labels = Vec::new();
-    remove_small(&mut ridges, params.min_island, &mut labels);
+    let mut stack = Vec::new();
+    remove_small(&mut ridges, params.min_island, &mut stack);
     let mut valleys = Grid {
         width: w,
         height: h,
         data: ridges.data.iter().map(|&r| !r).collect(),
     };
-    remove_small(&mut valleys, params.min_hole, &mut labels);
+    remove_small(&mut valleys, params.min_hole, &mut stack);
     for (r, v) in ridges.data.iter_mut().zip(&valleys.data) {
         *r = !v;
     }
@@ -42,12 +42,56 @@ pub(crate) fn binarize(
     ridges
 }
 
-/// Clears the `true` components smaller than `min` pixels.
-fn remove_small(grid: &mut Grid<bool>, min: usize, labels: &mut Vec<u32>) {
-    let sizes = components(grid, labels);
-    for (g, &l) in grid.data.iter_mut().zip(labels.iter()) {
-        if l != u32::MAX && sizes[l as usize] < min {
-            *g = false;
+/// Clears the 8-connected `true` components smaller than `min` pixels. Each flood stops as
+/// soon as its component is known to be large enough, so the work stays linear.
+fn remove_small(grid: &mut Grid<bool>, min: usize, stack: &mut Vec<usize>) {
+    const UNSEEN: u8 = 0;
+    const LARGE: u8 = 1;
+    const FLOODING: u8 = 2;
+    let (w, h) = (grid.width, grid.height);
+    let mut state = vec![UNSEEN; w * h];
+    let mut members = Vec::with_capacity(min);
+    for start in 0..w * h {
+        if !grid.data[start] || state[start] != UNSEEN {
+            continue;
+        }
+        members.clear();
+        stack.clear();
+        stack.push(start);
+        state[start] = FLOODING;
+        let mut large = false;
+        while let Some(i) = stack.pop() {
+            members.push(i);
+            if members.len() >= min {
+                large = true;
+                break;
+            }
+            let (x, y) = (i % w, i / w);
+            for ny in y.saturating_sub(1)..(y + 2).min(h) {
+                for nx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = ny * w + nx;
+                    if grid.data[j] {
+                        match state[j] {
+                            UNSEEN => {
+                                state[j] = FLOODING;
+                                stack.push(j);
+                            }
+                            LARGE => large = true,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if large {
+                break;
+            }
+        }
+        let verdict = if large { LARGE } else { UNSEEN };
+        for &i in members.iter().chain(stack.iter()) {
+            state[i] = verdict;
+            if !large {
+                grid.data[i] = false;
+            }
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::f32::consts::PI;
 
-use super::grid::{Blocks, Grid};
+use super::grid::{Blocks, Grid, pad_replicate};
 use super::orientation::Field;
 use super::params::EnhanceParams;
 
@@ -172,22 +172,6 @@ fn across_taps(theta: f32, period: f32, stride: isize, params: &EnhanceParams) -
         taps.iter_mut().for_each(|t| t.1 /= norm);
     }
     taps
-}
-
-/// A copy of the image with `pad` replicated pixels on each side.
-fn pad_replicate(image: &Grid<f32>, pad: usize) -> Grid<f32> {
-    let (w, h) = (image.width, image.height);
-    let pw = w + 2 * pad;
-    let mut out = Grid::new(pw, h + 2 * pad, 0f32);
-    for py in 0..h + 2 * pad {
-        let y = py.saturating_sub(pad).min(h - 1);
-        let src = &image.data[y * w..(y + 1) * w];
-        let dst = &mut out.data[py * pw..(py + 1) * pw];
-        dst[..pad].fill(src[0]);
-        dst[pad..pad + w].copy_from_slice(src);
-        dst[pad + w..].fill(src[w - 1]);
-    }
-    out
 }
 
 /// The mask grown by one block in every direction.

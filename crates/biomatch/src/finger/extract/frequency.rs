@@ -5,9 +5,20 @@
 //! Implausible or flat blocks are left out and every block then takes the mean of the valid
 //! periods around it (or the image median when none is near).
 
-use super::grid::{Blocks, Grid};
+use std::f32::consts::PI;
+
+use super::grid::{Blocks, Grid, pad_replicate};
 use super::orientation::Field;
 use super::params::FrequencyParams;
+
+/// Ridge periods per block.
+#[derive(Clone, Debug)]
+pub(crate) struct Periods {
+    /// The smoothed period in pixels of every block.
+    pub(crate) period: Grid<f32>,
+    /// Whether the block's own signature gave a plausible period.
+    pub(crate) measured: Grid<bool>,
+}
 
 /// The ridge period in pixels per block.
 pub(crate) fn periods(
@@ -16,24 +27,33 @@ pub(crate) fn periods(
     mask: &Grid<bool>,
     field: &Field,
     params: &FrequencyParams,
-) -> Grid<f32> {
+) -> Periods {
     let mut raw = Grid::new(blocks.cols, blocks.rows, f32::NAN);
+    let reach = params.window_across / 2 + params.half_along + 2;
+    let padded = pad_replicate(image, reach);
+    let stride = padded.width as isize;
+    let tables: Vec<Vec<isize>> = (0..ORIENTATION_BINS)
+        .map(|o| strip_offsets(o as f32 * PI / ORIENTATION_BINS as f32, stride, params))
+        .collect();
+    let strip = 2 * params.half_along + 1;
     let mut signature = vec![0f32; params.window_across];
     for by in 0..blocks.rows {
         for bx in 0..blocks.cols {
             if !mask.at(bx, by) {
                 continue;
             }
-            let cx = (bx * blocks.size) as f32 + blocks.size as f32 / 2.0;
-            let cy = (by * blocks.size) as f32 + blocks.size as f32 / 2.0;
-            sample_signature(
-                image,
-                cx,
-                cy,
-                field.angle.at(bx, by),
-                params,
-                &mut signature,
-            );
+            let cx = (bx * blocks.size + blocks.size / 2).min(image.width - 1) + reach;
+            let cy = (by * blocks.size + blocks.size / 2).min(image.height - 1) + reach;
+            let centre = cy as isize * stride + cx as isize;
+            let bin = (field.angle.at(bx, by) / PI * ORIENTATION_BINS as f32).round() as usize
+                % ORIENTATION_BINS;
+            for (o, taps) in signature.iter_mut().zip(tables[bin].chunks(strip)) {
+                *o = taps
+                    .iter()
+                    .map(|&off| padded.data[(centre + off) as usize])
+                    .sum::<f32>()
+                    / strip as f32;
+            }
             if let Some(p) = signature_period(&signature, params) {
                 raw.set(bx, by, p);
             }
@@ -46,36 +66,37 @@ pub(crate) fn periods(
         let mid = valid.len() / 2;
         *valid.select_nth_unstable_by(mid, f32::total_cmp).1
     };
-    smooth_valid(&raw, params.smooth_radius, median)
+    Periods {
+        period: smooth_valid(&raw, params.smooth_radius, median),
+        measured: Grid {
+            width: raw.width,
+            height: raw.height,
+            data: raw.data.iter().map(|p| !p.is_nan()).collect(),
+        },
+    }
 }
 
-/// Grey levels along the normal to the ridges through (cx, cy), each averaged over a strip
-/// along the ridge direction.
-fn sample_signature(
-    image: &Grid<f32>,
-    cx: f32,
-    cy: f32,
-    ridge: f32,
-    params: &FrequencyParams,
-    out: &mut [f32],
-) {
+/// Orientation bins of the precomputed sampling patterns.
+const ORIENTATION_BINS: usize = 48;
+
+/// Offsets into the padded image of the signature's samples for ridges at `ridge` radians:
+/// for each position across the ridges, the strip of positions along them.
+fn strip_offsets(ridge: f32, stride: isize, params: &FrequencyParams) -> Vec<isize> {
     let (ds, dc) = ridge.sin_cos();
     let (nx, ny) = (-ds, dc);
-    let half = (out.len() as f32 - 1.0) / 2.0;
+    let half = (params.window_across as f32 - 1.0) / 2.0;
     let along = params.half_along as isize;
-    for (k, o) in out.iter_mut().enumerate() {
+    let mut out = Vec::with_capacity(params.window_across * (2 * params.half_along + 1));
+    for k in 0..params.window_across {
         let u = k as f32 - half;
-        let mut s = 0.0;
         for t in -along..=along {
             let t = t as f32;
-            let x = (cx + u * nx + t * dc).round() as isize;
-            let y = (cy + u * ny + t * ds).round() as isize;
-            s += image.clamped(x, y);
+            let x = (u * nx + t * dc).round() as isize;
+            let y = (u * ny + t * ds).round() as isize;
+            out.push(y * stride + x);
         }
-        *o = s;
     }
-    let n = (2 * along + 1) as f32;
-    out.iter_mut().for_each(|v| *v /= n);
+    out
 }
 
 /// The mean spacing of the signature's peaks and troughs, if plausible.

@@ -39,14 +39,6 @@ impl<T: Copy> Grid<T> {
             Some(self.data[y as usize * self.width + x as usize])
         }
     }
-
-    /// The value at signed coordinates clamped into the grid.
-    #[inline]
-    pub(crate) fn clamped(&self, x: isize, y: isize) -> T {
-        let x = x.clamp(0, self.width as isize - 1) as usize;
-        let y = y.clamp(0, self.height as isize - 1) as usize;
-        self.data[y * self.width + x]
-    }
 }
 
 /// How an image is cut into square blocks (the last row/column may be partial).
@@ -159,4 +151,20 @@ pub(crate) fn components(mask: &Grid<bool>, labels: &mut Vec<u32>) -> Vec<usize>
 pub(crate) fn from_doubled(c: f32, s: f32) -> f32 {
     let t = 0.5 * s.atan2(c);
     if t < 0.0 { t + std::f32::consts::PI } else { t }
+}
+
+/// A copy of the image with `pad` replicated pixels on each side.
+pub(crate) fn pad_replicate(image: &Grid<f32>, pad: usize) -> Grid<f32> {
+    let (w, h) = (image.width, image.height);
+    let pw = w + 2 * pad;
+    let mut out = Grid::new(pw, h + 2 * pad, 0f32);
+    for py in 0..h + 2 * pad {
+        let y = py.saturating_sub(pad).min(h - 1);
+        let src = &image.data[y * w..(y + 1) * w];
+        let dst = &mut out.data[py * pw..(py + 1) * pw];
+        dst[..pad].fill(src[0]);
+        dst[pad..pad + w].copy_from_slice(src);
+        dst[pad + w..].fill(src[w - 1]);
+    }
+    out
 }

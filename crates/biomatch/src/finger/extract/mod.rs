@@ -110,38 +110,23 @@ pub fn extract_with_sink<S: DebugSink>(
     let image = resample::to_500ppi(raster, &frame);
     sink.image("resampled", image.width, image.height, &image.data);
     let blocks = grid::Blocks::new(image.width, image.height, params.block_size);
-    let mask = segment::segment(&image, blocks, &params.segment);
-    sink.blocks(
-        "mask",
-        blocks.cols,
-        blocks.rows,
-        blocks.size,
-        &segment::as_values(&mask),
+    let contrast_mask = segment::segment(&image, blocks, &params.segment);
+    sink_blocks(sink, "mask", blocks, &segment::as_values(&contrast_mask));
+    let field = orientation::field(&image, blocks, &contrast_mask, &params.orientation);
+    sink_blocks(sink, "orientation", blocks, &field.angle.data);
+    sink_blocks(sink, "coherence", blocks, &field.coherence.data);
+    let periods = frequency::periods(&image, blocks, &contrast_mask, &field, &params.frequency);
+    sink_blocks(sink, "period", blocks, &periods.period.data);
+    let mask = segment::refine(&contrast_mask, &periods.measured, &params.segment);
+    sink_blocks(sink, "ridge_mask", blocks, &segment::as_values(&mask));
+    let enhanced = enhance::gabor(
+        &image,
+        blocks,
+        &mask,
+        &field,
+        &periods.period,
+        &params.enhance,
     );
-    let field = orientation::field(&image, blocks, &mask, &params.orientation);
-    sink.blocks(
-        "orientation",
-        blocks.cols,
-        blocks.rows,
-        blocks.size,
-        &field.angle.data,
-    );
-    sink.blocks(
-        "coherence",
-        blocks.cols,
-        blocks.rows,
-        blocks.size,
-        &field.coherence.data,
-    );
-    let periods = frequency::periods(&image, blocks, &mask, &field, &params.frequency);
-    sink.blocks(
-        "period",
-        blocks.cols,
-        blocks.rows,
-        blocks.size,
-        &periods.data,
-    );
-    let enhanced = enhance::gabor(&image, blocks, &mask, &field, &periods, &params.enhance);
     sink.image("enhanced", enhanced.width, enhanced.height, &enhanced.data);
     let binary = binarize::binarize(&enhanced, blocks, &mask, &params.binarize);
     sink.mask("binary", binary.width, binary.height, &binary.data);
@@ -167,6 +152,11 @@ pub fn extract_with_sink<S: DebugSink>(
         Resolution::from_ppi(raster.ppi),
     );
     view.finger_quality = quality::finger_quality(&mask, &field);
-    view.minutiae = rated.iter().map(|m| frame.to_original(m)).collect();
+    view.minutiae = rated.iter().map(|m| frame.original_of(m)).collect();
     Ok(view)
+}
+
+/// Hands a block map to the sink.
+fn sink_blocks<S: DebugSink>(sink: &mut S, key: &'static str, blocks: grid::Blocks, v: &[f32]) {
+    sink.blocks(key, blocks.cols, blocks.rows, blocks.size, v);
 }

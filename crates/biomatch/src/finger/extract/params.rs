@@ -54,6 +54,10 @@ pub struct SegmentParams {
     pub vote_radius: usize,
     /// Number of majority-vote rounds.
     pub vote_rounds: usize,
+    /// Radius, in blocks, of the neighbourhood checked for measured ridge periods.
+    pub period_radius: usize,
+    /// Fraction of that neighbourhood whose ridge period must have been measured.
+    pub min_measured: f32,
 }
 
 /// Orientation: block sums of squared gradients, smoothed as doubled-angle vectors.
@@ -169,10 +173,12 @@ impl Default for ExtractParams {
                 percentile: 0.9,
                 vote_radius: 2,
                 vote_rounds: 2,
+                period_radius: 1,
+                min_measured: 0.7,
             },
             orientation: OrientationParams {
                 coherence_radius: 1,
-                smooth_radius: 2,
+                smooth_radius: 3,
             },
             frequency: FrequencyParams {
                 window_across: 32,
@@ -199,9 +205,9 @@ impl Default for ExtractParams {
                 direction_trace: 12,
                 border_blocks: 2,
                 min_coherence: 0.2,
-                short_ridge: 16,
-                bridge: 14,
-                break_distance: 16.0,
+                short_ridge: 10,
+                bridge: 8,
+                break_distance: 10.0,
                 break_angle: 40.0,
                 cluster_radius: 12.0,
                 cluster_count: 3,

@@ -77,7 +77,7 @@ impl Frame {
     }
 
     /// A minutia of the internal frame in the original image's pixels.
-    pub(crate) fn to_original(&self, m: &Minutia) -> Minutia {
+    pub(crate) fn original_of(&self, m: &Minutia) -> Minutia {
         Minutia {
             x: (m.x + 0.5) / self.scale - 0.5,
             y: (m.y + 0.5) / self.scale - 0.5,

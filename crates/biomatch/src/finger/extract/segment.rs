@@ -27,6 +27,37 @@ pub(crate) fn segment(image: &Grid<f32>, blocks: Blocks, params: &SegmentParams)
     mask
 }
 
+/// The mask restricted to blocks where ridges of a plausible period were measured in at
+/// least `min_measured` of the (2r+1)-square neighbourhood (strong edges and smudges have
+/// contrast but no ridge period), then cleaned as in [`segment`].
+pub(crate) fn refine(
+    mask: &Grid<bool>,
+    measured: &Grid<bool>,
+    params: &SegmentParams,
+) -> Grid<bool> {
+    let ones = Grid {
+        width: mask.width,
+        height: mask.height,
+        data: measured.data.iter().map(|&b| b as u8 as f32).collect(),
+    };
+    let all = Grid::new(mask.width, mask.height, 1f32);
+    let r = params.period_radius;
+    let (ones, all) = (box_sum(&ones, r), box_sum(&all, r));
+    let mut refined = Grid {
+        width: mask.width,
+        height: mask.height,
+        data: (0..mask.data.len())
+            .map(|i| mask.data[i] && ones.data[i] >= params.min_measured * all.data[i])
+            .collect(),
+    };
+    for _ in 0..params.vote_rounds {
+        refined = majority(&refined, params.vote_radius);
+    }
+    fill_holes(&mut refined);
+    keep_largest(&mut refined);
+    refined
+}
+
 /// Standard deviation of grey levels over a (2r+1)-block window around each block.
 fn block_contrast(image: &Grid<f32>, blocks: Blocks, r: usize) -> Grid<f32> {
     let mut sum = Grid::new(blocks.cols, blocks.rows, 0f32);

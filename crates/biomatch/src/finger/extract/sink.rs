@@ -10,7 +10,8 @@ use crate::finger::template::Minutia;
 ///
 /// Keys, in pipeline order: `"resampled"` (image), `"mask"` (blocks, 1 foreground),
 /// `"orientation"` (blocks, ridge angle in radians, y down), `"coherence"` (blocks),
-/// `"period"` (blocks, ridge period in pixels), `"enhanced"` (image), `"binary"` (mask),
+/// `"period"` (blocks, ridge period in pixels), `"ridge_mask"` (blocks, the mask keeping
+/// only areas with measurable ridges), `"enhanced"` (image), `"binary"` (mask),
 /// `"skeleton"` (mask), `"candidates"` and `"minutiae"` (minutiae in the 500 ppi frame).
 pub trait DebugSink {
     /// A grey-level or real-valued image, row-major.

@@ -1,7 +1,7 @@
 //! Thinning: reduces the ridges to 8-connected, one-pixel-wide skeletons.
 //!
-//! Zhang-Suen's two alternating sub-iterations (with their decisions tabulated over the 256
-//! neighbourhoods) are followed by a pass that deletes the corner pixels of two-pixel-thick
+//! Guo and Hall's two alternating sub-iterations (with their decisions tabulated over the
+//! 256 neighbourhoods) are followed by a pass that deletes the corner pixels of two-pixel-thick
 //! staircases, whose removal keeps the neighbours connected.
 
 use std::sync::OnceLock;
@@ -26,16 +26,18 @@ pub(crate) fn thin(binary: &Grid<bool>) -> Grid<bool> {
     let (w, h) = (binary.width, binary.height);
     let mut img: Vec<u8> = binary.data.iter().map(|&b| b as u8).collect();
     let mut doomed = Vec::new();
+    // Only ridge pixels can be deleted: scan their list, not the whole image.
+    let mut active: Vec<usize> = (1..h.saturating_sub(1))
+        .flat_map(|y| (1..w - 1).map(move |x| y * w + x))
+        .filter(|&i| img[i] == 1)
+        .collect();
     loop {
         let mut changed = false;
-        for step in 0..2 {
+        for table in tables {
             doomed.clear();
-            for y in 1..h - 1 {
-                for x in 1..w - 1 {
-                    let i = y * w + x;
-                    if img[i] == 1 && tables[step][code(&img, w, i) as usize] {
-                        doomed.push(i);
-                    }
+            for &i in &active {
+                if img[i] == 1 && table[code(&img, w, i) as usize] {
+                    doomed.push(i);
                 }
             }
             changed |= !doomed.is_empty();
@@ -46,6 +48,7 @@ pub(crate) fn thin(binary: &Grid<bool>) -> Grid<bool> {
         if !changed {
             break;
         }
+        active.retain(|&i| img[i] == 1);
     }
     remove_staircases(&mut img, w, h);
     Grid {
@@ -77,21 +80,30 @@ pub(crate) fn transitions(code: u8) -> u32 {
     (!rotated & code).count_ones()
 }
 
-/// Zhang-Suen deletion decisions for the two sub-iterations.
+/// Guo-Hall deletion decisions for the two sub-iterations (unlike Zhang-Suen's, they keep
+/// even-width diagonal ridges from vanishing).
 fn tables() -> &'static [[bool; 256]; 2] {
     static TABLES: OnceLock<[[bool; 256]; 2]> = OnceLock::new();
-    TABLES.get_or_init(|| {
-        let mut t = [[false; 256]; 2];
-        for c in 0..256usize {
-            let p = |k: usize| (c >> k) & 1 == 1;
-            let count = (c as u8).count_ones();
-            let ok = (2..=6).contains(&count) && transitions(c as u8) == 1;
-            // P2=N(0), P4=E(2), P6=S(4), P8=W(6).
-            t[0][c] = ok && !(p(0) && p(2) && p(4)) && !(p(2) && p(4) && p(6));
-            t[1][c] = ok && !(p(0) && p(2) && p(6)) && !(p(0) && p(4) && p(6));
-        }
-        t
-    })
+    TABLES.get_or_init(|| std::array::from_fn(|step| std::array::from_fn(|c| guo_hall(c, step))))
+}
+
+/// Whether Guo-Hall's sub-iteration `step` deletes a pixel with neighbourhood code `c`.
+fn guo_hall(c: usize, step: usize) -> bool {
+    // p2..p9 = N, NE, E, SE, S, SW, W, NW = bits 0..7.
+    let p = |k: usize| ((c >> (k - 2)) & 1) as u32;
+    let not = |k: usize| 1 - p(k);
+    let pieces = (not(2) & (p(3) | p(4)))
+        + (not(4) & (p(5) | p(6)))
+        + (not(6) & (p(7) | p(8)))
+        + (not(8) & (p(9) | p(2)));
+    let n1 = (p(9) | p(2)) + (p(3) | p(4)) + (p(5) | p(6)) + (p(7) | p(8));
+    let n2 = (p(2) | p(3)) + (p(4) | p(5)) + (p(6) | p(7)) + (p(8) | p(9));
+    let m = if step == 0 {
+        (p(6) | p(7) | not(9)) & p(8)
+    } else {
+        (p(2) | p(3) | not(5)) & p(4)
+    };
+    pieces == 1 && (2..=3).contains(&n1.min(n2)) && m == 0
 }
 
 /// Deletes pixels with two 4-neighbours at a right angle when the rest stays connected.
