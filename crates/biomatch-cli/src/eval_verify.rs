@@ -216,7 +216,12 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
     let (views, extract_ms) = match dataset.kind {
         SampleKind::Template => (dataset.load_default()?, None),
         SampleKind::Image => {
-            let ppi = spec.ppi.context("image folders need DIR@PPI")?;
+            let ppi = spec.ppi.with_context(|| {
+                format!(
+                    "{} holds images: give their resolution as DIR@PPI (for example DIR@500)",
+                    spec.dir.display()
+                )
+            })?;
             let loader = ImageLoader::new(ppi);
             let views = dataset.load_views(&loader)?;
             (views, Some(loader.extract_ms()))

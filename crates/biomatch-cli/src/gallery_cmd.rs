@@ -163,57 +163,10 @@ fn cal_desc(c: &Option<Calibration>) -> String {
 // ---------------------------------------------------------------------------------------
 // Shared loaders (also used by the demo)
 
-/// A tiny reader for `.npy` files holding a 2-D little-endian f32 array (C order).
+/// Reads a `.npy` file holding a 2-D little-endian f32 array as (rows, cols, values).
 pub(crate) fn read_npy_f32(bytes: &[u8]) -> anyhow::Result<(usize, usize, Vec<f32>)> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        bail!("not a .npy file");
-    }
-    let (header_len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        v => bail!("unsupported .npy version {v}"),
-    };
-    let header = bytes
-        .get(start..start + header_len)
-        .context("truncated .npy header")?;
-    let header = std::str::from_utf8(header).context(".npy header is not text")?;
-    let compact: String = header.chars().filter(|c| !c.is_whitespace()).collect();
-    if !compact.contains("'descr':'<f4'") {
-        bail!(".npy dtype must be little-endian float32: {header}");
-    }
-    if compact.contains("'fortran_order':True") {
-        bail!(".npy arrays in Fortran order are not supported");
-    }
-    let shape = compact
-        .split("'shape':(")
-        .nth(1)
-        .and_then(|s| s.split(')').next())
-        .context(".npy header has no shape")?;
-    let dims: Vec<usize> = shape
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse())
-        .collect::<Result<_, _>>()
-        .context("bad .npy shape")?;
-    let [rows, cols] = dims[..] else {
-        bail!(".npy array must be 2-D, shape is ({shape})");
-    };
-    let data = &bytes[start + header_len..];
-    let want = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
-    if want != Some(data.len()) {
-        bail!(
-            ".npy data is {} bytes, shape ({rows}, {cols}) needs {want:?}",
-            data.len()
-        );
-    }
-    let values = data
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    Ok((rows, cols, values))
+    let m = biomatch::face::npy::parse_f32_matrix(bytes)?;
+    Ok((m.rows, m.cols, m.data))
 }
 
 /// One template file named `FINGER_IMPRESSION.ext`.

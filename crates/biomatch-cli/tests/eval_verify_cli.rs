@@ -131,8 +131,10 @@ fn fvc_protocol_counts() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// Image folders need their resolution; with it they are extracted, and the extraction
+/// times are reported next to the accuracy.
 #[test]
-fn image_folder_needs_the_extractor() {
+fn image_folder_is_extracted_and_timed() {
     let images = datasets().join("fvc2002").join("DB1_B");
     if !images.exists() {
         eprintln!("SKIPPED: dataset {} not found", images.display());
@@ -140,11 +142,35 @@ fn image_folder_needs_the_extractor() {
     }
     let run = biomatch()
         .args(["eval", "verify"])
-        .arg(format!("{}@500", images.display()))
+        .arg(&images)
         .output()
         .unwrap();
     assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("need the extractor"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("give their resolution"));
+
+    let out = out_dir("images");
+    let json = out.join("report.json");
+    let run = biomatch()
+        .args(["eval", "verify"])
+        .arg(format!("{}@500", images.display()))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let db = &report["databases"][0];
+    assert_eq!(db["genuine"], 280);
+    assert_eq!(db["impostor"], 2880);
+    let median = db["extract_ms_median"].as_f64().unwrap();
+    let mean = db["extract_ms_mean"].as_f64().unwrap();
+    assert!(median > 0.0 && mean > 0.0, "{median} {mean}");
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `match` prints one number; a missing file is an error that names it.

@@ -44,33 +44,7 @@ fn insert_phys(png: &mut Vec<u8>, ppi: f32) {
     chunk.extend(ppm.to_be_bytes());
     chunk.extend(ppm.to_be_bytes());
     chunk.push(1); // unit: metre
-    let crc = crc32(&chunk[4..]);
+    let crc = crc32fast::hash(&chunk[4..]);
     chunk.extend(crc.to_be_bytes());
     png.splice(AFTER_IHDR..AFTER_IHDR, chunk);
-}
-
-/// CRC-32 (ISO 3309, as PNG uses it), bit by bit: the chunk is 13 bytes.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crc_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    }
 }
