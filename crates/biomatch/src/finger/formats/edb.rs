@@ -92,9 +92,14 @@ pub(crate) fn read_block(
         emit(diag, notes)?;
         return Ok(data);
     }
+    let recovery = if diag.strict() {
+        ""
+    } else {
+        "; decoded area by area"
+    };
     diag.deviation(
         base,
-        format!("extended data block is inconsistent ({exact_err}); decoded area by area"),
+        format!("extended data block is inconsistent ({exact_err}){recovery}"),
     )?;
     let (data, notes, end) = decode_walk(block, tail, base, style);
     emit(diag, notes)?;
