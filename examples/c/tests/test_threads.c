@@ -19,7 +19,7 @@
 #define STABLE 10  /* watchlist_00..09: enrolled throughout */
 #define CHURN 10   /* watchlist_10..19: enrolled and removed by the writer */
 #define READERS 4
-#define SEARCHES 150
+#define SEARCHES 150 /* per reader; a second argument overrides it (valgrind runs fewer) */
 #define ROUNDS 30
 
 static biomatch_face_template *faces[STABLE + CHURN];
@@ -62,9 +62,11 @@ static int subject_index(const char *id) {
     return -1;
 }
 
+static int searches_per_reader = SEARCHES;
+
 static void *read_loop(void *arg) {
     struct reader *r = (struct reader *)arg;
-    for (int i = 0; i < SEARCHES; i++) {
+    for (int i = 0; i < searches_per_reader; i++) {
         int probe = (r->index * 7 + i) % (STABLE + CHURN);
         biomatch_candidate_list *list = NULL;
         if (biomatch_gallery_identify_face(gallery, faces[probe], 5, &list) !=
@@ -138,8 +140,12 @@ static void *write_loop(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s FIXTURES_DIR [SEARCHES_PER_READER]\n", argv[0]);
+        return 2;
+    }
+    if (argc == 3 && (searches_per_reader = atoi(argv[2])) <= 0) {
+        fprintf(stderr, "SEARCHES_PER_READER must be a positive number\n");
         return 2;
     }
     int failures = 0;
