@@ -395,19 +395,18 @@ pub unsafe extern "C" fn biomatch_gallery_enrol(
     fingers: *const *const biomatch_finger_template,
     finger_count: usize,
 ) -> biomatch_status {
-    ffi_call("biomatch_gallery_enrol", || {
-        // SAFETY: the caller passes NULL or a live gallery handle.
-        let g = unsafe { handle(gallery, "gallery") }?;
-        // SAFETY: the caller passes a NUL-terminated id.
-        let id = unsafe { self::subject_id(subject_id) }?;
-        // SAFETY: `face` is NULL or a live face template handle.
-        let face = unsafe { face.as_ref() };
-        // SAFETY: forwarded caller guarantees on the finger array.
-        let views = unsafe { finger_views(fingers, finger_count) }?;
-        g.gallery
-            .enrol(subject(id, face, views))
-            .map_err(gallery_error)
-    })
+    // SAFETY: forwarded caller guarantees on every pointer.
+    unsafe {
+        write_subject(
+            "biomatch_gallery_enrol",
+            gallery,
+            subject_id,
+            face,
+            fingers,
+            finger_count,
+            Gallery::enrol,
+        )
+    }
 }
 
 /// Replaces the record of an enrolled subject (same arguments as `biomatch_gallery_enrol`).
@@ -420,7 +419,36 @@ pub unsafe extern "C" fn biomatch_gallery_replace(
     fingers: *const *const biomatch_finger_template,
     finger_count: usize,
 ) -> biomatch_status {
-    ffi_call("biomatch_gallery_replace", || {
+    // SAFETY: forwarded caller guarantees on every pointer.
+    unsafe {
+        write_subject(
+            "biomatch_gallery_replace",
+            gallery,
+            subject_id,
+            face,
+            fingers,
+            finger_count,
+            Gallery::replace,
+        )
+    }
+}
+
+/// The body of `biomatch_gallery_enrol` and `_replace`: checks the arguments, builds the
+/// subject and hands it to `write` (`Gallery::enrol` or `Gallery::replace`).
+///
+/// # Safety
+/// As for `biomatch_gallery_enrol`: `gallery` NULL or live, `subject_id` NUL-terminated,
+/// `face` NULL or live, `fingers` NULL (with count 0) or `finger_count` live handles.
+unsafe fn write_subject(
+    name: &'static str,
+    gallery: *mut biomatch_gallery,
+    subject_id: *const c_char,
+    face: *const biomatch_face_template,
+    fingers: *const *const biomatch_finger_template,
+    finger_count: usize,
+    write: fn(&Gallery, Subject) -> Result<(), GalleryError>,
+) -> biomatch_status {
+    ffi_call(name, || {
         // SAFETY: the caller passes NULL or a live gallery handle.
         let g = unsafe { handle(gallery, "gallery") }?;
         // SAFETY: the caller passes a NUL-terminated id.
@@ -429,9 +457,7 @@ pub unsafe extern "C" fn biomatch_gallery_replace(
         let face = unsafe { face.as_ref() };
         // SAFETY: forwarded caller guarantees on the finger array.
         let views = unsafe { finger_views(fingers, finger_count) }?;
-        g.gallery
-            .replace(subject(id, face, views))
-            .map_err(gallery_error)
+        write(&g.gallery, subject(id, face, views)).map_err(gallery_error)
     })
 }
 
