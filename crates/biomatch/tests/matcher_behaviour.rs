@@ -300,3 +300,41 @@ fn extreme_parameters_neither_panic_nor_allocate_wildly() {
     let s = matcher.score(&a, &a, &mut matcher.scratch());
     assert!(s.is_finite() && (0.0..1.0).contains(&s));
 }
+
+#[test]
+fn compact_candidate_scores_exactly_like_the_full_prepared_form() {
+    let matcher = Matcher::default();
+    let mut scratch = matcher.scratch();
+    let mut genuine_nonzero = 0;
+    for seed in 30..40 {
+        let view = random_view(seed, 40);
+        let others = [
+            rotated(&view, 25.0, 30.0, -20.0),
+            random_view(seed + 100, 40),
+            view.clone(),
+        ];
+        let probe = matcher.prepare(&view);
+        for other in &others {
+            let full = matcher.prepare(other);
+            let compact = matcher.prepare_candidate(other);
+            let derived = matcher.candidate_of(&full);
+            let expected = matcher.score(&probe, &full, &mut scratch);
+            assert_eq!(
+                matcher
+                    .score_candidate(&probe, &compact, &mut scratch)
+                    .to_bits(),
+                expected.to_bits()
+            );
+            assert_eq!(
+                matcher
+                    .score_candidate(&probe, &derived, &mut scratch)
+                    .to_bits(),
+                expected.to_bits()
+            );
+            assert_eq!(compact.minutiae_count(), full.minutiae_count());
+            genuine_nonzero += usize::from(std::ptr::eq(other, &others[0]) && expected > 0.2);
+        }
+    }
+    // The comparison above is only meaningful if the genuine pairs really matched.
+    assert_eq!(genuine_nonzero, 10);
+}

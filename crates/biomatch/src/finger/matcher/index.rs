@@ -79,16 +79,34 @@ pub(crate) struct EdgeIndex {
 }
 
 impl EdgeIndex {
+    /// An index with no edges and no table, only the bucket geometry of `params`: enough for
+    /// [`EdgeIndex::bucket`] (the candidate side needs nothing more).
+    pub(crate) fn geometry_only(params: &MatcherParams) -> EdgeIndex {
+        let angle_bits = params.index_angle_bits.clamp(1, 6);
+        let length_bin = params.index_length_bin.max(1.0);
+        EdgeIndex {
+            starts: Vec::new(),
+            entries: Vec::new(),
+            ends: Vec::new(),
+            length_bin,
+            // Capped so that odd parameters cannot ask for a huge table (longer edges share
+            // the last bin, which only costs verifications).
+            length_bins: ((params.max_edge_length.max(0.0) / length_bin) as usize + 1)
+                .min(MAX_LENGTH_BINS),
+            angle_shift: 16 - angle_bits,
+        }
+    }
+
     /// Files `edges` (and their reverses) into buckets.
     pub(crate) fn build(edges: &[Edge], params: &MatcherParams) -> EdgeIndex {
         let tol = Tolerances::new(params);
-        let angle_bits = params.index_angle_bits.clamp(1, 6);
-        let length_bin = params.index_length_bin.max(1.0);
-        // Capped so that odd parameters cannot ask for a huge table (longer edges share the
-        // last bin, which only costs verifications).
-        let length_bins =
-            ((params.max_edge_length.max(0.0) / length_bin) as usize + 1).min(MAX_LENGTH_BINS);
-        let angle_shift = 16 - angle_bits;
+        let EdgeIndex {
+            length_bin,
+            length_bins,
+            angle_shift,
+            ..
+        } = EdgeIndex::geometry_only(params);
+        let angle_bits = 16 - angle_shift;
         let angle_bins = 1usize << angle_bits;
         let buckets = length_bins * angle_bins * angle_bins;
         let mut directed = Vec::with_capacity(edges.len() * 2);

@@ -47,7 +47,8 @@
 //! finger holds its minutiae (12 bytes each), its edges (16 bytes each: the compact stored
 //! form a 1:N first stage can be derived from) and its probe-side index: about 20 slots of
 //! 8 bytes per edge plus a bucket table of 90 KB with the default parameters. Only the
-//! probe's index is read by a comparison, so a gallery could drop the candidates' indexes.
+//! probe's index is read by a comparison, so a gallery keeps only the candidate side
+//! ([`PreparedCandidate`], a few KB) of each enrolled finger.
 
 mod consolidate;
 mod footprint;
@@ -80,6 +81,28 @@ impl PreparedFinger {
     /// How many neighbour edges were built.
     pub fn edge_count(&self) -> usize {
         self.inner.edges.len()
+    }
+}
+
+/// The candidate side of a prepared view: only what a comparison reads when the view is the
+/// stored template (its minutiae and edges, about 12 + 4.5 × 16 bytes per minutia), without
+/// the probe-side index. A 1:N gallery keeps one per enrolled finger; see
+/// [`Matcher::prepare_candidate`] and [`Matcher::score_candidate`].
+#[derive(Clone, Debug)]
+pub struct PreparedCandidate {
+    points: Box<[prepare::Point]>,
+    edges: Box<[prepare::Edge]>,
+}
+
+impl PreparedCandidate {
+    /// How many minutiae the matcher uses.
+    pub fn minutiae_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Heap bytes held (for sizing a gallery).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.points) + std::mem::size_of_val(&*self.edges)
     }
 }
 
@@ -146,6 +169,36 @@ impl Matcher {
         }
     }
 
+    /// Prepares the candidate side only (what a stored template needs): the same minutiae and
+    /// edges as [`Matcher::prepare`], without the probe-side index.
+    /// `score_candidate(p, &prepare_candidate(v))` equals `score(p, &prepare(v))`.
+    pub fn prepare_candidate(&self, view: &FingerView) -> PreparedCandidate {
+        let (points, edges) = prepare::candidate_side(view, &self.params);
+        PreparedCandidate {
+            points: points.into_boxed_slice(),
+            edges: edges.into_boxed_slice(),
+        }
+    }
+
+    /// The candidate side of an already prepared view.
+    pub fn candidate_of(&self, prepared: &PreparedFinger) -> PreparedCandidate {
+        PreparedCandidate {
+            points: prepared.inner.points.clone().into_boxed_slice(),
+            edges: prepared.inner.edges.clone().into_boxed_slice(),
+        }
+    }
+
+    /// Like [`Matcher::score`], against a compact candidate.
+    pub fn score_candidate(
+        &self,
+        probe: &PreparedFinger,
+        candidate: &PreparedCandidate,
+        scratch: &mut MatchScratch,
+    ) -> f32 {
+        self.pairing(&probe.inner, &candidate.points, &candidate.edges, scratch)
+            .score
+    }
+
     /// Scratch memory for [`Matcher::score`].
     pub fn scratch(&self) -> MatchScratch {
         MatchScratch::default()
@@ -188,33 +241,8 @@ impl Matcher {
         scratch: &mut MatchScratch,
         detailed: bool,
     ) -> MatchOutcome {
-        let p = &self.params;
-        let mut out = MatchOutcome {
-            probe_minutiae: a.points.len(),
-            candidate_minutiae: b.points.len(),
-            ..MatchOutcome::default()
-        };
-        // 1. Edge matching against the probe's index.
-        scratch.matches.clear();
-        a.index
-            .match_edges(&b.edges, &Tolerances::new(p), &mut scratch.matches);
-        if scratch.matches.is_empty() {
-            return out;
-        }
-        // 2. Consolidation into one consistent pairing.
-        let found = scratch.crawl.consolidate(
-            &scratch.matches,
-            &a.points,
-            &b.points,
-            p.roots,
-            geometry::tolerance(p.rotation_tolerance),
-            (p.consistency_tolerance, p.consistency_ratio),
-        );
-        out.pairs = found.pairs;
-        out.supporting_edges = found.supporting_edges;
-        // 3. Score.
-        out.score = scoring::score(&out, p);
-        if detailed {
+        let mut out = self.pairing(a, &b.points, &b.edges, scratch);
+        if detailed && out.pairs > 0 {
             (out.supporting_weight, out.well_tied_pairs) =
                 scratch.crawl.support_details(&scratch.matches);
             if let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points)
@@ -223,6 +251,44 @@ impl Matcher {
                     scoring::overlap(&align, &a.points, &a.footprint, &b.points, &b.footprint);
             }
         }
+        out
+    }
+
+    /// Edge matching, consolidation and score of a probe against a candidate's minutiae and
+    /// edges (the part of a comparison that never reads the candidate's index or footprint).
+    fn pairing(
+        &self,
+        a: &Prepared,
+        b_points: &[prepare::Point],
+        b_edges: &[prepare::Edge],
+        scratch: &mut MatchScratch,
+    ) -> MatchOutcome {
+        let p = &self.params;
+        let mut out = MatchOutcome {
+            probe_minutiae: a.points.len(),
+            candidate_minutiae: b_points.len(),
+            ..MatchOutcome::default()
+        };
+        // 1. Edge matching against the probe's index.
+        scratch.matches.clear();
+        a.index
+            .match_edges(b_edges, &Tolerances::new(p), &mut scratch.matches);
+        if scratch.matches.is_empty() {
+            return out;
+        }
+        // 2. Consolidation into one consistent pairing.
+        let found = scratch.crawl.consolidate(
+            &scratch.matches,
+            &a.points,
+            b_points,
+            p.roots,
+            geometry::tolerance(p.rotation_tolerance),
+            (p.consistency_tolerance, p.consistency_ratio),
+        );
+        out.pairs = found.pairs;
+        out.supporting_edges = found.supporting_edges;
+        // 3. Score.
+        out.score = scoring::score(&out, p);
         out
     }
 }

@@ -125,14 +125,9 @@ pub(crate) struct Prepared {
 /// Prepares `view` (infallible: a degenerate view gives no edges and then scores 0).
 pub(crate) fn prepare(view: &FingerView, params: &MatcherParams) -> Prepared {
     let points = frame_points(view, params.max_minutiae);
-    let mut edges = neighbour_edges(&points, params);
+    let edges = neighbour_edges(&points, params);
     let index = EdgeIndex::build(&edges, params);
-    // In bucket order, a comparison walks the other view's index front to back (cache
-    // friendly) instead of jumping around it.
-    for e in &mut edges {
-        e.bucket = index.bucket(e) as u32;
-    }
-    edges.sort_by_key(|e| e.bucket);
+    let edges = in_bucket_order(edges, &index);
     let footprint = Footprint::build(&points, params);
     Prepared {
         points,
@@ -140,4 +135,23 @@ pub(crate) fn prepare(view: &FingerView, params: &MatcherParams) -> Prepared {
         index,
         footprint,
     }
+}
+
+/// Sets each edge's bucket and sorts the edges by it: in bucket order, a comparison walks the
+/// other view's index front to back (cache friendly) instead of jumping around it.
+fn in_bucket_order(mut edges: Vec<Edge>, index: &EdgeIndex) -> Vec<Edge> {
+    for e in &mut edges {
+        e.bucket = index.bucket(e) as u32;
+    }
+    edges.sort_by_key(|e| e.bucket);
+    edges
+}
+
+/// The candidate side of [`prepare`]: the same points and edges in the same order, without
+/// building the index (its bucket geometry alone gives the buckets).
+pub(crate) fn candidate_side(view: &FingerView, params: &MatcherParams) -> (Vec<Point>, Vec<Edge>) {
+    let points = frame_points(view, params.max_minutiae);
+    let edges = neighbour_edges(&points, params);
+    let index = EdgeIndex::geometry_only(params);
+    (points, in_bucket_order(edges, &index))
 }
