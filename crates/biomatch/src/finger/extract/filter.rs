@@ -8,6 +8,7 @@ use super::detect::{Candidate, Stop, branch_starts, trace};
 use super::grid::{Blocks, Grid};
 use super::orientation::Field;
 use super::params::FilterParams;
+use super::segment;
 use super::thin::code;
 use crate::finger::template::MinutiaKind;
 
@@ -17,7 +18,7 @@ pub(crate) fn remove_false(
     skeleton: &Grid<bool>,
     blocks: Blocks,
     field: &Field,
-    depth: &Grid<f32>,
+    mask: &Grid<bool>,
     params: &FilterParams,
 ) -> Vec<Candidate> {
     let mut drop = vec![false; candidates.len()];
@@ -25,7 +26,15 @@ pub(crate) fn remove_false(
     mark_broken_ridges(&candidates, params, &mut drop);
     for (i, c) in candidates.iter().enumerate() {
         let (bx, by) = blocks.of(c.x, c.y);
-        if depth.at(bx, by) < params.border_blocks as f32
+        let border = segment::border_distance(
+            mask,
+            blocks,
+            (skeleton.width, skeleton.height),
+            (c.x, c.y),
+            params.border_distance,
+        );
+        if border < params.border_distance
+            || facing_border(c, mask, blocks, (skeleton.width, skeleton.height), params)
             || field.coherence.at(bx, by) < params.min_coherence
         {
             drop[i] = true;
@@ -38,6 +47,31 @@ pub(crate) fn remove_false(
     let mut drop = vec![false; kept.len()];
     mark_clusters(&kept, params, &mut drop);
     keep(&kept, &drop)
+}
+
+/// An ending whose open side meets the background (or the image edge) within
+/// `border_facing` pixels: its ridge was most likely cut by the edge of the print.
+fn facing_border(
+    c: &Candidate,
+    mask: &Grid<bool>,
+    blocks: Blocks,
+    (width, height): (usize, usize),
+    params: &FilterParams,
+) -> bool {
+    if c.kind != MinutiaKind::RidgeEnding || params.border_facing <= 0.0 {
+        return false;
+    }
+    let steps = (params.border_facing / blocks.size as f32 * 2.0).ceil() as usize;
+    (1..=steps).any(|k| {
+        let t = params.border_facing * k as f32 / steps as f32;
+        let x = c.x as f32 + 0.5 - t * c.dx;
+        let y = c.y as f32 + 0.5 - t * c.dy;
+        if x < 0.0 || y < 0.0 || x >= width as f32 || y >= height as f32 {
+            return true;
+        }
+        let (bx, by) = blocks.of_point(x, y);
+        !mask.at(bx, by)
+    })
 }
 
 fn keep(candidates: &[Candidate], drop: &[bool]) -> Vec<Candidate> {
