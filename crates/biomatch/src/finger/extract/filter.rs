@@ -1,8 +1,9 @@
 //! Removal of false minutiae, in order: short ridges and spikes (an ending whose ridge soon
 //! meets another minutia), bridges (two bifurcations joined by a short ridge), broken ridges
 //! (two endings facing each other across a small gap), minutiae near the border of the
-//! fingerprint area or in incoherent blocks, pairs closer than a minimum distance, and
-//! clusters.
+//! fingerprint area or the image (pixel distance), endings whose open side faces the nearby
+//! background (ridges cut by the edge of the print), minutiae in incoherent blocks, pairs
+//! closer than a minimum distance, and clusters.
 
 use super::detect::{Candidate, Stop, branch_starts, trace};
 use super::grid::{Blocks, Grid};
@@ -190,5 +191,65 @@ fn mark_clusters(candidates: &[Candidate], params: &FilterParams, drop: &mut [bo
         if neighbours >= params.cluster_count {
             drop[i] = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finger::extract::ExtractParams;
+
+    fn ending(x: usize, y: usize, dx: f32, dy: f32) -> Candidate {
+        Candidate {
+            x,
+            y,
+            kind: MinutiaKind::RidgeEnding,
+            dx,
+            dy,
+        }
+    }
+
+    #[test]
+    fn only_endings_open_towards_the_background_face_the_border() {
+        // 10 x 10 blocks of 8 pixels; the first block column is background.
+        let blocks = Blocks::new(80, 80, 8);
+        let mut mask = Grid::new(10, 10, true);
+        for y in 0..10 {
+            mask.set(0, y, false);
+        }
+        let params = ExtractParams::default().filter;
+        let reach = params.border_facing;
+        let size = (80, 80);
+        // An ending at x = 20 whose ridge runs right (+x) is open to the left, where the
+        // background starts 12 pixels away: cut by the edge of the print.
+        assert!(reach > 12.5);
+        assert!(facing_border(
+            &ending(20, 40, 1.0, 0.0),
+            &mask,
+            blocks,
+            size,
+            &params
+        ));
+        // The same ending with its ridge running left opens towards the interior.
+        assert!(!facing_border(
+            &ending(20, 40, -1.0, 0.0),
+            &mask,
+            blocks,
+            size,
+            &params
+        ));
+        // Open upwards, towards the image edge 30 pixels away: beyond the reach only when
+        // the reach is shorter.
+        let up = ending(40, 30, 0.0, 1.0);
+        assert_eq!(
+            facing_border(&up, &mask, blocks, size, &params),
+            reach >= 30.5
+        );
+        // Bifurcations are never dropped by this test.
+        let fork = Candidate {
+            kind: MinutiaKind::Bifurcation,
+            ..ending(20, 40, 1.0, 0.0)
+        };
+        assert!(!facing_border(&fork, &mask, blocks, size, &params));
     }
 }

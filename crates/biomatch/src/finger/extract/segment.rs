@@ -1,6 +1,7 @@
 //! Segmentation: which blocks hold fingerprint ridges.
 //!
-//! A block is foreground when the grey-level standard deviation around it reaches both an
+//! A block is foreground when the grey-level standard deviation around it (optionally
+//! measured after a light smoothing that removes pixel-scale sensor noise) reaches both an
 //! absolute floor and a fraction of the image's high-percentile contrast; majority votes
 //! smooth the mask, holes are filled and only the largest region is kept.
 
@@ -245,4 +246,61 @@ pub(crate) fn border_distance(
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `cols` x `rows` block mask whose first block column is background.
+    fn left_background(cols: usize, rows: usize) -> Grid<bool> {
+        let mut mask = Grid::new(cols, rows, true);
+        for y in 0..rows {
+            mask.set(0, y, false);
+        }
+        mask
+    }
+
+    #[test]
+    fn border_distance_measures_to_background_blocks_and_image_edges() {
+        let blocks = Blocks::new(80, 80, 8);
+        let mask = left_background(10, 10);
+        let size = (80, 80);
+        // Pixel centre 20.5: 12.5 from the background column (which ends at x = 8).
+        assert_eq!(border_distance(&mask, blocks, size, (20, 40), 50.0), 12.5);
+        // Near the top edge of the image, the edge is closer.
+        assert_eq!(border_distance(&mask, blocks, size, (40, 3), 50.0), 3.5);
+        // Far from both, the cap applies.
+        assert_eq!(border_distance(&mask, blocks, size, (60, 40), 10.0), 10.0);
+        // Inside a background block the distance is 0.
+        assert_eq!(border_distance(&mask, blocks, size, (4, 40), 50.0), 0.0);
+    }
+
+    #[test]
+    fn binomial_smoothing_flattens_pixel_stripes_and_keeps_flat_areas() {
+        // Columns alternating 100 / 140: one [1 2 1] pass averages them to 120 away from the
+        // left and right edges; a flat image stays flat.
+        let (w, h) = (16, 6);
+        let stripes = Grid {
+            width: w,
+            height: h,
+            data: (0..w * h)
+                .map(|i| if i % 2 == 0 { 100.0 } else { 140.0 })
+                .collect(),
+        };
+        let out = binomial_smooth(&stripes, 1).expect("one pass");
+        for y in 0..h {
+            for x in 1..w - 1 {
+                assert!(
+                    (out.at(x, y) - 120.0).abs() < 1e-4,
+                    "({x}, {y}): {}",
+                    out.at(x, y)
+                );
+            }
+        }
+        let flat = Grid::new(w, h, 77.0f32);
+        let out = binomial_smooth(&flat, 2).expect("two passes");
+        assert!(out.data.iter().all(|v| (v - 77.0).abs() < 1e-4));
+        assert!(binomial_smooth(&flat, 0).is_none());
+    }
 }
