@@ -2,8 +2,8 @@
 //! 280 genuine and 2,880 impostor comparisons per database), with the library's matcher.
 //! Skips when the datasets are absent.
 //!
-//! `cargo test --release -p biomatch --test extract_fvc -- --nocapture` prints the table
-//! (`-- --include-ignored` adds the issue's acceptance bounds);
+//! `cargo test -p biomatch --test extract_fvc -- --nocapture` prints the table and asserts
+//! the issue's acceptance bounds (the test profile is optimised; about 20 s of one core);
 //! the ignored `proxy_matcher_table` runs the same extraction with a small Hough matcher
 //! kept here only to tune the extractor while the real matcher is not available.
 
@@ -186,27 +186,10 @@ fn year_mean(rows: &[(&'static str, f64, f64, f64, f64)], year: &str) -> Option<
     (v.len() == 4).then(|| v.iter().sum::<f64>() / 4.0)
 }
 
-/// Guards what the extractor achieves now (with the matcher merged at the time): every
-/// database at most 50 % (relative) above NBIS's EER (only FVC2002 DB2 is above it),
-/// FVC2002 mean <= 4.0 %, FVC2004 mean <= 6.5 % (NBIS: 4.91 % and 8.59 %).
-#[test]
-fn eer_stays_near_or_below_nbis() {
-    let rows = matcher_table();
-    for (db, nbis, e, _, _) in &rows {
-        assert!(*e <= nbis * 1.5, "{db}: EER {e:.2} % vs NBIS {nbis:.2} %");
-    }
-    if let Some(m) = year_mean(&rows, "fvc2002") {
-        assert!(m <= 4.0, "FVC2002 mean EER {m:.2} %");
-    }
-    if let Some(m) = year_mean(&rows, "fvc2004") {
-        assert!(m <= 6.5, "FVC2004 mean EER {m:.2} %");
-    }
-}
-
 /// The acceptance bounds of issue 7: below NBIS on each database, mean FVC2002 <= 3.0 %,
-/// mean FVC2004 <= 6.0 %.
+/// mean FVC2004 <= 6.0 % (NBIS: 4.91 % and 8.59 %). Databases that are absent are skipped;
+/// the year means are checked when all four databases of the year are present.
 #[test]
-#[ignore = "issue 7 acceptance target, not met yet (FVC2002 DB2 and the FVC2002 mean)"]
 fn eer_beats_nbis_on_every_fvc_database() {
     let rows = matcher_table();
     for (db, nbis, e, _, _) in &rows {

@@ -1,13 +1,15 @@
 //! Removal of false minutiae, in order: short ridges and spikes (an ending whose ridge soon
 //! meets another minutia), bridges (two bifurcations joined by a short ridge), broken ridges
 //! (two endings facing each other across a small gap), minutiae near the border of the
-//! fingerprint area or in incoherent blocks, pairs closer than a minimum distance, and
-//! clusters.
+//! fingerprint area or the image (pixel distance), endings whose open side faces the nearby
+//! background (ridges cut by the edge of the print), minutiae in incoherent blocks, pairs
+//! closer than a minimum distance, and clusters.
 
 use super::detect::{Candidate, Stop, branch_starts, trace};
 use super::grid::{Blocks, Grid};
 use super::orientation::Field;
 use super::params::FilterParams;
+use super::segment;
 use super::thin::code;
 use crate::finger::template::MinutiaKind;
 
@@ -17,7 +19,7 @@ pub(crate) fn remove_false(
     skeleton: &Grid<bool>,
     blocks: Blocks,
     field: &Field,
-    depth: &Grid<f32>,
+    mask: &Grid<bool>,
     params: &FilterParams,
 ) -> Vec<Candidate> {
     let mut drop = vec![false; candidates.len()];
@@ -25,7 +27,15 @@ pub(crate) fn remove_false(
     mark_broken_ridges(&candidates, params, &mut drop);
     for (i, c) in candidates.iter().enumerate() {
         let (bx, by) = blocks.of(c.x, c.y);
-        if depth.at(bx, by) < params.border_blocks as f32
+        let border = segment::border_distance(
+            mask,
+            blocks,
+            (skeleton.width, skeleton.height),
+            (c.x, c.y),
+            params.border_distance,
+        );
+        if border < params.border_distance
+            || facing_border(c, mask, blocks, (skeleton.width, skeleton.height), params)
             || field.coherence.at(bx, by) < params.min_coherence
         {
             drop[i] = true;
@@ -38,6 +48,31 @@ pub(crate) fn remove_false(
     let mut drop = vec![false; kept.len()];
     mark_clusters(&kept, params, &mut drop);
     keep(&kept, &drop)
+}
+
+/// An ending whose open side meets the background (or the image edge) within
+/// `border_facing` pixels: its ridge was most likely cut by the edge of the print.
+fn facing_border(
+    c: &Candidate,
+    mask: &Grid<bool>,
+    blocks: Blocks,
+    (width, height): (usize, usize),
+    params: &FilterParams,
+) -> bool {
+    if c.kind != MinutiaKind::RidgeEnding || params.border_facing <= 0.0 {
+        return false;
+    }
+    let steps = (params.border_facing / blocks.size as f32 * 2.0).ceil() as usize;
+    (1..=steps).any(|k| {
+        let t = params.border_facing * k as f32 / steps as f32;
+        let x = c.x as f32 + 0.5 - t * c.dx;
+        let y = c.y as f32 + 0.5 - t * c.dy;
+        if x < 0.0 || y < 0.0 || x >= width as f32 || y >= height as f32 {
+            return true;
+        }
+        let (bx, by) = blocks.of_point(x, y);
+        !mask.at(bx, by)
+    })
 }
 
 fn keep(candidates: &[Candidate], drop: &[bool]) -> Vec<Candidate> {
@@ -156,5 +191,65 @@ fn mark_clusters(candidates: &[Candidate], params: &FilterParams, drop: &mut [bo
         if neighbours >= params.cluster_count {
             drop[i] = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finger::extract::ExtractParams;
+
+    fn ending(x: usize, y: usize, dx: f32, dy: f32) -> Candidate {
+        Candidate {
+            x,
+            y,
+            kind: MinutiaKind::RidgeEnding,
+            dx,
+            dy,
+        }
+    }
+
+    #[test]
+    fn only_endings_open_towards_the_background_face_the_border() {
+        // 10 x 10 blocks of 8 pixels; the first block column is background.
+        let blocks = Blocks::new(80, 80, 8);
+        let mut mask = Grid::new(10, 10, true);
+        for y in 0..10 {
+            mask.set(0, y, false);
+        }
+        let params = ExtractParams::default().filter;
+        let reach = params.border_facing;
+        let size = (80, 80);
+        // An ending at x = 20 whose ridge runs right (+x) is open to the left, where the
+        // background starts 12 pixels away: cut by the edge of the print.
+        assert!(reach > 12.5);
+        assert!(facing_border(
+            &ending(20, 40, 1.0, 0.0),
+            &mask,
+            blocks,
+            size,
+            &params
+        ));
+        // The same ending with its ridge running left opens towards the interior.
+        assert!(!facing_border(
+            &ending(20, 40, -1.0, 0.0),
+            &mask,
+            blocks,
+            size,
+            &params
+        ));
+        // Open upwards, towards the image edge 30 pixels away: beyond the reach only when
+        // the reach is shorter.
+        let up = ending(40, 30, 0.0, 1.0);
+        assert_eq!(
+            facing_border(&up, &mask, blocks, size, &params),
+            reach >= 30.5
+        );
+        // Bifurcations are never dropped by this test.
+        let fork = Candidate {
+            kind: MinutiaKind::Bifurcation,
+            ..ending(20, 40, 1.0, 0.0)
+        };
+        assert!(!facing_border(&fork, &mask, blocks, size, &params));
     }
 }

@@ -135,14 +135,7 @@ pub fn extract_with_sink<S: DebugSink>(
     let candidates = detect::detect(&skeleton, blocks, &field, params.filter.direction_trace);
     sink.minutiae("candidates", &detect::as_minutiae(&candidates));
     let depth = segment::depth(&mask);
-    let kept = filter::remove_false(
-        candidates,
-        &skeleton,
-        blocks,
-        &field,
-        &depth,
-        &params.filter,
-    );
+    let kept = filter::remove_false(candidates, &skeleton, blocks, &field, &mask, &params.filter);
     let mut rated = quality::rate(kept, blocks, &field, &depth, &params.quality);
     rated.truncate(params.filter.max_minutiae);
     sink.minutiae("minutiae", &rated);

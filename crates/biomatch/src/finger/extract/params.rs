@@ -42,6 +42,9 @@ pub struct Limits {
 /// Segmentation: blocks with enough grey-level contrast, smoothed by majority votes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SegmentParams {
+    /// Rounds of [1 2 1] smoothing before contrast is measured (suppresses pixel-scale
+    /// sensor noise that has contrast but no ridges).
+    pub smooth_passes: usize,
     /// Radius, in blocks, of the window over which contrast is measured.
     pub window: usize,
     /// Absolute floor of the standard deviation (grey levels) of a foreground block.
@@ -120,8 +123,12 @@ pub struct BinarizeParams {
 pub struct FilterParams {
     /// Length of the ridge traced to measure a minutia's direction, in pixels.
     pub direction_trace: usize,
-    /// Minutiae closer than this many blocks to the background are dropped.
-    pub border_blocks: usize,
+    /// Minutiae closer than this many pixels to the background or the image edge are
+    /// dropped.
+    pub border_distance: f32,
+    /// An ending whose open side (opposite its direction) reaches the background within this
+    /// many pixels is dropped: the edge of the print cut its ridge. 0 disables the check.
+    pub border_facing: f32,
     /// Minutiae in blocks of lower orientation coherence are dropped.
     pub min_coherence: f32,
     /// An ending whose ridge meets another minutia within this many pixels is dropped with
@@ -167,6 +174,7 @@ impl Default for ExtractParams {
             },
             block_size: 8,
             segment: SegmentParams {
+                smooth_passes: 0,
                 window: 1,
                 min_std: 6.0,
                 relative_std: 0.25,
@@ -193,7 +201,7 @@ impl Default for ExtractParams {
                 orientation_bins: 24,
                 period_step: 0.5,
                 along_radius: 7,
-                along_sigma: 4.0,
+                along_sigma: 3.5,
                 across_radius: 7,
                 across_sigma: 0.45,
             },
@@ -203,11 +211,12 @@ impl Default for ExtractParams {
             },
             filter: FilterParams {
                 direction_trace: 12,
-                border_blocks: 2,
-                min_coherence: 0.2,
-                short_ridge: 10,
+                border_distance: 8.0,
+                border_facing: 20.0,
+                min_coherence: 0.15,
+                short_ridge: 11,
                 bridge: 8,
-                break_distance: 10.0,
+                break_distance: 12.0,
                 break_angle: 40.0,
                 cluster_radius: 12.0,
                 cluster_count: 3,

@@ -1,9 +1,10 @@
-//! Input checks and resampling to the internal 500 ppi frame.
+//! Input checks and resampling to the internal 500 ppi frame (with the image module's
+//! tent-filter resampler, kept at full precision).
 
 use super::ExtractError;
 use super::grid::Grid;
 use super::params::Limits;
-use crate::finger::image::Raster;
+use crate::finger::image::{Raster, resample_plane};
 use crate::finger::template::Minutia;
 
 /// The internal resolution every stage works at.
@@ -12,8 +13,10 @@ pub(crate) const INTERNAL_PPI: f32 = 500.0;
 /// How the internal frame maps to the original image.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Frame {
-    /// Internal pixels per original pixel.
-    pub(crate) scale: f32,
+    /// Internal pixels per original pixel, horizontally (internal width / original width).
+    pub(crate) scale_x: f32,
+    /// Internal pixels per original pixel, vertically.
+    pub(crate) scale_y: f32,
     /// Width of the internal image.
     pub(crate) width: usize,
     /// Height of the internal image.
@@ -55,13 +58,13 @@ impl Frame {
             });
         }
         // Within 1 % of 500 ppi the image is used as it is.
-        let scale = if (ppi / INTERNAL_PPI - 1.0).abs() < 0.01 {
+        let factor = if (ppi / INTERNAL_PPI - 1.0).abs() < 0.01 {
             1.0
         } else {
-            INTERNAL_PPI / ppi
+            f64::from(INTERNAL_PPI) / f64::from(ppi)
         };
-        let w = ((width as f32 * scale).round() as usize).max(1);
-        let h = ((height as f32 * scale).round() as usize).max(1);
+        let w = ((width as f64 * factor).round() as usize).max(1);
+        let h = ((height as f64 * factor).round() as usize).max(1);
         if w < limits.min_side || h < limits.min_side {
             return Err(ExtractError::TooSmall {
                 width: w,
@@ -70,7 +73,8 @@ impl Frame {
             });
         }
         Ok(Frame {
-            scale,
+            scale_x: (w as f64 / width as f64) as f32,
+            scale_y: (h as f64 / height as f64) as f32,
             width: w,
             height: h,
         })
@@ -79,46 +83,27 @@ impl Frame {
     /// A minutia of the internal frame in the original image's pixels.
     pub(crate) fn original_of(&self, m: &Minutia) -> Minutia {
         Minutia {
-            x: (m.x + 0.5) / self.scale - 0.5,
-            y: (m.y + 0.5) / self.scale - 0.5,
+            x: (m.x + 0.5) / self.scale_x - 0.5,
+            y: (m.y + 0.5) / self.scale_y - 0.5,
             ..*m
         }
     }
 }
 
-/// The raster as `f32` grey levels at 500 ppi (bilinear interpolation when resampling).
+/// The raster as `f32` grey levels at 500 ppi.
 pub(crate) fn to_500ppi(raster: &Raster, frame: &Frame) -> Grid<f32> {
-    if frame.scale == 1.0 {
-        return Grid {
-            width: raster.width,
-            height: raster.height,
-            data: raster.pixels.iter().map(|&p| p as f32).collect(),
-        };
+    let data = if (frame.width, frame.height) == (raster.width, raster.height) {
+        raster.pixels.iter().map(|&p| p as f32).collect()
+    } else {
+        resample_plane(
+            &raster.pixels,
+            (raster.width, raster.height),
+            (frame.width, frame.height),
+        )
+    };
+    Grid {
+        width: frame.width,
+        height: frame.height,
+        data,
     }
-    let mut out = Grid::new(frame.width, frame.height, 0f32);
-    let (sw, sh) = (raster.width, raster.height);
-    let inv = 1.0 / frame.scale;
-    // Source column of each output column, shared by every row.
-    let cols: Vec<(usize, usize, f32)> = (0..frame.width)
-        .map(|x| {
-            let sx = ((x as f32 + 0.5) * inv - 0.5).clamp(0.0, (sw - 1) as f32);
-            let x0 = sx.floor() as usize;
-            (x0, (x0 + 1).min(sw - 1), sx - x0 as f32)
-        })
-        .collect();
-    for y in 0..frame.height {
-        let sy = ((y as f32 + 0.5) * inv - 0.5).clamp(0.0, (sh - 1) as f32);
-        let y0 = sy.floor() as usize;
-        let y1 = (y0 + 1).min(sh - 1);
-        let fy = sy - y0 as f32;
-        let r0 = &raster.pixels[y0 * sw..(y0 + 1) * sw];
-        let r1 = &raster.pixels[y1 * sw..(y1 + 1) * sw];
-        let row = &mut out.data[y * frame.width..(y + 1) * frame.width];
-        for (o, &(x0, x1, fx)) in row.iter_mut().zip(&cols) {
-            let top = r0[x0] as f32 * (1.0 - fx) + r0[x1] as f32 * fx;
-            let bottom = r1[x0] as f32 * (1.0 - fx) + r1[x1] as f32 * fx;
-            *o = top * (1.0 - fy) + bottom * fy;
-        }
-    }
-    out
 }

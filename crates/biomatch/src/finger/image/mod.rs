@@ -18,6 +18,7 @@ pub mod wsq;
 
 pub use decode::{DecodedImage, PpiSource, SourceFormat, decode_bytes, decode_bytes_detailed};
 pub use encode::encode_png;
+pub(crate) use resample::resample_plane;
 pub use resample::{Resampled, resample_to_500_ppi, resample_to_ppi};
 pub use wsq::WsqError;
 

@@ -77,28 +77,17 @@ pub fn resample_to_ppi(raster: &Raster, target_ppi: f32) -> Result<Resampled, Im
             height: out_h,
         });
     }
+    let plane = resample_plane(
+        &raster.pixels,
+        (raster.width, raster.height),
+        (out_w, out_h),
+    );
+    let pixels = plane
+        .iter()
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
     let scale_x = out_w as f64 / raster.width as f64;
     let scale_y = out_h as f64 / raster.height as f64;
-    let taps_x = taps(raster.width, out_w, scale_x);
-    let taps_y = taps(raster.height, out_h, scale_y);
-
-    // Rows first into a float buffer, then columns.
-    let mut rows = vec![0f32; raster.height * out_w];
-    for y in 0..raster.height {
-        let src = &raster.pixels[y * raster.width..(y + 1) * raster.width];
-        let dst = &mut rows[y * out_w..(y + 1) * out_w];
-        for (d, t) in dst.iter_mut().zip(&taps_x) {
-            *d = t.iter().map(|&(i, w)| src[i] as f32 * w).sum();
-        }
-    }
-    let mut pixels = vec![0u8; out_w * out_h];
-    for (y, t) in taps_y.iter().enumerate() {
-        let dst = &mut pixels[y * out_w..(y + 1) * out_w];
-        for (x, d) in dst.iter_mut().enumerate() {
-            let v: f32 = t.iter().map(|&(i, w)| rows[i * out_w + x] * w).sum();
-            *d = v.round().clamp(0.0, 255.0) as u8;
-        }
-    }
     Ok(Resampled {
         raster: Raster {
             width: out_w,
@@ -109,6 +98,38 @@ pub fn resample_to_ppi(raster: &Raster, target_ppi: f32) -> Result<Resampled, Im
         scale_x: scale_x as f32,
         scale_y: scale_y as f32,
     })
+}
+
+/// Resamples a `width` x `height` plane of grey levels to `out_width` x `out_height`
+/// (separable tent filter, pixel centres aligned), keeping full precision. The caller checks
+/// the sizes: `pixels.len() == width * height`, all four sizes at least 1.
+pub(crate) fn resample_plane(
+    pixels: &[u8],
+    (width, height): (usize, usize),
+    (out_w, out_h): (usize, usize),
+) -> Vec<f32> {
+    let taps_x = taps(width, out_w, out_w as f64 / width as f64);
+    let taps_y = taps(height, out_h, out_h as f64 / height as f64);
+    // Rows first into a float buffer, then columns.
+    let mut rows = vec![0f32; height * out_w];
+    for y in 0..height {
+        let src = &pixels[y * width..(y + 1) * width];
+        let dst = &mut rows[y * out_w..(y + 1) * out_w];
+        for (d, t) in dst.iter_mut().zip(&taps_x) {
+            *d = t.iter().map(|&(i, w)| src[i] as f32 * w).sum();
+        }
+    }
+    let mut out = vec![0f32; out_w * out_h];
+    for (y, t) in taps_y.iter().enumerate() {
+        let dst = &mut out[y * out_w..(y + 1) * out_w];
+        for &(i, w) in t {
+            let src = &rows[i * out_w..(i + 1) * out_w];
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d += v * w;
+            }
+        }
+    }
+    out
 }
 
 /// For each output index, the source indices and normalised weights of a tent filter.
