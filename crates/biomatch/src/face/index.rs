@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 use rayon::prelude::*;
 
 use super::kernels::{self, Kernels};
-use super::params::{ROW_TILE_BYTES, SEGMENT_ROWS};
+use super::params::{BATCH_MIN_PROBES, ROW_TILE_BYTES, SEGMENT_ROWS};
 use super::quant;
 use super::{Candidate, FaceError, FaceTemplate, Precision};
 use crate::calibration::Calibration;
@@ -465,11 +465,18 @@ impl FaceIndex {
             return Ok(Vec::new());
         }
         let snap = self.snapshot();
+        let kern = self.kernels;
+        if probes.len() >= BATCH_MIN_PROBES && kern.has_batch() {
+            let heaps = super::batch::search(kern, &snap, probes, self.precision, self.dim, k);
+            return Ok(heaps
+                .into_iter()
+                .map(|h| to_candidates(h.into_sorted_vec()))
+                .collect());
+        }
         let refs: Vec<&FaceTemplate> = probes.iter().collect();
         let enc = Probes::encode(&refs, self.precision);
         let nq = probes.len();
         let step = rows_per_step(nq, self.precision, self.dim);
-        let kern = self.kernels;
         let dim = self.dim;
         let heaps = snap
             .segments

@@ -6,7 +6,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{MAX_Q, MAX_R};
+use super::{MAX_Q, MAX_R, PANEL};
 
 /// f32 probes x f32 rows.
 ///
@@ -446,4 +446,148 @@ unsafe fn read_sum_body(words: &[u64]) -> u64 {
         total = total.wrapping_add(*x);
     }
     total
+}
+
+/// Probe panels x f32 rows (the batch kernel): `out[r * stride + 16 p + lane]` is the dot
+/// product of row `r` with probe `lane` of panel `p`. A panel holds 16 probes transposed
+/// (`[d][16]`), so each row value is broadcast once and feeds one FMA per panel, and the 16
+/// scores of a panel come out as one vector: no horizontal sums.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn panels_f32(
+    panels: &[f32],
+    np: usize,
+    rows: &[f32],
+    nr: usize,
+    dim: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
+    assert!(np >= 1 && np <= MAX_Q && nr >= 1 && nr <= MAX_R);
+    assert!(panels.len() >= np * dim * PANEL && rows.len() >= nr * dim);
+    assert!(out.len() >= (nr - 1) * stride + np * PANEL);
+    // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
+    unsafe { dispatch_panels!(panels_f32_body, np, nr, panels, rows, dim, out, stride) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn panels_f32_body<const P: usize, const R: usize>(
+    panels: &[f32],
+    rows: &[f32],
+    dim: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
+    let pp = panels.as_ptr();
+    let g = rows.as_ptr();
+    let mut acc = [[_mm512_setzero_ps(); P]; R];
+    for d in 0..dim {
+        let mut pv = [_mm512_setzero_ps(); P];
+        for (p, v) in pv.iter_mut().enumerate() {
+            // SAFETY: panel p < np holds dim x 16 values; d < dim (asserted by the caller).
+            *v = unsafe { _mm512_loadu_ps(pp.add((p * dim + d) * PANEL)) };
+        }
+        for (r, accr) in acc.iter_mut().enumerate() {
+            // SAFETY: r < nr rows of dim values, d < dim.
+            let b = _mm512_set1_ps(unsafe { *g.add(r * dim + d) });
+            for (a, v) in accr.iter_mut().zip(&pv) {
+                *a = _mm512_fmadd_ps(*v, b, *a);
+            }
+        }
+    }
+    let o = out.as_mut_ptr();
+    for (r, accr) in acc.iter().enumerate() {
+        for (p, a) in accr.iter().enumerate() {
+            // SAFETY: (r, p) < (nr, np): inside `out` (asserted by the caller).
+            unsafe { _mm512_storeu_ps(o.add(r * stride + p * PANEL), *a) };
+        }
+    }
+}
+
+/// Probe panels (offset u8, `[k][16][4]`) x signed int8 rows (stride `dim4`, a multiple of
+/// 4): `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8)` with `vpdpbusd`, the row's
+/// four bytes broadcast to every lane.
+///
+/// # Safety
+/// The CPU must support `avx512f`, `avx512bw` and `avx512vnni`.
+pub(super) unsafe fn panels_i8(
+    panels: &[u8],
+    np: usize,
+    rows: &[i8],
+    nr: usize,
+    dim4: usize,
+    out: &mut [i32],
+    stride: usize,
+) {
+    assert!(np >= 1 && np <= MAX_Q && nr >= 1 && nr <= MAX_R && dim4.is_multiple_of(4));
+    assert!(panels.len() >= np * dim4 * PANEL && rows.len() >= nr * dim4);
+    assert!(out.len() >= (nr - 1) * stride + np * PANEL);
+    // SAFETY: the caller guarantees the features; slice lengths are asserted above.
+    unsafe { dispatch_panels!(panels_i8_body, np, nr, panels, rows, dim4, out, stride) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn panels_i8_body<const P: usize, const R: usize>(
+    panels: &[u8],
+    rows: &[i8],
+    dim4: usize,
+    out: &mut [i32],
+    stride: usize,
+) {
+    let pp = panels.as_ptr();
+    let g = rows.as_ptr();
+    let mut acc = [[_mm512_setzero_si512(); P]; R];
+    let mut k = 0;
+    while k < dim4 {
+        let mut pv = [_mm512_setzero_si512(); P];
+        for (p, v) in pv.iter_mut().enumerate() {
+            // SAFETY: panel p < np holds dim4 x 16 bytes; k + 4 <= dim4.
+            *v = unsafe { _mm512_loadu_si512(pp.add((p * dim4 + k) * PANEL).cast()) };
+        }
+        for (r, accr) in acc.iter_mut().enumerate() {
+            // SAFETY: bytes k..k + 4 of row r < nr lie inside `rows` (stride dim4).
+            let four = unsafe { g.add(r * dim4 + k).cast::<i32>().read_unaligned() };
+            let b = _mm512_set1_epi32(four);
+            for (a, v) in accr.iter_mut().zip(&pv) {
+                *a = _mm512_dpbusd_epi32(*a, *v, b);
+            }
+        }
+        k += 4;
+    }
+    let o = out.as_mut_ptr();
+    for (r, accr) in acc.iter().enumerate() {
+        for (p, a) in accr.iter().enumerate() {
+            // SAFETY: (r, p) < (nr, np): inside `out` (asserted by the caller).
+            unsafe { _mm512_storeu_si512(o.add(r * stride + p * PANEL).cast(), *a) };
+        }
+    }
+}
+
+/// Widens IEEE half bits to f32 (`vcvtph2ps`), `dst.len()` values.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn widen_f16(src: &[u16], dst: &mut [f32]) {
+    assert!(src.len() >= dst.len());
+    // SAFETY: the caller guarantees avx512f; lengths asserted above.
+    unsafe { widen_f16_body(src, dst) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn widen_f16_body(src: &[u16], dst: &mut [f32]) {
+    let n = dst.len() - dst.len() % 16;
+    let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 16 <= n <= len of both slices.
+        unsafe {
+            let v = _mm512_cvtph_ps(_mm256_loadu_si256(s.add(i).cast()));
+            _mm512_storeu_ps(d.add(i), v);
+        }
+        i += 16;
+    }
+    for (o, h) in dst[n..].iter_mut().zip(&src[n..]) {
+        *o = half::f16::from_bits(*h).to_f32();
+    }
 }

@@ -241,3 +241,154 @@ fn read_sum_matches_scalar() {
 fn the_best_isa_is_available() {
     assert!(best().isa().is_available());
 }
+
+/// Kernels that have the batch (panel) kernels, and the portable reference of those.
+fn batch_kernels() -> Vec<Kernels> {
+    let ks: Vec<Kernels> = simd_kernels()
+        .into_iter()
+        .filter(|k| k.has_batch())
+        .collect();
+    eprintln!(
+        "testing batch kernels: {:?}",
+        ks.iter().map(|k| k.isa()).collect::<Vec<_>>()
+    );
+    ks
+}
+
+/// Probe counts around the panel width (one to five panels: every panel-group size) and
+/// row counts that end in every register-block size.
+const BATCH_SHAPES: [(usize, usize); 6] = [(1, 1), (15, 6), (16, 7), (17, 9), (33, 4), (70, 5)];
+
+/// Reads `out[r * width + q]` into `[q * nr + r]` (the layout of `reference`).
+fn unpanel<T: Copy>(out: &[T], nq: usize, nr: usize, width: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(nq * nr);
+    for q in 0..nq {
+        for r in 0..nr {
+            v.push(out[r * width + q]);
+        }
+    }
+    v
+}
+
+#[test]
+fn batch_f32_kernels_match_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for k in batch_kernels() {
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in BATCH_SHAPES {
+                    let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let g: Vec<f32> = (0..nr * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let packed = PackedF32::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![f32::NAN; nr * width];
+                    let mut want = vec![f32::NAN; nr * width];
+                    k.batch_f32(&packed, &g, &mut got);
+                    reference.batch_f32(&packed, &g, &mut want);
+                    let (got, want) = (unpanel(&got, nq, nr, width), unpanel(&want, nq, nr, width));
+                    check_f32_like("batch f32", k.isa(), &p, &g, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_f16_kernels_match_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(22);
+    for k in batch_kernels() {
+        let mut scratch = BatchScratch::default();
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in BATCH_SHAPES {
+                    let pkind = if matches!(kind, Data::Large) {
+                        Data::Uniform
+                    } else {
+                        kind
+                    };
+                    let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, pkind)).collect();
+                    let g: Vec<u16> = (0..nr * dim).map(|_| f16_bits(&mut rng, kind)).collect();
+                    let decoded: Vec<f32> = g
+                        .iter()
+                        .map(|b| half::f16::from_bits(*b).to_f32())
+                        .collect();
+                    let packed = PackedF32::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![f32::NAN; nr * width];
+                    let mut want = vec![f32::NAN; nr * width];
+                    k.batch_f16(&packed, &g, &mut scratch, &mut got);
+                    reference.batch_f16(&packed, &g, &mut scratch, &mut want);
+                    let (got, want) = (unpanel(&got, nq, nr, width), unpanel(&want, nq, nr, width));
+                    check_f32_like("batch f16", k.isa(), &p, &decoded, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_i8_kernels_are_exact() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    for k in batch_kernels().into_iter().chain([reference]) {
+        let mut scratch = BatchScratch::default();
+        for dim in SIZES {
+            for extreme in [false, true] {
+                for (nq, nr) in BATCH_SHAPES {
+                    let code = |rng: &mut ChaCha8Rng| -> i8 {
+                        if extreme {
+                            if rng.gen_bool(0.5) { 127 } else { -127 }
+                        } else {
+                            rng.gen_range(-127..=127)
+                        }
+                    };
+                    let p: Vec<i8> = (0..nq * dim).map(|_| code(&mut rng)).collect();
+                    let gc: Vec<i8> = (0..nr * dim).map(|_| code(&mut rng)).collect();
+                    let mut g = Vec::new();
+                    crate::face::quant::offset_codes(&gc, &mut g);
+                    let packed = PackedI8::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![i32::MIN; nr * width];
+                    k.batch_i8(&packed, &g, &mut scratch, &mut got);
+                    for q in 0..nq {
+                        for r in 0..nr {
+                            let exact: i32 = (0..dim)
+                                .map(|j| p[q * dim + j] as i32 * gc[r * dim + j] as i32)
+                                .sum();
+                            assert_eq!(
+                                got[r * width + q],
+                                exact,
+                                "{:?} dim {dim} nq {nq} q{q} r{r}",
+                                k.isa()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn f16_widening_is_exact_for_every_bit_pattern() {
+    let all: Vec<u16> = (0..=u16::MAX).collect();
+    for k in batch_kernels() {
+        let mut scratch = BatchScratch::default();
+        // Every pattern but the last three: the length is not a multiple of the vector
+        // width, so the tail loop is covered too.
+        let pk = k.panels.expect("batch kernels");
+        scratch.widened.resize(all.len() - 3, 0.0);
+        // SAFETY: `k` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.widen)(&all, &mut scratch.widened) };
+        for (b, w) in all.iter().zip(&scratch.widened) {
+            let want = half::f16::from_bits(*b).to_f32();
+            assert!(
+                (w.is_nan() && want.is_nan()) || w.to_bits() == want.to_bits(),
+                "{:?} bits {b:#06x}: {w} vs {want}",
+                k.isa()
+            );
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Many-probe search with the blocked (panel) kernels: each worker walks its gallery
+//! segments tile by tile (tiles sized for L2), scores every probe of the batch against the
+//! tile with the register-blocked kernels (compute-bound), and offers each row's scores to
+//! one top-k per probe, skipping a whole row when no probe's admission score is reached.
+
+use rayon::prelude::*;
+
+use super::index::{Rows, Segment, Snapshot};
+use super::kernels::{BatchScratch, Kernels, PackedF32, PackedI8};
+use super::params::BATCH_TILE_BYTES;
+use super::{FaceTemplate, Precision, quant};
+use crate::topk::TopK;
+
+/// The probes of a batch packed for the panel kernels.
+enum Packed {
+    F32(PackedF32),
+    I8 { probes: PackedI8, scales: Vec<f32> },
+}
+
+impl Packed {
+    fn new(probes: &[FaceTemplate], precision: Precision, dim: usize) -> Packed {
+        match precision {
+            Precision::F32 | Precision::F16 => {
+                let flat: Vec<f32> = probes.iter().flat_map(|p| p.values()).copied().collect();
+                Packed::F32(PackedF32::new(&flat, dim))
+            }
+            Precision::I8 => {
+                let mut codes = Vec::with_capacity(probes.len() * dim);
+                let scales = probes
+                    .iter()
+                    .map(|p| quant::quantise_i8(p.values(), &mut codes))
+                    .collect();
+                Packed::I8 {
+                    probes: PackedI8::new(&codes, dim),
+                    scales,
+                }
+            }
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Packed::F32(p) => p.width(),
+            Packed::I8 { probes, .. } => probes.width(),
+        }
+    }
+}
+
+/// One worker's state: a top-k per probe, their admission scores, and buffers.
+struct Worker {
+    heaps: Vec<TopK>,
+    floors: Vec<f32>,
+    scores: Vec<f32>,
+    ints: Vec<i32>,
+    scratch: BatchScratch,
+}
+
+impl Worker {
+    fn new(nq: usize, k: usize) -> Worker {
+        Worker {
+            heaps: vec![TopK::new(k); nq],
+            floors: vec![f32::NEG_INFINITY; nq],
+            scores: Vec::new(),
+            ints: Vec::new(),
+            scratch: BatchScratch::default(),
+        }
+    }
+
+    /// Offers the scored tile (`scores[r * width + q]`) to the heaps.
+    fn offer(&mut self, ids: &[u64], width: usize) {
+        let nq = self.heaps.len();
+        for (id, row) in ids.iter().zip(self.scores.chunks_exact(width)) {
+            let row = &row[..nq];
+            let any = row
+                .iter()
+                .zip(&self.floors)
+                .fold(false, |a, (s, f)| a | (s >= f));
+            if !any {
+                continue;
+            }
+            for (q, s) in row.iter().enumerate() {
+                if *s >= self.floors[q] {
+                    let heap = &mut self.heaps[q];
+                    heap.push(*id, *s);
+                    if let Some(f) = heap.admission_score() {
+                        self.floors[q] = f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scores rows `span` of `seg` against every probe into `self.scores`.
+    fn score(
+        &mut self,
+        kern: &Kernels,
+        seg: &Segment,
+        span: std::ops::Range<usize>,
+        probes: &Packed,
+        dim: usize,
+    ) {
+        let width = probes.width();
+        let n = span.len();
+        let values = span.start * dim..span.end * dim;
+        self.scores.clear();
+        self.scores.resize(n * width, 0.0);
+        match (&seg.rows, probes) {
+            (Rows::F32(rows), Packed::F32(p)) => kern.batch_f32(p, &rows[values], &mut self.scores),
+            (Rows::F16(rows), Packed::F32(p)) => {
+                kern.batch_f16(p, &rows[values], &mut self.scratch, &mut self.scores)
+            }
+            (Rows::I8 { codes, scales }, Packed::I8 { probes, scales: ps }) => {
+                self.ints.clear();
+                self.ints.resize(n * width, 0);
+                kern.batch_i8(probes, &codes[values], &mut self.scratch, &mut self.ints);
+                let rows = self
+                    .scores
+                    .chunks_exact_mut(width)
+                    .zip(self.ints.chunks_exact(width));
+                for ((out, ints), s) in rows.zip(&scales[span]) {
+                    for ((o, i), p) in out.iter_mut().zip(ints).zip(ps) {
+                        // Same expression as the single-probe path: identical scores.
+                        *o = *i as f32 * (p * s);
+                    }
+                }
+            }
+            _ => unreachable!("probes are packed for the index precision"),
+        }
+    }
+}
+
+/// The top-`k` of every probe over the snapshot, with the panel kernels (`kern.has_batch()`).
+pub(super) fn search(
+    kern: &Kernels,
+    snap: &Snapshot,
+    probes: &[FaceTemplate],
+    precision: Precision,
+    dim: usize,
+    k: usize,
+) -> Vec<TopK> {
+    let nq = probes.len();
+    let packed = Packed::new(probes, precision, dim);
+    let width = packed.width();
+    let tile = (BATCH_TILE_BYTES / precision.bytes_per_vector(dim)).max(4);
+    snap.segments
+        .par_iter()
+        .filter(|seg| !seg.ids.is_empty())
+        .fold(
+            || Worker::new(nq, k),
+            |mut w, seg| {
+                for r0 in (0..seg.ids.len()).step_by(tile) {
+                    let span = r0..(r0 + tile).min(seg.ids.len());
+                    w.score(kern, seg, span.clone(), &packed, dim);
+                    w.offer(&seg.ids[span], width);
+                }
+                w
+            },
+        )
+        .map(|w| w.heaps)
+        .reduce(
+            || vec![TopK::new(k); nq],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.merge(y);
+                }
+                a
+            },
+        )
+}
