@@ -585,12 +585,13 @@ impl FaceIndex {
     }
 }
 
-/// Offers a segment's scores to a heap, skipping those below its admission score.
+/// Offers a segment's scores to a heap, skipping those below its admission score (the ids,
+/// a second stream of 8 bytes per row, are only read for admitted rows).
 fn push_all(heap: &mut TopK, ids: &[u64], scores: &[f32]) {
     let mut floor = heap.admission_score().unwrap_or(f32::NEG_INFINITY);
-    for (id, s) in ids.iter().zip(scores) {
+    for (i, s) in scores.iter().enumerate() {
         if *s >= floor {
-            heap.push(*id, *s);
+            heap.push(ids[i], *s);
             if let Some(f) = heap.admission_score() {
                 floor = f;
             }

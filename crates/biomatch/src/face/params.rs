@@ -18,8 +18,9 @@ pub(crate) const ROW_TILE_BYTES: usize = 96 * 1024;
 /// packed probes next to it.
 pub(crate) const BATCH_TILE_BYTES: usize = 256 * 1024;
 
-/// Smallest batch searched with the blocked (panel) kernels; smaller batches scan row by row.
-pub(crate) const BATCH_MIN_PROBES: usize = 2;
+/// Smallest batch searched with the blocked (panel) kernels. A panel computes 16 probes at
+/// once, so below about 8 probes the row-by-row blocks (memory-bound) are as fast.
+pub(crate) const BATCH_MIN_PROBES: usize = 8;
 
 /// Largest int8 code magnitude (symmetric quantisation, -127..=127).
 pub(crate) const I8_LEVELS: f32 = 127.0;

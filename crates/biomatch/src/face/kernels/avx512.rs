@@ -464,7 +464,7 @@ pub(super) unsafe fn panels_f32(
     out: &mut [f32],
     stride: usize,
 ) {
-    assert!(np >= 1 && np <= MAX_Q && nr >= 1 && nr <= MAX_R);
+    assert!((1..=MAX_Q).contains(&np) && (1..=MAX_R).contains(&nr));
     assert!(panels.len() >= np * dim * PANEL && rows.len() >= nr * dim);
     assert!(out.len() >= (nr - 1) * stride + np * PANEL);
     // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
@@ -520,7 +520,7 @@ pub(super) unsafe fn panels_i8(
     out: &mut [i32],
     stride: usize,
 ) {
-    assert!(np >= 1 && np <= MAX_Q && nr >= 1 && nr <= MAX_R && dim4.is_multiple_of(4));
+    assert!((1..=MAX_Q).contains(&np) && (1..=MAX_R).contains(&nr) && dim4.is_multiple_of(4));
     assert!(panels.len() >= np * dim4 * PANEL && rows.len() >= nr * dim4);
     assert!(out.len() >= (nr - 1) * stride + np * PANEL);
     // SAFETY: the caller guarantees the features; slice lengths are asserted above.

@@ -102,7 +102,7 @@ fn f32_kernels_match_reference() {
     for k in simd_kernels() {
         for dim in SIZES {
             for kind in DATA {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (4, 7), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (4, 7), (6, 9)] {
                     let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, kind)).collect();
                     let g: Vec<f32> = (0..nr * dim).map(|_| f32_value(&mut rng, kind)).collect();
                     let mut got = vec![0.0; nq * nr];
@@ -139,7 +139,7 @@ fn f16_kernels_match_reference() {
     for k in simd_kernels() {
         for dim in SIZES {
             for kind in DATA {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (6, 9)] {
                     let p: Vec<f32> = (0..nq * dim)
                         .map(|_| {
                             f32_value(
@@ -175,7 +175,7 @@ fn i8_kernels_are_exact() {
     for k in simd_kernels() {
         for dim in SIZES {
             for extreme in [false, true] {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (6, 9)] {
                     // Extremes: every code at +-127, the largest magnitudes the kernels see.
                     let code = |rng: &mut ChaCha8Rng| -> i8 {
                         if extreme {
