@@ -26,14 +26,14 @@ impl Packed {
             }
             Precision::I8 => {
                 let mut codes = Vec::with_capacity(probes.len() * dim);
-                let scales = probes
+                let mut scales: Vec<f32> = probes
                     .iter()
                     .map(|p| quant::quantise_i8(p.values(), &mut codes))
                     .collect();
-                Packed::I8 {
-                    probes: PackedI8::new(&codes, dim),
-                    scales,
-                }
+                let probes = PackedI8::new(&codes, dim);
+                // Padding probes score 0 (their codes are zero): any finite scale will do.
+                scales.resize(probes.width(), 0.0);
+                Packed::I8 { probes, scales }
             }
         }
     }
@@ -102,7 +102,7 @@ impl Worker {
         let width = probes.width();
         let n = span.len();
         let values = span.start * dim..span.end * dim;
-        self.scores.clear();
+        // No clearing: the kernels write every slot of the first n rows.
         self.scores.resize(n * width, 0.0);
         match (&seg.rows, probes) {
             (Rows::F32(rows), Packed::F32(p)) => kern.batch_f32(p, &rows[values], &mut self.scores),
@@ -110,19 +110,9 @@ impl Worker {
                 kern.batch_f16(p, &rows[values], &mut self.scratch, &mut self.scores)
             }
             (Rows::I8 { codes, scales }, Packed::I8 { probes, scales: ps }) => {
-                self.ints.clear();
                 self.ints.resize(n * width, 0);
                 kern.batch_i8(probes, &codes[values], &mut self.scratch, &mut self.ints);
-                let rows = self
-                    .scores
-                    .chunks_exact_mut(width)
-                    .zip(self.ints.chunks_exact(width));
-                for ((out, ints), s) in rows.zip(&scales[span]) {
-                    for ((o, i), p) in out.iter_mut().zip(ints).zip(ps) {
-                        // Same expression as the single-probe path: identical scores.
-                        *o = *i as f32 * (p * s);
-                    }
-                }
+                kern.scale_i8(&self.ints, width, &scales[span], ps, &mut self.scores);
             }
             _ => unreachable!("probes are packed for the index precision"),
         }

@@ -452,7 +452,9 @@ impl FaceIndex {
 
     /// The `k` best candidates of each probe, best first. Several probes are scored together
     /// tile by tile (the gallery is read from memory once per batch), which makes the search
-    /// compute-bound: use batches when many probes are waiting.
+    /// compute-bound: use batches when many probes are waiting. From 8 probes on, on AVX-512
+    /// CPUs, the probes are packed in panels of 16 and scored by register-blocked FMA / VNNI
+    /// kernels (about 25x the single-probe throughput per probe at 100 probes).
     pub fn search_batch(
         &self,
         probes: &[FaceTemplate],

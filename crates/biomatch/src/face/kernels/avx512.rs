@@ -506,7 +506,8 @@ unsafe fn panels_f32_body<const P: usize, const R: usize>(
 }
 
 /// Probe panels (offset u8, `[k][16][4]`) x signed int8 rows (stride `dim4`, a multiple of
-/// 4): `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8)` with `vpdpbusd`, the row's
+/// 4): `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8) - 128 sums[r]` (the exact
+/// `sum(probe_i8 * row_i8)` when `sums[r]` is the row's code sum) with `vpdpbusd`, the row's
 /// four bytes broadcast to every lane.
 ///
 /// # Safety
@@ -517,14 +518,28 @@ pub(super) unsafe fn panels_i8(
     rows: &[i8],
     nr: usize,
     dim4: usize,
+    sums: &[i32],
     out: &mut [i32],
     stride: usize,
 ) {
     assert!((1..=MAX_Q).contains(&np) && (1..=MAX_R).contains(&nr) && dim4.is_multiple_of(4));
+    assert!(sums.len() >= nr);
     assert!(panels.len() >= np * dim4 * PANEL && rows.len() >= nr * dim4);
     assert!(out.len() >= (nr - 1) * stride + np * PANEL);
     // SAFETY: the caller guarantees the features; slice lengths are asserted above.
-    unsafe { dispatch_panels!(panels_i8_body, np, nr, panels, rows, dim4, out, stride) }
+    unsafe {
+        dispatch_panels!(
+            panels_i8_body,
+            np,
+            nr,
+            panels,
+            rows,
+            dim4,
+            sums,
+            out,
+            stride
+        )
+    }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -532,6 +547,7 @@ unsafe fn panels_i8_body<const P: usize, const R: usize>(
     panels: &[u8],
     rows: &[i8],
     dim4: usize,
+    sums: &[i32],
     out: &mut [i32],
     stride: usize,
 ) {
@@ -557,9 +573,11 @@ unsafe fn panels_i8_body<const P: usize, const R: usize>(
     }
     let o = out.as_mut_ptr();
     for (r, accr) in acc.iter().enumerate() {
+        let offset = _mm512_set1_epi32(128 * sums[r]);
         for (p, a) in accr.iter().enumerate() {
+            let v = _mm512_sub_epi32(*a, offset);
             // SAFETY: (r, p) < (nr, np): inside `out` (asserted by the caller).
-            unsafe { _mm512_storeu_si512(o.add(r * stride + p * PANEL).cast(), *a) };
+            unsafe { _mm512_storeu_si512(o.add(r * stride + p * PANEL).cast(), v) };
         }
     }
 }
@@ -589,5 +607,111 @@ unsafe fn widen_f16_body(src: &[u16], dst: &mut [f32]) {
     }
     for (o, h) in dst[n..].iter_mut().zip(&src[n..]) {
         *o = half::f16::from_bits(*h).to_f32();
+    }
+}
+
+/// Copies `sums.len()` offset-u8 rows (`dim` bytes each) to signed codes with stride `dim4`
+/// (padding zeroed) and stores each row's code sum.
+///
+/// # Safety
+/// The CPU must support `avx512f` and `avx512bw`.
+pub(super) unsafe fn prepare_i8(
+    rows: &[u8],
+    dim: usize,
+    dim4: usize,
+    signed: &mut [i8],
+    sums: &mut [i32],
+) {
+    let nr = sums.len();
+    assert!(dim4 >= dim && rows.len() >= nr * dim && signed.len() >= nr * dim4);
+    // SAFETY: the caller guarantees the features; lengths asserted above.
+    unsafe { prepare_i8_body(rows, dim, dim4, signed, sums) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn prepare_i8_body(
+    rows: &[u8],
+    dim: usize,
+    dim4: usize,
+    signed: &mut [i8],
+    sums: &mut [i32],
+) {
+    let flip = _mm512_set1_epi8(i8::MIN);
+    let zero = _mm512_setzero_si512();
+    for (r, sum) in sums.iter_mut().enumerate() {
+        // SAFETY: row r lies inside `rows` (stride dim) and `signed` (stride dim4).
+        let (src, dst) = unsafe {
+            (
+                rows.as_ptr().add(r * dim),
+                signed.as_mut_ptr().add(r * dim4),
+            )
+        };
+        let mut acc = zero;
+        let mut i = 0;
+        while i < dim {
+            let m: __mmask64 = if dim - i >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << (dim - i)) - 1
+            };
+            // SAFETY: the masked load and store touch only bytes i..dim of the row.
+            unsafe {
+                let v = _mm512_maskz_loadu_epi8(m, src.add(i).cast());
+                acc = _mm512_add_epi64(acc, _mm512_sad_epu8(v, zero));
+                _mm512_mask_storeu_epi8(dst.add(i), m, _mm512_xor_si512(v, flip));
+            }
+            i += 64;
+        }
+        for d in dim..dim4 {
+            // SAFETY: d < dim4, inside the row's slot of `signed`.
+            unsafe { *dst.add(d) = 0 };
+        }
+        *sum = (_mm512_reduce_add_epi64(acc) - 128 * dim as i64) as i32;
+    }
+}
+
+/// int8 scores: `out[r * width + q] = ints[..] as f32 * (probe_scales[q] * row_scales[r])`
+/// (the same expression, so the same rounding, as the single-probe path). `width` is a
+/// multiple of 16.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn scale_i8(
+    ints: &[i32],
+    width: usize,
+    row_scales: &[f32],
+    probe_scales: &[f32],
+    out: &mut [f32],
+) {
+    let nr = row_scales.len();
+    assert!(width.is_multiple_of(PANEL) && probe_scales.len() >= width);
+    assert!(ints.len() >= nr * width && out.len() >= nr * width);
+    // SAFETY: the caller guarantees avx512f; lengths asserted above.
+    unsafe { scale_i8_body(ints, width, row_scales, probe_scales, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn scale_i8_body(
+    ints: &[i32],
+    width: usize,
+    row_scales: &[f32],
+    probe_scales: &[f32],
+    out: &mut [f32],
+) {
+    for (r, s) in row_scales.iter().enumerate() {
+        let s = _mm512_set1_ps(*s);
+        for c in (0..width).step_by(PANEL) {
+            // SAFETY: r * width + c + 16 <= nr * width, inside `ints` and `out`; c + 16 <=
+            // width, inside `probe_scales` (asserted by the caller).
+            unsafe {
+                let ps = _mm512_loadu_ps(probe_scales.as_ptr().add(c));
+                let v =
+                    _mm512_cvtepi32_ps(_mm512_loadu_si512(ints.as_ptr().add(r * width + c).cast()));
+                _mm512_storeu_ps(
+                    out.as_mut_ptr().add(r * width + c),
+                    _mm512_mul_ps(v, _mm512_mul_ps(ps, s)),
+                );
+            }
+        }
     }
 }

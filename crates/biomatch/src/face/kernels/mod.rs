@@ -144,8 +144,10 @@ type RowsF32 = unsafe fn(&[f32], &[f32], usize, &mut [f32]);
 type RowsF16 = unsafe fn(&[f32], &[u16], usize, &mut [f32]);
 type RowsI8 = unsafe fn(&[i8], &[u8], usize, &mut [i32]);
 type PanelsF32 = unsafe fn(&[f32], usize, &[f32], usize, usize, &mut [f32], usize);
-type PanelsI8 = unsafe fn(&[u8], usize, &[i8], usize, usize, &mut [i32], usize);
+type PanelsI8 = unsafe fn(&[u8], usize, &[i8], usize, usize, &[i32], &mut [i32], usize);
 type WidenF16 = unsafe fn(&[u16], &mut [f32]);
+type PrepareI8 = unsafe fn(&[u8], usize, usize, &mut [i8], &mut [i32]);
+type ScaleI8 = unsafe fn(&[i32], usize, &[f32], &[f32], &mut [f32]);
 
 /// Batch kernels: probes packed in panels of [`PANEL`] (see [`PackedF32`], [`PackedI8`]).
 #[derive(Clone, Copy, Debug)]
@@ -153,6 +155,8 @@ struct PanelKernels {
     f32: PanelsF32,
     i8: PanelsI8,
     widen: WidenF16,
+    prepare_i8: PrepareI8,
+    scale_i8: ScaleI8,
 }
 
 /// Single-probe kernels that walk many rows in one call (no per-row call overhead).
@@ -214,6 +218,8 @@ impl Kernels {
                 f32: scalar::panels_f32,
                 i8: scalar::panels_i8,
                 widen: scalar::widen_f16,
+                prepare_i8: scalar::prepare_i8,
+                scale_i8: scalar::scale_i8,
             }),
             ..Kernels::scalar()
         }
@@ -252,6 +258,8 @@ impl Kernels {
                     f32: avx512::panels_f32,
                     i8: avx512::panels_i8,
                     widen: avx512::widen_f16,
+                    prepare_i8: avx512::prepare_i8,
+                    scale_i8: avx512::scale_i8,
                 }),
             }),
             #[cfg(target_arch = "aarch64")]
@@ -573,8 +581,8 @@ impl Kernels {
     /// stored as `code + 128` (u8): `out[r * probes.width() + q]`.
     ///
     /// The rows are copied once per call to signed codes (stride `dim4`, zero padded) with
-    /// their code sums; the kernel computes `sum((code_p + 128) code_r)` and the offset term
-    /// `128 sum(code_r)` is subtracted per row.
+    /// their code sums; the kernel computes `sum((code_p + 128) code_r)` and subtracts the
+    /// offset term `128 sum(code_r)` per row.
     pub(crate) fn batch_i8(
         &self,
         probes: &PackedI8,
@@ -587,20 +595,19 @@ impl Kernels {
         let nr = rows.len() / dim;
         let width = probes.width();
         assert!(rows.len() == nr * dim && out.len() >= nr * width);
-        scratch.signed.clear();
+        // Stale content is fine: the preparation writes every byte of the first nr rows.
         scratch.signed.resize(nr * dim4, 0);
-        scratch.row_sums.clear();
-        for (src, dst) in rows
-            .chunks_exact(dim)
-            .zip(scratch.signed.chunks_exact_mut(dim4))
-        {
-            let mut sum = 0i32;
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = (*s ^ 0x80) as i8;
-                sum += *d as i32;
-            }
-            scratch.row_sums.push(sum);
-        }
+        scratch.row_sums.resize(nr, 0);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe {
+            (pk.prepare_i8)(
+                rows,
+                dim,
+                dim4,
+                &mut scratch.signed,
+                &mut scratch.row_sums[..nr],
+            )
+        };
         for p0 in (0..probes.panels).step_by(MAX_Q) {
             let np = MAX_Q.min(probes.panels - p0);
             let panels = &probes.data[p0 * dim4 * PANEL..];
@@ -608,15 +615,29 @@ impl Kernels {
                 let rn = MAX_R.min(nr - r0);
                 let o = &mut out[r0 * width + p0 * PANEL..];
                 let g = &scratch.signed[r0 * dim4..];
+                let sums = &scratch.row_sums[r0..];
                 // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-                unsafe { (pk.i8)(panels, np, g, rn, dim4, o, width) };
+                unsafe { (pk.i8)(panels, np, g, rn, dim4, sums, o, width) };
             }
         }
-        for (o, sum) in out.chunks_exact_mut(width).zip(&scratch.row_sums) {
-            for v in o {
-                *v -= 128 * sum;
-            }
-        }
+    }
+
+    /// int8 scores from [`Kernels::batch_i8`]'s integers: `out[r * width + q] =
+    /// ints[r * width + q] as f32 * (probe_scales[q] * row_scales[r])`, the single-probe
+    /// path's expression (identical rounding). `probe_scales` is padded to `width`.
+    pub(crate) fn scale_i8(
+        &self,
+        ints: &[i32],
+        width: usize,
+        row_scales: &[f32],
+        probe_scales: &[f32],
+        out: &mut [f32],
+    ) {
+        let pk = self.panel_kernels();
+        assert!(width.is_multiple_of(PANEL) && probe_scales.len() >= width);
+        assert!(ints.len() >= row_scales.len() * width && out.len() >= row_scales.len() * width);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.scale_i8)(ints, width, row_scales, probe_scales, out) };
     }
 }
 

@@ -96,7 +96,7 @@ pub(super) fn panels_f32(
 }
 
 /// Reference of the int8 batch kernel: offset-u8 probe panels (`[k][16][4]`) x signed rows
-/// of stride `dim4`, `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8)`.
+/// of stride `dim4`, `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8) - 128 sums[r]`.
 #[cfg(test)]
 pub(super) fn panels_i8(
     panels: &[u8],
@@ -104,6 +104,7 @@ pub(super) fn panels_i8(
     rows: &[i8],
     nr: usize,
     dim4: usize,
+    sums: &[i32],
     out: &mut [i32],
     stride: usize,
 ) {
@@ -118,7 +119,8 @@ pub(super) fn panels_i8(
                         let (k, j) = (d / 4, d % 4);
                         panels[(p * dim4 + 4 * k) * PANEL + 4 * lane + j] as i32 * *v as i32
                     })
-                    .sum();
+                    .sum::<i32>()
+                    - 128 * sums[r];
             }
         }
     }
@@ -129,5 +131,42 @@ pub(super) fn panels_i8(
 pub(super) fn widen_f16(src: &[u16], dst: &mut [f32]) {
     for (o, h) in dst.iter_mut().zip(src) {
         *o = half::f16::from_bits(*h).to_f32();
+    }
+}
+
+/// Reference of the int8 tile preparation: signed codes with stride `dim4` (zero padded)
+/// and each row's code sum.
+#[cfg(test)]
+pub(super) fn prepare_i8(
+    rows: &[u8],
+    dim: usize,
+    dim4: usize,
+    signed: &mut [i8],
+    sums: &mut [i32],
+) {
+    for (r, sum) in sums.iter_mut().enumerate() {
+        let dst = &mut signed[r * dim4..(r + 1) * dim4];
+        dst.fill(0);
+        *sum = 0;
+        for (d, s) in dst.iter_mut().zip(&rows[r * dim..(r + 1) * dim]) {
+            *d = (*s ^ 0x80) as i8;
+            *sum += *d as i32;
+        }
+    }
+}
+
+/// Reference of the int8 score scaling: `ints as f32 * (probe_scale * row_scale)`.
+#[cfg(test)]
+pub(super) fn scale_i8(
+    ints: &[i32],
+    width: usize,
+    row_scales: &[f32],
+    probe_scales: &[f32],
+    out: &mut [f32],
+) {
+    for (r, s) in row_scales.iter().enumerate() {
+        for q in 0..width {
+            out[r * width + q] = ints[r * width + q] as f32 * (probe_scales[q] * s);
+        }
     }
 }

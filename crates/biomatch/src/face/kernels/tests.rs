@@ -392,3 +392,38 @@ fn f16_widening_is_exact_for_every_bit_pattern() {
         }
     }
 }
+
+#[test]
+fn i8_score_scaling_matches_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(24);
+    for k in batch_kernels() {
+        for (width, nr) in [(16, 1), (32, 7), (112, 9)] {
+            // Integer dot products up to the largest int8 magnitudes, scales 1/127 and tiny.
+            let ints: Vec<i32> = (0..width * nr)
+                .map(|_| rng.gen_range(-127 * 127 * 4096..=127 * 127 * 4096))
+                .collect();
+            let scale = |rng: &mut ChaCha8Rng| -> f32 {
+                if rng.gen_bool(0.2) {
+                    f32::from_bits(rng.gen_range(1..0x0080_0000))
+                } else {
+                    rng.gen_range(0.0..1.0 / 127.0)
+                }
+            };
+            let rows: Vec<f32> = (0..nr).map(|_| scale(&mut rng)).collect();
+            let probes: Vec<f32> = (0..width).map(|_| scale(&mut rng)).collect();
+            let mut got = vec![f32::NAN; width * nr];
+            let mut want = vec![f32::NAN; width * nr];
+            k.scale_i8(&ints, width, &rows, &probes, &mut got);
+            reference.scale_i8(&ints, width, &rows, &probes, &mut want);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(
+                    g.to_bits(),
+                    w.to_bits(),
+                    "{:?} width {width} slot {i}",
+                    k.isa()
+                );
+            }
+        }
+    }
+}
