@@ -56,37 +56,35 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(nq: usize, k: usize) -> Worker {
+    fn new(nq: usize, width: usize, k: usize) -> Worker {
+        // Padding probes never admit anything: their floor is +inf.
+        let mut floors = vec![f32::NEG_INFINITY; nq];
+        floors.resize(width, f32::INFINITY);
         Worker {
             heaps: vec![TopK::new(k); nq],
-            floors: vec![f32::NEG_INFINITY; nq],
+            floors,
             scores: Vec::new(),
             ints: Vec::new(),
             scratch: BatchScratch::default(),
         }
     }
 
-    /// Offers the scored tile (`scores[r * width + q]`) to the heaps.
-    fn offer(&mut self, ids: &[u64], width: usize) {
-        let nq = self.heaps.len();
-        for (id, row) in ids.iter().zip(self.scores.chunks_exact(width)) {
-            let row = &row[..nq];
-            let any = row
-                .iter()
-                .zip(&self.floors)
-                .fold(false, |a, (s, f)| a | (s >= f));
-            if !any {
-                continue;
-            }
+    /// Offers the scored tile (`scores[r * width + q]`) to the heaps; rows in which no probe
+    /// reaches its admission score are skipped by a vectorised scan.
+    fn offer(&mut self, kern: &Kernels, ids: &[u64], width: usize) {
+        let mut from = 0;
+        while let Some(r) = kern.next_admitted(&self.scores, width, &self.floors, from) {
+            let row = &self.scores[r * width..r * width + self.heaps.len()];
             for (q, s) in row.iter().enumerate() {
                 if *s >= self.floors[q] {
                     let heap = &mut self.heaps[q];
-                    heap.push(*id, *s);
+                    heap.push(ids[r], *s);
                     if let Some(f) = heap.admission_score() {
                         self.floors[q] = f;
                     }
                 }
             }
+            from = r + 1;
         }
     }
 
@@ -136,12 +134,12 @@ pub(super) fn search(
         .par_iter()
         .filter(|seg| !seg.ids.is_empty())
         .fold(
-            || Worker::new(nq, k),
+            || Worker::new(nq, width, k),
             |mut w, seg| {
                 for r0 in (0..seg.ids.len()).step_by(tile) {
                     let span = r0..(r0 + tile).min(seg.ids.len());
                     w.score(kern, seg, span.clone(), &packed, dim);
-                    w.offer(&seg.ids[span], width);
+                    w.offer(kern, &seg.ids[span], width);
                 }
                 w
             },

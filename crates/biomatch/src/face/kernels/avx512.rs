@@ -715,3 +715,46 @@ unsafe fn scale_i8_body(
         }
     }
 }
+
+/// The first row at or after `from` (of `scores.len() / width` rows) with a score at or
+/// above its probe's floor, `scores[r * width + q] >= floors[q]`; `width` is a multiple of 16.
+///
+/// # Safety
+/// The CPU must support `avx512f`.
+pub(super) unsafe fn next_admitted(
+    scores: &[f32],
+    width: usize,
+    floors: &[f32],
+    from: usize,
+) -> Option<usize> {
+    assert!(width.is_multiple_of(PANEL) && width > 0 && floors.len() >= width);
+    // SAFETY: the caller guarantees avx512f; lengths asserted above.
+    unsafe { next_admitted_body(scores, width, floors, from) }
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn next_admitted_body(
+    scores: &[f32],
+    width: usize,
+    floors: &[f32],
+    from: usize,
+) -> Option<usize> {
+    let rows = scores.len() / width;
+    for r in from..rows {
+        let mut hit: __mmask16 = 0;
+        for c in (0..width).step_by(PANEL) {
+            // SAFETY: r * width + c + 16 <= rows * width <= scores.len(); c + 16 <= width.
+            let (s, f) = unsafe {
+                (
+                    _mm512_loadu_ps(scores.as_ptr().add(r * width + c)),
+                    _mm512_loadu_ps(floors.as_ptr().add(c)),
+                )
+            };
+            hit |= _mm512_cmp_ps_mask::<_CMP_GE_OQ>(s, f);
+        }
+        if hit != 0 {
+            return Some(r);
+        }
+    }
+    None
+}

@@ -148,6 +148,7 @@ type PanelsI8 = unsafe fn(&[u8], usize, &[i8], usize, usize, &[i32], &mut [i32],
 type WidenF16 = unsafe fn(&[u16], &mut [f32]);
 type PrepareI8 = unsafe fn(&[u8], usize, usize, &mut [i8], &mut [i32]);
 type ScaleI8 = unsafe fn(&[i32], usize, &[f32], &[f32], &mut [f32]);
+type NextAdmitted = unsafe fn(&[f32], usize, &[f32], usize) -> Option<usize>;
 
 /// Batch kernels: probes packed in panels of [`PANEL`] (see [`PackedF32`], [`PackedI8`]).
 #[derive(Clone, Copy, Debug)]
@@ -157,6 +158,7 @@ struct PanelKernels {
     widen: WidenF16,
     prepare_i8: PrepareI8,
     scale_i8: ScaleI8,
+    next_admitted: NextAdmitted,
 }
 
 /// Single-probe kernels that walk many rows in one call (no per-row call overhead).
@@ -220,6 +222,7 @@ impl Kernels {
                 widen: scalar::widen_f16,
                 prepare_i8: scalar::prepare_i8,
                 scale_i8: scalar::scale_i8,
+                next_admitted: scalar::next_admitted,
             }),
             ..Kernels::scalar()
         }
@@ -260,6 +263,7 @@ impl Kernels {
                     widen: avx512::widen_f16,
                     prepare_i8: avx512::prepare_i8,
                     scale_i8: avx512::scale_i8,
+                    next_admitted: avx512::next_admitted,
                 }),
             }),
             #[cfg(target_arch = "aarch64")]
@@ -620,6 +624,21 @@ impl Kernels {
                 unsafe { (pk.i8)(panels, np, g, rn, dim4, sums, o, width) };
             }
         }
+    }
+
+    /// The first row at or after `from` of a scored tile (`scores[r * width + q]`) in which
+    /// some probe reaches its floor (`floors[q]`, padded to `width` with `+inf`).
+    pub(crate) fn next_admitted(
+        &self,
+        scores: &[f32],
+        width: usize,
+        floors: &[f32],
+        from: usize,
+    ) -> Option<usize> {
+        let pk = self.panel_kernels();
+        assert!(width.is_multiple_of(PANEL) && width > 0 && floors.len() >= width);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.next_admitted)(scores, width, floors, from) }
     }
 
     /// int8 scores from [`Kernels::batch_i8`]'s integers: `out[r * width + q] =

@@ -170,3 +170,20 @@ pub(super) fn scale_i8(
         }
     }
 }
+
+/// Reference of the admission scan: the first row at or after `from` with
+/// `scores[r * width + q] >= floors[q]` for some `q < width`.
+#[cfg(test)]
+pub(super) fn next_admitted(
+    scores: &[f32],
+    width: usize,
+    floors: &[f32],
+    from: usize,
+) -> Option<usize> {
+    (from..scores.len() / width).find(|r| {
+        scores[r * width..(r + 1) * width]
+            .iter()
+            .zip(floors)
+            .any(|(s, f)| s >= f)
+    })
+}

@@ -427,3 +427,39 @@ fn i8_score_scaling_matches_reference() {
         }
     }
 }
+
+#[test]
+fn admission_scan_matches_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(25);
+    for k in batch_kernels() {
+        for (width, rows) in [(16, 1), (32, 40), (112, 65)] {
+            // Few admitted rows: high floors, some -inf (always admit) and +inf (never) lanes,
+            // scores equal to a floor in some rows (the comparison is >=).
+            let mut floors: Vec<f32> = (0..width).map(|_| rng.gen_range(0.9..1.0)).collect();
+            floors[width - 1] = f32::INFINITY;
+            let mut scores: Vec<f32> = (0..width * rows)
+                .map(|_| rng.gen_range(-1.0..0.95))
+                .collect();
+            for r in (0..rows).step_by(7) {
+                let q = rng.gen_range(0..width - 1);
+                scores[r * width + q] = floors[q];
+            }
+            for never_admit in [false, true] {
+                if never_admit {
+                    floors.iter_mut().for_each(|f| *f = f32::INFINITY);
+                }
+                for from in 0..=rows {
+                    assert_eq!(
+                        k.next_admitted(&scores, width, &floors, from),
+                        reference.next_admitted(&scores, width, &floors, from),
+                        "{:?} width {width} from {from}",
+                        k.isa()
+                    );
+                }
+            }
+            floors[0] = f32::NEG_INFINITY;
+            assert_eq!(k.next_admitted(&scores, width, &floors, 0), Some(0));
+        }
+    }
+}
