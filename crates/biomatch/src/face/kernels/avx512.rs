@@ -512,6 +512,8 @@ unsafe fn panels_f32_body<const P: usize, const R: usize>(
 ///
 /// # Safety
 /// The CPU must support `avx512f`, `avx512bw` and `avx512vnni`.
+// A flat kernel signature (slices and sizes), like the other batch kernels.
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn panels_i8(
     panels: &[u8],
     np: usize,

@@ -98,6 +98,8 @@ pub(super) fn panels_f32(
 /// Reference of the int8 batch kernel: offset-u8 probe panels (`[k][16][4]`) x signed rows
 /// of stride `dim4`, `out[r * stride + 16 p + lane] = sum(probe_u8 * row_i8) - 128 sums[r]`.
 #[cfg(test)]
+// A flat kernel signature (slices and sizes), like the other batch kernels.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn panels_i8(
     panels: &[u8],
     np: usize,
