@@ -1,5 +1,6 @@
-//! Enrol and remove from one thread while others search: every search must see one
-//! consistent state, never a lost or phantom entry.
+//! Enrol and remove from one thread while others search (single probes and batches): every
+//! search must see one consistent state, never a lost or phantom entry, with every score equal
+//! to the brute-force similarity (within the storage precision's error).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -64,10 +65,49 @@ fn searches_see_consistent_snapshots_while_writers_run() {
                 let (index, templates, done) = (index.clone(), templates.clone(), done.clone());
                 let searches = searches.clone();
                 std::thread::spawn(move || {
-                    let probe = &templates[r];
+                    // Reader 0 searches one probe (everything above -2: all); reader 1 a batch
+                    // of nine probes (top n: all; blocked kernels), each result checked.
+                    let probes: Vec<FaceTemplate> = if r == 0 {
+                        vec![templates[0].clone()]
+                    } else {
+                        templates[1..10].to_vec()
+                    };
+                    let tolerance = match precision {
+                        Precision::F32 => 1e-5,
+                        _ => 0.05,
+                    };
                     let (mut last_lo, mut last_hi, mut checks, mut partial) = (0u64, 0u64, 0, 0);
                     while !done.load(Ordering::SeqCst) || checks == 0 {
-                        let all = index.search_threshold(probe, -2.0).unwrap();
+                        let results = if r == 0 {
+                            vec![index.search_threshold(&probes[0], -2.0).unwrap()]
+                        } else {
+                            index.search_batch(&probes, n as usize).unwrap()
+                        };
+                        for (probe, all) in probes.iter().zip(&results) {
+                            assert!(all.windows(2).all(|w| w[0].score >= w[1].score), "order");
+                            for c in all {
+                                let exact = probe.similarity(&templates[c.id as usize]).unwrap();
+                                assert!(
+                                    (c.score - exact).abs() <= tolerance,
+                                    "id {} score {} exact {exact}",
+                                    c.id,
+                                    c.score
+                                );
+                            }
+                        }
+                        let id_sets: Vec<Vec<u64>> = results
+                            .iter()
+                            .map(|x| {
+                                let mut v: Vec<u64> = x.iter().map(|c| c.id).collect();
+                                v.sort_unstable();
+                                v
+                            })
+                            .collect();
+                        assert!(
+                            id_sets.iter().all(|v| *v == id_sets[0]),
+                            "the probes of one batch saw different states"
+                        );
+                        let all = &results[0];
                         let mut ids: Vec<u64> = all.iter().map(|c| c.id).collect();
                         ids.sort_unstable();
                         let before = ids.len();

@@ -108,9 +108,11 @@ fn batch_search_equals_single_searches() {
         let gallery: Vec<(u64, FaceTemplate)> =
             (0..3000u64).map(|i| (i, random(&mut rng, dim))).collect();
         index.enrol_many(&gallery).unwrap();
-        let probes: Vec<FaceTemplate> = (0..7).map(|_| random(&mut rng, dim)).collect();
+        // 7 probes: row-by-row blocks; 37: the blocked panel kernels (3 panels, one partial).
+        let probes: Vec<FaceTemplate> = (0..37).map(|_| random(&mut rng, dim)).collect();
+        let small = index.search_batch(&probes[..7], 5).unwrap();
         let batch = index.search_batch(&probes, 5).unwrap();
-        for (p, b) in probes.iter().zip(&batch) {
+        for (p, b) in probes.iter().zip(&small).chain(probes.iter().zip(&batch)) {
             let single = index.search_top_k(p, 5).unwrap();
             assert_eq!(
                 b.iter().map(|c| c.id).collect::<Vec<_>>(),

@@ -10,6 +10,7 @@
 //! [`crate::calibration::Calibration`], which an index persists with its data.
 
 mod bandwidth;
+mod batch;
 mod index;
 mod kernels;
 pub mod npy;

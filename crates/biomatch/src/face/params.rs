@@ -13,5 +13,14 @@ pub(crate) const SEGMENT_ROWS: usize = 2048;
 /// while every probe of the batch passes over the tile.
 pub(crate) const ROW_TILE_BYTES: usize = 96 * 1024;
 
+/// Bytes of gallery rows per tile of the blocked batch search: every probe group of the
+/// batch passes over the tile, so it should stay in L2 (1 MiB per core on Zen 5) with the
+/// packed probes next to it.
+pub(crate) const BATCH_TILE_BYTES: usize = 256 * 1024;
+
+/// Smallest batch searched with the blocked (panel) kernels. A panel computes 16 probes at
+/// once, so below about 8 probes the row-by-row blocks (memory-bound) are as fast.
+pub(crate) const BATCH_MIN_PROBES: usize = 8;
+
 /// Largest int8 code magnitude (symmetric quantisation, -127..=127).
 pub(crate) const I8_LEVELS: f32 = 127.0;

@@ -22,6 +22,34 @@ pub(crate) const MAX_Q: usize = 4;
 pub(crate) const MAX_R: usize = 4;
 /// Rows per block when a single probe is scanned.
 const SINGLE_PROBE_ROWS: usize = 1;
+/// Probes per panel of the batch kernels (one 512-bit vector of f32 or i32 lanes).
+pub(crate) const PANEL: usize = 16;
+
+/// Expands a runtime (panels, rows) pair into a call of a const-generic batch kernel body.
+#[cfg(target_arch = "x86_64")]
+macro_rules! dispatch_panels {
+    ($imp:ident, $np:expr, $nr:expr, $($arg:expr),*) => {
+        match ($np, $nr) {
+            (1, 1) => $imp::<1, 1>($($arg),*),
+            (1, 2) => $imp::<1, 2>($($arg),*),
+            (1, 3) => $imp::<1, 3>($($arg),*),
+            (1, 4) => $imp::<1, 4>($($arg),*),
+            (2, 1) => $imp::<2, 1>($($arg),*),
+            (2, 2) => $imp::<2, 2>($($arg),*),
+            (2, 3) => $imp::<2, 3>($($arg),*),
+            (2, 4) => $imp::<2, 4>($($arg),*),
+            (3, 1) => $imp::<3, 1>($($arg),*),
+            (3, 2) => $imp::<3, 2>($($arg),*),
+            (3, 3) => $imp::<3, 3>($($arg),*),
+            (3, 4) => $imp::<3, 4>($($arg),*),
+            (4, 1) => $imp::<4, 1>($($arg),*),
+            (4, 2) => $imp::<4, 2>($($arg),*),
+            (4, 3) => $imp::<4, 3>($($arg),*),
+            (4, 4) => $imp::<4, 4>($($arg),*),
+            _ => {}
+        }
+    };
+}
 
 /// Expands a runtime (nq, nr) pair into a call of a const-generic block body.
 #[cfg(target_arch = "x86_64")]
@@ -115,6 +143,23 @@ type ReadSum = unsafe fn(&[u64]) -> u64;
 type RowsF32 = unsafe fn(&[f32], &[f32], usize, &mut [f32]);
 type RowsF16 = unsafe fn(&[f32], &[u16], usize, &mut [f32]);
 type RowsI8 = unsafe fn(&[i8], &[u8], usize, &mut [i32]);
+type PanelsF32 = unsafe fn(&[f32], usize, &[f32], usize, usize, &mut [f32], usize);
+type PanelsI8 = unsafe fn(&[u8], usize, &[i8], usize, usize, &[i32], &mut [i32], usize);
+type WidenF16 = unsafe fn(&[u16], &mut [f32]);
+type PrepareI8 = unsafe fn(&[u8], usize, usize, &mut [i8], &mut [i32]);
+type ScaleI8 = unsafe fn(&[i32], usize, &[f32], &[f32], &mut [f32]);
+type NextAdmitted = unsafe fn(&[f32], usize, &[f32], usize) -> Option<usize>;
+
+/// Batch kernels: probes packed in panels of [`PANEL`] (see [`PackedF32`], [`PackedI8`]).
+#[derive(Clone, Copy, Debug)]
+struct PanelKernels {
+    f32: PanelsF32,
+    i8: PanelsI8,
+    widen: WidenF16,
+    prepare_i8: PrepareI8,
+    scale_i8: ScaleI8,
+    next_admitted: NextAdmitted,
+}
 
 /// Single-probe kernels that walk many rows in one call (no per-row call overhead).
 #[derive(Clone, Copy, Debug)]
@@ -134,6 +179,7 @@ pub(crate) struct Kernels {
     i8: BlockI8,
     read: ReadSum,
     rows: Option<RowKernels>,
+    panels: Option<PanelKernels>,
 }
 
 /// The best kernels of this CPU, detected once.
@@ -162,6 +208,23 @@ impl Kernels {
             i8: scalar::block_i8,
             read: scalar::read_sum,
             rows: None,
+            panels: None,
+        }
+    }
+
+    /// The portable reference of the batch kernels (tests compare the SIMD ones with it).
+    #[cfg(test)]
+    pub(crate) fn scalar_with_panels() -> Kernels {
+        Kernels {
+            panels: Some(PanelKernels {
+                f32: scalar::panels_f32,
+                i8: scalar::panels_i8,
+                widen: scalar::widen_f16,
+                prepare_i8: scalar::prepare_i8,
+                scale_i8: scalar::scale_i8,
+                next_admitted: scalar::next_admitted,
+            }),
+            ..Kernels::scalar()
         }
     }
 
@@ -180,6 +243,7 @@ impl Kernels {
                 i8: avx2::block_i8,
                 read: avx2::read_sum,
                 rows: None,
+                panels: None,
             }),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => Some(Kernels {
@@ -193,15 +257,24 @@ impl Kernels {
                     f16: avx512::rows_f16,
                     i8: avx512::rows_i8,
                 }),
+                panels: Some(PanelKernels {
+                    f32: avx512::panels_f32,
+                    i8: avx512::panels_i8,
+                    widen: avx512::widen_f16,
+                    prepare_i8: avx512::prepare_i8,
+                    scale_i8: avx512::scale_i8,
+                    next_admitted: avx512::next_admitted,
+                }),
             }),
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => Some(Kernels {
                 isa,
                 f32: neon::block_f32,
                 f16: scalar::block_f16,
-                i8: scalar::block_i8,
-                read: scalar::read_sum,
+                i8: neon::block_i8,
+                read: neon::read_sum,
                 rows: None,
+                panels: None,
             }),
             #[allow(unreachable_patterns)]
             _ => None,
@@ -380,6 +453,210 @@ fn tiled<P, G, O: Copy + Default>(
                 r += rn;
             }
         }
+    }
+}
+
+/// f32 probes packed for the batch kernels: panels of [`PANEL`] probes, each transposed to
+/// `[d][PANEL]` (missing probes of the last panel are zeros).
+#[derive(Debug)]
+pub(crate) struct PackedF32 {
+    data: Vec<f32>,
+    dim: usize,
+    panels: usize,
+}
+
+impl PackedF32 {
+    /// Packs `probes` (`nq x dim`, row-major).
+    pub(crate) fn new(probes: &[f32], dim: usize) -> PackedF32 {
+        let nq = probes.len() / dim;
+        let panels = nq.div_ceil(PANEL);
+        let mut data = vec![0.0; panels * dim * PANEL];
+        for (q, probe) in probes.chunks_exact(dim).enumerate() {
+            let (p, lane) = (q / PANEL, q % PANEL);
+            for (d, v) in probe.iter().enumerate() {
+                data[(p * dim + d) * PANEL + lane] = *v;
+            }
+        }
+        PackedF32 { data, dim, panels }
+    }
+
+    /// Probe slots including the padding of the last panel: the row stride of the output.
+    pub(crate) fn width(&self) -> usize {
+        self.panels * PANEL
+    }
+}
+
+/// int8 probes packed for the batch kernels: codes offset to `code + 128` (u8), the
+/// dimension padded with zeros to `dim4` (a multiple of 4), panels of [`PANEL`] probes laid
+/// out `[k][PANEL][4]` (four consecutive values of each probe per 32-bit lane).
+#[derive(Debug)]
+pub(crate) struct PackedI8 {
+    data: Vec<u8>,
+    dim: usize,
+    dim4: usize,
+    panels: usize,
+}
+
+impl PackedI8 {
+    /// Packs int8 `codes` (`nq x dim`, row-major).
+    pub(crate) fn new(codes: &[i8], dim: usize) -> PackedI8 {
+        let nq = codes.len() / dim;
+        let panels = nq.div_ceil(PANEL);
+        let dim4 = dim.next_multiple_of(4);
+        let mut data = vec![0u8; panels * dim4 * PANEL];
+        for (q, probe) in codes.chunks_exact(dim).enumerate() {
+            let (p, lane) = (q / PANEL, q % PANEL);
+            for (d, c) in probe.iter().enumerate() {
+                data[(p * dim4 + 4 * (d / 4)) * PANEL + 4 * lane + d % 4] = (*c as i16 + 128) as u8;
+            }
+        }
+        PackedI8 {
+            data,
+            dim,
+            dim4,
+            panels,
+        }
+    }
+
+    /// Probe slots including the padding of the last panel: the row stride of the output.
+    pub(crate) fn width(&self) -> usize {
+        self.panels * PANEL
+    }
+}
+
+/// Reusable buffers of the batch kernels (one per worker).
+#[derive(Debug, Default)]
+pub(crate) struct BatchScratch {
+    widened: Vec<f32>,
+    signed: Vec<i8>,
+    row_sums: Vec<i32>,
+}
+
+impl Kernels {
+    /// Whether this family has the panel (batch) kernels.
+    pub(crate) fn has_batch(&self) -> bool {
+        self.panels.is_some()
+    }
+
+    fn panel_kernels(&self) -> PanelKernels {
+        self.panels
+            .expect("batch kernels used on a family without them (check has_batch)")
+    }
+
+    /// `out[r * probes.width() + q] = probe q . row r` for every row of `rows` (`nr x dim`).
+    /// Keep `rows` small enough for L2: every probe group passes over it.
+    pub(crate) fn batch_f32(&self, probes: &PackedF32, rows: &[f32], out: &mut [f32]) {
+        let pk = self.panel_kernels();
+        let dim = probes.dim;
+        let nr = rows.len() / dim;
+        let width = probes.width();
+        assert!(rows.len() == nr * dim && out.len() >= nr * width);
+        for p0 in (0..probes.panels).step_by(MAX_Q) {
+            let np = MAX_Q.min(probes.panels - p0);
+            let panels = &probes.data[p0 * dim * PANEL..];
+            for r0 in (0..nr).step_by(MAX_R) {
+                let rn = MAX_R.min(nr - r0);
+                let o = &mut out[r0 * width + p0 * PANEL..];
+                // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+                unsafe { (pk.f32)(panels, np, &rows[r0 * dim..], rn, dim, o, width) };
+            }
+        }
+    }
+
+    /// Like [`Kernels::batch_f32`] with f16 rows (widened to f32 once per call).
+    pub(crate) fn batch_f16(
+        &self,
+        probes: &PackedF32,
+        rows: &[u16],
+        scratch: &mut BatchScratch,
+        out: &mut [f32],
+    ) {
+        let pk = self.panel_kernels();
+        scratch.widened.clear();
+        scratch.widened.resize(rows.len(), 0.0);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.widen)(rows, &mut scratch.widened) };
+        let widened = std::mem::take(&mut scratch.widened);
+        self.batch_f32(probes, &widened, out);
+        scratch.widened = widened;
+    }
+
+    /// Exact integer dot products `sum(code_probe * code_row)` of the packed probes with rows
+    /// stored as `code + 128` (u8): `out[r * probes.width() + q]`.
+    ///
+    /// The rows are copied once per call to signed codes (stride `dim4`, zero padded) with
+    /// their code sums; the kernel computes `sum((code_p + 128) code_r)` and subtracts the
+    /// offset term `128 sum(code_r)` per row.
+    pub(crate) fn batch_i8(
+        &self,
+        probes: &PackedI8,
+        rows: &[u8],
+        scratch: &mut BatchScratch,
+        out: &mut [i32],
+    ) {
+        let pk = self.panel_kernels();
+        let (dim, dim4) = (probes.dim, probes.dim4);
+        let nr = rows.len() / dim;
+        let width = probes.width();
+        assert!(rows.len() == nr * dim && out.len() >= nr * width);
+        // Stale content is fine: the preparation writes every byte of the first nr rows.
+        scratch.signed.resize(nr * dim4, 0);
+        scratch.row_sums.resize(nr, 0);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe {
+            (pk.prepare_i8)(
+                rows,
+                dim,
+                dim4,
+                &mut scratch.signed,
+                &mut scratch.row_sums[..nr],
+            )
+        };
+        for p0 in (0..probes.panels).step_by(MAX_Q) {
+            let np = MAX_Q.min(probes.panels - p0);
+            let panels = &probes.data[p0 * dim4 * PANEL..];
+            for r0 in (0..nr).step_by(MAX_R) {
+                let rn = MAX_R.min(nr - r0);
+                let o = &mut out[r0 * width + p0 * PANEL..];
+                let g = &scratch.signed[r0 * dim4..];
+                let sums = &scratch.row_sums[r0..];
+                // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+                unsafe { (pk.i8)(panels, np, g, rn, dim4, sums, o, width) };
+            }
+        }
+    }
+
+    /// The first row at or after `from` of a scored tile (`scores[r * width + q]`) in which
+    /// some probe reaches its floor (`floors[q]`, padded to `width` with `+inf`).
+    pub(crate) fn next_admitted(
+        &self,
+        scores: &[f32],
+        width: usize,
+        floors: &[f32],
+        from: usize,
+    ) -> Option<usize> {
+        let pk = self.panel_kernels();
+        assert!(width.is_multiple_of(PANEL) && width > 0 && floors.len() >= width);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.next_admitted)(scores, width, floors, from) }
+    }
+
+    /// int8 scores from [`Kernels::batch_i8`]'s integers: `out[r * width + q] =
+    /// ints[r * width + q] as f32 * (probe_scales[q] * row_scales[r])`, the single-probe
+    /// path's expression (identical rounding). `probe_scales` is padded to `width`.
+    pub(crate) fn scale_i8(
+        &self,
+        ints: &[i32],
+        width: usize,
+        row_scales: &[f32],
+        probe_scales: &[f32],
+        out: &mut [f32],
+    ) {
+        let pk = self.panel_kernels();
+        assert!(width.is_multiple_of(PANEL) && probe_scales.len() >= width);
+        assert!(ints.len() >= row_scales.len() * width && out.len() >= row_scales.len() * width);
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.scale_i8)(ints, width, row_scales, probe_scales, out) };
     }
 }
 

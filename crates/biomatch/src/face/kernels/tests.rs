@@ -102,7 +102,7 @@ fn f32_kernels_match_reference() {
     for k in simd_kernels() {
         for dim in SIZES {
             for kind in DATA {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (4, 7), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (4, 7), (6, 9)] {
                     let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, kind)).collect();
                     let g: Vec<f32> = (0..nr * dim).map(|_| f32_value(&mut rng, kind)).collect();
                     let mut got = vec![0.0; nq * nr];
@@ -139,7 +139,7 @@ fn f16_kernels_match_reference() {
     for k in simd_kernels() {
         for dim in SIZES {
             for kind in DATA {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (6, 9)] {
                     let p: Vec<f32> = (0..nq * dim)
                         .map(|_| {
                             f32_value(
@@ -175,7 +175,7 @@ fn i8_kernels_are_exact() {
     for k in simd_kernels() {
         for dim in SIZES {
             for extreme in [false, true] {
-                for (nq, nr) in [(1, 1), (1, 5), (3, 4), (6, 9)] {
+                for (nq, nr) in [(1, 1), (1, 5), (1, 37), (3, 4), (6, 9)] {
                     // Extremes: every code at +-127, the largest magnitudes the kernels see.
                     let code = |rng: &mut ChaCha8Rng| -> i8 {
                         if extreme {
@@ -240,4 +240,226 @@ fn read_sum_matches_scalar() {
 #[test]
 fn the_best_isa_is_available() {
     assert!(best().isa().is_available());
+}
+
+/// Kernels that have the batch (panel) kernels, and the portable reference of those.
+fn batch_kernels() -> Vec<Kernels> {
+    let ks: Vec<Kernels> = simd_kernels()
+        .into_iter()
+        .filter(|k| k.has_batch())
+        .collect();
+    eprintln!(
+        "testing batch kernels: {:?}",
+        ks.iter().map(|k| k.isa()).collect::<Vec<_>>()
+    );
+    ks
+}
+
+/// Probe counts around the panel width (one to five panels: every panel-group size) and
+/// row counts that end in every register-block size.
+const BATCH_SHAPES: [(usize, usize); 6] = [(1, 1), (15, 6), (16, 7), (17, 9), (33, 4), (70, 5)];
+
+/// Reads `out[r * width + q]` into `[q * nr + r]` (the layout of `reference`).
+fn unpanel<T: Copy>(out: &[T], nq: usize, nr: usize, width: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(nq * nr);
+    for q in 0..nq {
+        for r in 0..nr {
+            v.push(out[r * width + q]);
+        }
+    }
+    v
+}
+
+#[test]
+fn batch_f32_kernels_match_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for k in batch_kernels() {
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in BATCH_SHAPES {
+                    let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let g: Vec<f32> = (0..nr * dim).map(|_| f32_value(&mut rng, kind)).collect();
+                    let packed = PackedF32::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![f32::NAN; nr * width];
+                    let mut want = vec![f32::NAN; nr * width];
+                    k.batch_f32(&packed, &g, &mut got);
+                    reference.batch_f32(&packed, &g, &mut want);
+                    let (got, want) = (unpanel(&got, nq, nr, width), unpanel(&want, nq, nr, width));
+                    check_f32_like("batch f32", k.isa(), &p, &g, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_f16_kernels_match_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(22);
+    for k in batch_kernels() {
+        let mut scratch = BatchScratch::default();
+        for dim in SIZES {
+            for kind in DATA {
+                for (nq, nr) in BATCH_SHAPES {
+                    let pkind = if matches!(kind, Data::Large) {
+                        Data::Uniform
+                    } else {
+                        kind
+                    };
+                    let p: Vec<f32> = (0..nq * dim).map(|_| f32_value(&mut rng, pkind)).collect();
+                    let g: Vec<u16> = (0..nr * dim).map(|_| f16_bits(&mut rng, kind)).collect();
+                    let decoded: Vec<f32> = g
+                        .iter()
+                        .map(|b| half::f16::from_bits(*b).to_f32())
+                        .collect();
+                    let packed = PackedF32::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![f32::NAN; nr * width];
+                    let mut want = vec![f32::NAN; nr * width];
+                    k.batch_f16(&packed, &g, &mut scratch, &mut got);
+                    reference.batch_f16(&packed, &g, &mut scratch, &mut want);
+                    let (got, want) = (unpanel(&got, nq, nr, width), unpanel(&want, nq, nr, width));
+                    check_f32_like("batch f16", k.isa(), &p, &decoded, dim, &got, &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_i8_kernels_are_exact() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    for k in batch_kernels().into_iter().chain([reference]) {
+        let mut scratch = BatchScratch::default();
+        for dim in SIZES {
+            for extreme in [false, true] {
+                for (nq, nr) in BATCH_SHAPES {
+                    let code = |rng: &mut ChaCha8Rng| -> i8 {
+                        if extreme {
+                            if rng.gen_bool(0.5) { 127 } else { -127 }
+                        } else {
+                            rng.gen_range(-127..=127)
+                        }
+                    };
+                    let p: Vec<i8> = (0..nq * dim).map(|_| code(&mut rng)).collect();
+                    let gc: Vec<i8> = (0..nr * dim).map(|_| code(&mut rng)).collect();
+                    let mut g = Vec::new();
+                    crate::face::quant::offset_codes(&gc, &mut g);
+                    let packed = PackedI8::new(&p, dim);
+                    let width = packed.width();
+                    let mut got = vec![i32::MIN; nr * width];
+                    k.batch_i8(&packed, &g, &mut scratch, &mut got);
+                    for q in 0..nq {
+                        for r in 0..nr {
+                            let exact: i32 = (0..dim)
+                                .map(|j| p[q * dim + j] as i32 * gc[r * dim + j] as i32)
+                                .sum();
+                            assert_eq!(
+                                got[r * width + q],
+                                exact,
+                                "{:?} dim {dim} nq {nq} q{q} r{r}",
+                                k.isa()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn f16_widening_is_exact_for_every_bit_pattern() {
+    let all: Vec<u16> = (0..=u16::MAX).collect();
+    for k in batch_kernels() {
+        let mut scratch = BatchScratch::default();
+        // Every pattern but the last three: the length is not a multiple of the vector
+        // width, so the tail loop is covered too.
+        let pk = k.panels.expect("batch kernels");
+        scratch.widened.resize(all.len() - 3, 0.0);
+        // SAFETY: `k` was built by `for_isa`, which checked the CPU features.
+        unsafe { (pk.widen)(&all, &mut scratch.widened) };
+        for (b, w) in all.iter().zip(&scratch.widened) {
+            let want = half::f16::from_bits(*b).to_f32();
+            assert!(
+                (w.is_nan() && want.is_nan()) || w.to_bits() == want.to_bits(),
+                "{:?} bits {b:#06x}: {w} vs {want}",
+                k.isa()
+            );
+        }
+    }
+}
+
+#[test]
+fn i8_score_scaling_matches_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(24);
+    for k in batch_kernels() {
+        for (width, nr) in [(16, 1), (32, 7), (112, 9)] {
+            // Integer dot products up to the largest int8 magnitudes, scales 1/127 and tiny.
+            let ints: Vec<i32> = (0..width * nr)
+                .map(|_| rng.gen_range(-127 * 127 * 4096..=127 * 127 * 4096))
+                .collect();
+            let scale = |rng: &mut ChaCha8Rng| -> f32 {
+                if rng.gen_bool(0.2) {
+                    f32::from_bits(rng.gen_range(1..0x0080_0000))
+                } else {
+                    rng.gen_range(0.0..1.0 / 127.0)
+                }
+            };
+            let rows: Vec<f32> = (0..nr).map(|_| scale(&mut rng)).collect();
+            let probes: Vec<f32> = (0..width).map(|_| scale(&mut rng)).collect();
+            let mut got = vec![f32::NAN; width * nr];
+            let mut want = vec![f32::NAN; width * nr];
+            k.scale_i8(&ints, width, &rows, &probes, &mut got);
+            reference.scale_i8(&ints, width, &rows, &probes, &mut want);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(
+                    g.to_bits(),
+                    w.to_bits(),
+                    "{:?} width {width} slot {i}",
+                    k.isa()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn admission_scan_matches_reference() {
+    let reference = Kernels::scalar_with_panels();
+    let mut rng = ChaCha8Rng::seed_from_u64(25);
+    for k in batch_kernels() {
+        for (width, rows) in [(16, 1), (32, 40), (112, 65)] {
+            // Few admitted rows: high floors, some -inf (always admit) and +inf (never) lanes,
+            // scores equal to a floor in some rows (the comparison is >=).
+            let mut floors: Vec<f32> = (0..width).map(|_| rng.gen_range(0.9..1.0)).collect();
+            floors[width - 1] = f32::INFINITY;
+            let mut scores: Vec<f32> = (0..width * rows)
+                .map(|_| rng.gen_range(-1.0..0.95))
+                .collect();
+            for r in (0..rows).step_by(7) {
+                let q = rng.gen_range(0..width - 1);
+                scores[r * width + q] = floors[q];
+            }
+            for never_admit in [false, true] {
+                if never_admit {
+                    floors.iter_mut().for_each(|f| *f = f32::INFINITY);
+                }
+                for from in 0..=rows {
+                    assert_eq!(
+                        k.next_admitted(&scores, width, &floors, from),
+                        reference.next_admitted(&scores, width, &floors, from),
+                        "{:?} width {width} from {from}",
+                        k.isa()
+                    );
+                }
+            }
+            floors[0] = f32::NEG_INFINITY;
+            assert_eq!(k.next_admitted(&scores, width, &floors, 0), Some(0));
+        }
+    }
 }
