@@ -25,8 +25,15 @@ pub(crate) const FREE: u8 = u8::MAX;
 /// Reusable buffers of the consolidation.
 #[derive(Debug, Default)]
 pub(crate) struct CrawlBuffers {
-    /// Support of each correspondence: `support[p * n_c + c]`.
-    support: Vec<u16>,
+    /// Support of each correspondence, `support[p * n_c + c]`, stamped with the comparison
+    /// that wrote it: `generation << 16 | count`. A cell from an earlier comparison counts as
+    /// zero, so the matrix is never cleared between comparisons (only when the stamp wraps).
+    support: Vec<u32>,
+    /// The stamp of the current comparison (never 0 once a comparison has started).
+    generation: u32,
+    /// Correspondences whose support reached [`MIN_ROOT_SUPPORT`] (each once): the only
+    /// possible roots.
+    root_candidates: Vec<(u8, u8)>,
     /// Adjacency: for each probe minutia, references `match << 1 | end` of agreeing edges
     /// that start (at `end`) on it.
     adj_start: Vec<u32>,
@@ -68,17 +75,33 @@ fn better(x: (u16, u8, u8), y: (u16, u8, u8)) -> bool {
 impl CrawlBuffers {
     /// Indexes `matches` for `n_p` probe and `n_c` candidate minutiae and clears the pairing.
     fn reset(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
-        // The support matrix is all zero between comparisons; only touched cells are cleared.
         if self.support.len() < n_p * n_c {
             self.support.resize(n_p * n_c, 0);
         }
+        self.generation = (self.generation + 1) & 0xFFFF;
+        if self.generation == 0 {
+            // The stamp wrapped: stale cells could look current, so clear them all once.
+            self.support.fill(0);
+            self.generation = 1;
+        }
+        let stamp = self.generation << 16;
+        self.root_candidates.clear();
         self.adj_start.clear();
         self.adj_start.resize(n_p + 2, 0);
         for m in matches {
             for end in 0..2 {
                 let (p, c) = (m.p[end] as usize, m.c[end] as usize);
                 let cell = &mut self.support[p * n_c + c];
-                *cell = cell.saturating_add(1);
+                // A stale stamp counts as zero; the count saturates below the stamp bits.
+                let count = if *cell & 0xFFFF_0000 == stamp {
+                    (*cell & 0xFFFF) + 1
+                } else {
+                    1
+                };
+                *cell = stamp | count.min(0xFFFF);
+                if count == MIN_ROOT_SUPPORT as u32 {
+                    self.root_candidates.push((p as u8, c as u8));
+                }
                 self.adj_start[p + 2] += 1;
             }
         }
@@ -104,33 +127,19 @@ impl CrawlBuffers {
         self.best.clear();
     }
 
-    /// Picks the `count` best-supported correspondences (strongest first, ties by index) and
-    /// clears the support matrix for the next comparison.
-    fn pick_roots(&mut self, matches: &[EdgeMatch], n_c: usize, count: usize) {
+    /// Picks the `count` best-supported correspondences (strongest first, ties by index)
+    /// among those whose support reached [`MIN_ROOT_SUPPORT`].
+    fn pick_roots(&mut self, n_c: usize, count: usize) {
         self.roots.clear();
-        for m in matches {
-            for end in 0..2 {
-                let (p, c) = (m.p[end], m.c[end]);
-                let s = self.support[p as usize * n_c + c as usize];
-                if s < MIN_ROOT_SUPPORT {
-                    continue;
-                }
-                let entry = (s, p, c);
-                if self.roots.len() == count && !better(entry, self.roots[count - 1]) {
-                    continue;
-                }
-                if self.roots.contains(&entry) {
-                    continue;
-                }
-                let at = self.roots.partition_point(|&r| better(r, entry));
-                self.roots.insert(at, entry);
-                self.roots.truncate(count);
+        for &(p, c) in &self.root_candidates {
+            let s = (self.support[p as usize * n_c + c as usize] & 0xFFFF) as u16;
+            let entry = (s, p, c);
+            if self.roots.len() == count && !better(entry, self.roots[count - 1]) {
+                continue;
             }
-        }
-        for m in matches {
-            for end in 0..2 {
-                self.support[m.p[end] as usize * n_c + m.c[end] as usize] = 0;
-            }
+            let at = self.roots.partition_point(|&r| better(r, entry));
+            self.roots.insert(at, entry);
+            self.roots.truncate(count);
         }
     }
 
@@ -276,7 +285,7 @@ impl CrawlBuffers {
     ) -> Consolidation {
         let (n_p, n_c) = (probe.len(), candidate.len());
         self.reset(matches, n_p, n_c);
-        self.pick_roots(matches, n_c, roots.max(1));
+        self.pick_roots(n_c, roots.max(1));
         let mut best = Consolidation::default();
         for k in 0..self.roots.len() {
             let (_, p, c) = self.roots[k];
@@ -322,7 +331,8 @@ impl CrawlBuffers {
 impl CrawlBuffers {
     /// Bytes reserved by the buffers.
     pub(crate) fn capacity_bytes(&self) -> usize {
-        self.support.capacity() * 2
+        self.support.capacity() * 4
+            + self.root_candidates.capacity() * 2
             + (self.adj_start.capacity() + self.adj.capacity()) * 4
             + self.pair_p.capacity()
             + self.pair_c.capacity()
