@@ -19,6 +19,16 @@ use super::scoring::Alignment;
 /// A root needs at least this many agreeing edges at its pair.
 const MIN_ROOT_SUPPORT: u16 = 4;
 
+/// The closeness of an agreeing edge is `CLOSENESS_UNIT - err` (clamped at 0): 1 unit per
+/// thousandth of the tolerance of one of its three features left unused.
+const CLOSENESS_UNIT: u32 = 3000;
+
+/// The closeness of an agreeing edge in [`CLOSENESS_UNIT`]s.
+#[inline(always)]
+fn closeness(m: &EdgeMatch) -> u32 {
+    CLOSENESS_UNIT.saturating_sub(m.err as u32)
+}
+
 /// Marks a minutia that is not paired.
 pub(crate) const FREE: u8 = u8::MAX;
 
@@ -54,6 +64,8 @@ pub(crate) struct CrawlBuffers {
     seen: Vec<u8>,
     /// Supporting edges of the current pairing, counted as the crawl accepts pairs.
     support_count: usize,
+    /// Their summed closeness, in units of [`CLOSENESS_UNIT`].
+    support_closeness: u32,
 }
 
 /// What the best crawl found.
@@ -63,6 +75,8 @@ pub(crate) struct Consolidation {
     pub(crate) pairs: usize,
     /// Agreeing edges whose both ends are among the pairs.
     pub(crate) supporting_edges: usize,
+    /// Summed closeness of the supporting edges (1 for an identical edge, 0 at tolerance).
+    pub(crate) supporting_weight: f32,
     /// Rotation of the root correspondence (candidate minus probe direction).
     pub(crate) rotation: u16,
 }
@@ -151,6 +165,7 @@ impl CrawlBuffers {
 
     fn clear_pairing(&mut self) {
         self.support_count = 0;
+        self.support_closeness = 0;
         for &(p, c) in &self.accepted {
             self.pair_p[p as usize] = FREE;
             self.pair_c[c as usize] = FREE;
@@ -176,6 +191,7 @@ impl CrawlBuffers {
                 // Both ends paired: this edge supports the pairing (counted once, when its
                 // second end is accepted).
                 self.support_count += 1;
+                self.support_closeness += closeness(m);
                 continue;
             }
             if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
@@ -243,33 +259,33 @@ impl CrawlBuffers {
         self.accepted.len()
     }
 
-    /// Agreeing edges both of whose ends are pairs of the current pairing.
-    fn supporting_edges(&self, matches: &[EdgeMatch]) -> usize {
-        matches
-            .iter()
-            .filter(|m| {
-                self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1]
-            })
-            .count()
+    /// Agreeing edges both of whose ends are pairs of the current pairing, and their summed
+    /// closeness.
+    fn supporting_edges(&self, matches: &[EdgeMatch]) -> (usize, u32) {
+        let (mut count, mut sum) = (0, 0);
+        for m in matches {
+            if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
+                count += 1;
+                sum += closeness(m);
+            }
+        }
+        (count, sum)
     }
 
-    /// Weight of the supporting edges of the current pairing and the number of pairs tied by
-    /// at least two of them.
-    pub(crate) fn support_details(&mut self, matches: &[EdgeMatch]) -> (f32, usize) {
-        let mut weight = 0.0;
+    /// The number of pairs of the current pairing tied to the others by at least two
+    /// supporting edges.
+    pub(crate) fn well_tied_pairs(&mut self, matches: &[EdgeMatch]) -> usize {
         self.degree.clear();
         self.degree.resize(self.pair_p.len(), 0);
         for m in matches {
             if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
-                weight += 1.0 - m.err as f32 / 3000.0;
                 for end in 0..2 {
                     let d = &mut self.degree[m.p[end] as usize];
                     *d = d.saturating_add(1);
                 }
             }
         }
-        let tied = self.degree.iter().filter(|&&d| d >= 2).count();
-        (weight, tied)
+        self.degree.iter().filter(|&&d| d >= 2).count()
     }
 
     /// Runs the crawl from the best roots and keeps the best pairing in `self.best`
@@ -300,7 +316,7 @@ impl CrawlBuffers {
             for &(sp, sc) in &self.accepted {
                 self.seen[sp as usize] = sc;
             }
-            let mut supporting = self.support_count;
+            let mut supporting = (self.support_count, self.support_closeness);
             if pairs >= 3 {
                 let kept = self.prune_inconsistent(probe, candidate, consistency);
                 if kept < pairs {
@@ -308,10 +324,11 @@ impl CrawlBuffers {
                 }
                 pairs = kept;
             }
-            if (supporting, pairs) > (best.supporting_edges, best.pairs) {
+            if (supporting.0, pairs) > (best.supporting_edges, best.pairs) {
                 best = Consolidation {
                     pairs,
-                    supporting_edges: supporting,
+                    supporting_edges: supporting.0,
+                    supporting_weight: supporting.1 as f32 / CLOSENESS_UNIT as f32,
                     rotation: rot,
                 };
                 self.best.clear();

@@ -132,6 +132,9 @@ pub struct MatchOutcome {
     pub supporting_edges: usize,
     /// Sum over the supporting edges of their closeness (1 identical, 0 at tolerance).
     pub supporting_weight: f32,
+    /// Agreeing edge pairs the edge matching found between the two views, consistent or not
+    /// (the chance level the score is normalised by).
+    pub agreeing_edges: usize,
     /// Pairs tied to the others by at least two agreeing edges.
     pub well_tied_pairs: usize,
     /// Probe minutiae inside the candidate's footprint after alignment.
@@ -232,8 +235,8 @@ impl Matcher {
         self.compare_ordered(&probe.inner, &candidate.inner, scratch, true)
     }
 
-    /// The comparison; `detailed` also fills the diagnostic fields of the outcome (support
-    /// weight, well-tied pairs, overlaps), which the score itself does not need.
+    /// The comparison; `detailed` also fills the diagnostic fields of the outcome (well-tied
+    /// pairs, overlaps), which the score itself does not need.
     fn compare_ordered(
         &self,
         a: &Prepared,
@@ -243,8 +246,7 @@ impl Matcher {
     ) -> MatchOutcome {
         let mut out = self.pairing(a, &b.points, &b.edges, scratch);
         if detailed && out.pairs > 0 {
-            (out.supporting_weight, out.well_tied_pairs) =
-                scratch.crawl.support_details(&scratch.matches);
+            out.well_tied_pairs = scratch.crawl.well_tied_pairs(&scratch.matches);
             if let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points)
             {
                 (out.probe_overlap, out.candidate_overlap) =
@@ -273,6 +275,7 @@ impl Matcher {
         scratch.matches.clear();
         a.index
             .match_edges(b_edges, &Tolerances::new(p), &mut scratch.matches);
+        out.agreeing_edges = scratch.matches.len();
         if scratch.matches.is_empty() {
             return out;
         }
@@ -287,6 +290,7 @@ impl Matcher {
         );
         out.pairs = found.pairs;
         out.supporting_edges = found.supporting_edges;
+        out.supporting_weight = found.supporting_weight;
         // 3. Score.
         out.score = scoring::score(&out, p);
         out
