@@ -87,8 +87,10 @@ fn better(x: (u16, u8, u8), y: (u16, u8, u8)) -> bool {
 }
 
 impl CrawlBuffers {
-    /// Indexes `matches` for `n_p` probe and `n_c` candidate minutiae and clears the pairing.
-    fn reset(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
+    /// Counts the support of every correspondence of `matches` (`n_p` probe and `n_c`
+    /// candidate minutiae), noting the possible roots, and how many agreeing edges start on
+    /// each probe minutia.
+    fn count_support(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
         if self.support.len() < n_p * n_c {
             self.support.resize(n_p * n_c, 0);
         }
@@ -119,6 +121,13 @@ impl CrawlBuffers {
                 self.adj_start[p + 2] += 1;
             }
         }
+        self.accepted.clear();
+        self.best.clear();
+    }
+
+    /// Files `matches` by probe minutia (after [`CrawlBuffers::count_support`]) and clears
+    /// the pairing.
+    fn build_adjacency(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
         for p in 0..n_p {
             self.adj_start[p + 2] += self.adj_start[p + 1];
         }
@@ -137,8 +146,6 @@ impl CrawlBuffers {
         self.seen.resize(n_p, FREE);
         self.pair_c.clear();
         self.pair_c.resize(n_c, FREE);
-        self.accepted.clear();
-        self.best.clear();
     }
 
     /// Picks the `count` best-supported correspondences (strongest first, ties by index)
@@ -300,9 +307,15 @@ impl CrawlBuffers {
         consistency: (f32, f32),
     ) -> Consolidation {
         let (n_p, n_c) = (probe.len(), candidate.len());
-        self.reset(matches, n_p, n_c);
+        self.count_support(matches, n_p, n_c);
         self.pick_roots(n_c, roots.max(1));
         let mut best = Consolidation::default();
+        if self.roots.is_empty() {
+            // No correspondence is supported well enough to start from (common for
+            // impostors): no pairing, and no need to file the matches.
+            return best;
+        }
+        self.build_adjacency(matches, n_p, n_c);
         for k in 0..self.roots.len() {
             let (_, p, c) = self.roots[k];
             // A root already paired the same way by an earlier crawl would mostly repeat it.

@@ -66,7 +66,7 @@ impl Default for MatcherParams {
             length_tolerance_ratio: 0.055,
             angle_tolerance: 15.5,
             rotation_tolerance: 25.0,
-            index_length_bin: 12.0,
+            index_length_bin: 8.0,
             index_angle_bits: 5,
             roots: 6,
             consistency_tolerance: 20.0,
