@@ -104,10 +104,14 @@ impl CrawlBuffers {
         self.root_candidates.clear();
         self.adj_start.clear();
         self.adj_start.resize(n_p + 2, 0);
+        // Local borrows, so the compiler keeps the buffers' addresses in registers.
+        let support = &mut self.support[..n_p * n_c];
+        let starts = &mut self.adj_start[..];
+        let roots = &mut self.root_candidates;
         for m in matches {
             for end in 0..2 {
                 let (p, c) = (m.p[end] as usize, m.c[end] as usize);
-                let cell = &mut self.support[p * n_c + c];
+                let cell = &mut support[p * n_c + c];
                 // A stale stamp counts as zero; the count saturates below the stamp bits.
                 let count = if *cell & 0xFFFF_0000 == stamp {
                     (*cell & 0xFFFF) + 1
@@ -116,9 +120,9 @@ impl CrawlBuffers {
                 };
                 *cell = stamp | count.min(0xFFFF);
                 if count == MIN_ROOT_SUPPORT as u32 {
-                    self.root_candidates.push((p as u8, c as u8));
+                    roots.push((p as u8, c as u8));
                 }
-                self.adj_start[p + 2] += 1;
+                starts[p + 2] += 1;
             }
         }
         self.accepted.clear();
@@ -133,10 +137,11 @@ impl CrawlBuffers {
         }
         self.adj.clear();
         self.adj.resize(matches.len() * 2, 0);
+        let (starts, adj) = (&mut self.adj_start[..], &mut self.adj[..]);
         for (i, m) in matches.iter().enumerate() {
             for end in 0..2 {
-                let slot = &mut self.adj_start[m.p[end] as usize + 1];
-                self.adj[*slot as usize] = (i as u32) << 1 | end as u32;
+                let slot = &mut starts[m.p[end] as usize + 1];
+                adj[*slot as usize] = (i as u32) << 1 | end as u32;
                 *slot += 1;
             }
         }
