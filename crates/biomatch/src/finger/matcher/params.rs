@@ -43,7 +43,9 @@ pub struct MatcherParams {
     /// Edge lengths may also differ as an unknown axis-aligned anisotropic scale of the
     /// image frame (unequal or misreported x/y resolution) predicts: the squared lengths may
     /// differ by up to this fraction of the difference of their squared y extents (0 turns
-    /// this off).
+    /// this off). It costs speed: with it off, about a third more comparisons per second
+    /// (measured on the iso-secugen impostor pairs) but a mean all-pairs EER of 5.8 % instead
+    /// of 4.8 % there, most of the difference on FVC2004 DB1.
     pub anisotropy: f32,
     /// ... but only for edge pairs whose rotation is at most this, degrees.
     pub anisotropy_rotation: f32,
