@@ -19,14 +19,31 @@ use super::scoring::Alignment;
 /// A root needs at least this many agreeing edges at its pair.
 const MIN_ROOT_SUPPORT: u16 = 4;
 
+/// The closeness of an agreeing edge is `CLOSENESS_UNIT - err` (clamped at 0): 1 unit per
+/// thousandth of the tolerance of one of its three features left unused.
+const CLOSENESS_UNIT: u32 = 3000;
+
+/// The closeness of an agreeing edge in [`CLOSENESS_UNIT`]s.
+#[inline(always)]
+fn closeness(m: &EdgeMatch) -> u32 {
+    CLOSENESS_UNIT.saturating_sub(m.err as u32)
+}
+
 /// Marks a minutia that is not paired.
 pub(crate) const FREE: u8 = u8::MAX;
 
 /// Reusable buffers of the consolidation.
 #[derive(Debug, Default)]
 pub(crate) struct CrawlBuffers {
-    /// Support of each correspondence: `support[p * n_c + c]`.
-    support: Vec<u16>,
+    /// Support of each correspondence, `support[p * n_c + c]`, stamped with the comparison
+    /// that wrote it: `generation << 16 | count`. A cell from an earlier comparison counts as
+    /// zero, so the matrix is never cleared between comparisons (only when the stamp wraps).
+    support: Vec<u32>,
+    /// The stamp of the current comparison (never 0 once a comparison has started).
+    generation: u32,
+    /// Correspondences whose support reached [`MIN_ROOT_SUPPORT`] (each once): the only
+    /// possible roots.
+    root_candidates: Vec<(u8, u8)>,
     /// Adjacency: for each probe minutia, references `match << 1 | end` of agreeing edges
     /// that start (at `end`) on it.
     adj_start: Vec<u32>,
@@ -47,6 +64,8 @@ pub(crate) struct CrawlBuffers {
     seen: Vec<u8>,
     /// Supporting edges of the current pairing, counted as the crawl accepts pairs.
     support_count: usize,
+    /// Their summed closeness, in units of [`CLOSENESS_UNIT`].
+    support_closeness: u32,
 }
 
 /// What the best crawl found.
@@ -56,6 +75,8 @@ pub(crate) struct Consolidation {
     pub(crate) pairs: usize,
     /// Agreeing edges whose both ends are among the pairs.
     pub(crate) supporting_edges: usize,
+    /// Summed closeness of the supporting edges (1 for an identical edge, 0 at tolerance).
+    pub(crate) supporting_weight: f32,
     /// Rotation of the root correspondence (candidate minus probe direction).
     pub(crate) rotation: u16,
 }
@@ -66,31 +87,61 @@ fn better(x: (u16, u8, u8), y: (u16, u8, u8)) -> bool {
 }
 
 impl CrawlBuffers {
-    /// Indexes `matches` for `n_p` probe and `n_c` candidate minutiae and clears the pairing.
-    fn reset(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
-        // The support matrix is all zero between comparisons; only touched cells are cleared.
+    /// Counts the support of every correspondence of `matches` (`n_p` probe and `n_c`
+    /// candidate minutiae), noting the possible roots, and how many agreeing edges start on
+    /// each probe minutia.
+    fn count_support(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
         if self.support.len() < n_p * n_c {
             self.support.resize(n_p * n_c, 0);
         }
+        self.generation = (self.generation + 1) & 0xFFFF;
+        if self.generation == 0 {
+            // The stamp wrapped: stale cells could look current, so clear them all once.
+            self.support.fill(0);
+            self.generation = 1;
+        }
+        let stamp = self.generation << 16;
+        self.root_candidates.clear();
         self.adj_start.clear();
         self.adj_start.resize(n_p + 2, 0);
+        // Local borrows, so the compiler keeps the buffers' addresses in registers.
+        let support = &mut self.support[..n_p * n_c];
+        let starts = &mut self.adj_start[..];
+        let roots = &mut self.root_candidates;
         for m in matches {
             for end in 0..2 {
                 let (p, c) = (m.p[end] as usize, m.c[end] as usize);
-                let cell = &mut self.support[p * n_c + c];
-                *cell = cell.saturating_add(1);
-                self.adj_start[p + 2] += 1;
+                let cell = &mut support[p * n_c + c];
+                // A stale stamp counts as zero; the count saturates below the stamp bits.
+                let count = if *cell & 0xFFFF_0000 == stamp {
+                    (*cell & 0xFFFF) + 1
+                } else {
+                    1
+                };
+                *cell = stamp | count.min(0xFFFF);
+                if count == MIN_ROOT_SUPPORT as u32 {
+                    roots.push((p as u8, c as u8));
+                }
+                starts[p + 2] += 1;
             }
         }
+        self.accepted.clear();
+        self.best.clear();
+    }
+
+    /// Files `matches` by probe minutia (after [`CrawlBuffers::count_support`]) and clears
+    /// the pairing.
+    fn build_adjacency(&mut self, matches: &[EdgeMatch], n_p: usize, n_c: usize) {
         for p in 0..n_p {
             self.adj_start[p + 2] += self.adj_start[p + 1];
         }
         self.adj.clear();
         self.adj.resize(matches.len() * 2, 0);
+        let (starts, adj) = (&mut self.adj_start[..], &mut self.adj[..]);
         for (i, m) in matches.iter().enumerate() {
             for end in 0..2 {
-                let slot = &mut self.adj_start[m.p[end] as usize + 1];
-                self.adj[*slot as usize] = (i as u32) << 1 | end as u32;
+                let slot = &mut starts[m.p[end] as usize + 1];
+                adj[*slot as usize] = (i as u32) << 1 | end as u32;
                 *slot += 1;
             }
         }
@@ -100,37 +151,21 @@ impl CrawlBuffers {
         self.seen.resize(n_p, FREE);
         self.pair_c.clear();
         self.pair_c.resize(n_c, FREE);
-        self.accepted.clear();
-        self.best.clear();
     }
 
-    /// Picks the `count` best-supported correspondences (strongest first, ties by index) and
-    /// clears the support matrix for the next comparison.
-    fn pick_roots(&mut self, matches: &[EdgeMatch], n_c: usize, count: usize) {
+    /// Picks the `count` best-supported correspondences (strongest first, ties by index)
+    /// among those whose support reached [`MIN_ROOT_SUPPORT`].
+    fn pick_roots(&mut self, n_c: usize, count: usize) {
         self.roots.clear();
-        for m in matches {
-            for end in 0..2 {
-                let (p, c) = (m.p[end], m.c[end]);
-                let s = self.support[p as usize * n_c + c as usize];
-                if s < MIN_ROOT_SUPPORT {
-                    continue;
-                }
-                let entry = (s, p, c);
-                if self.roots.len() == count && !better(entry, self.roots[count - 1]) {
-                    continue;
-                }
-                if self.roots.contains(&entry) {
-                    continue;
-                }
-                let at = self.roots.partition_point(|&r| better(r, entry));
-                self.roots.insert(at, entry);
-                self.roots.truncate(count);
+        for &(p, c) in &self.root_candidates {
+            let s = (self.support[p as usize * n_c + c as usize] & 0xFFFF) as u16;
+            let entry = (s, p, c);
+            if self.roots.len() == count && !better(entry, self.roots[count - 1]) {
+                continue;
             }
-        }
-        for m in matches {
-            for end in 0..2 {
-                self.support[m.p[end] as usize * n_c + m.c[end] as usize] = 0;
-            }
+            let at = self.roots.partition_point(|&r| better(r, entry));
+            self.roots.insert(at, entry);
+            self.roots.truncate(count);
         }
     }
 
@@ -142,6 +177,7 @@ impl CrawlBuffers {
 
     fn clear_pairing(&mut self) {
         self.support_count = 0;
+        self.support_closeness = 0;
         for &(p, c) in &self.accepted {
             self.pair_p[p as usize] = FREE;
             self.pair_c[c as usize] = FREE;
@@ -167,6 +203,7 @@ impl CrawlBuffers {
                 // Both ends paired: this edge supports the pairing (counted once, when its
                 // second end is accepted).
                 self.support_count += 1;
+                self.support_closeness += closeness(m);
                 continue;
             }
             if self.pair_p[m.p[to] as usize] != FREE || self.pair_c[m.c[to] as usize] != FREE {
@@ -234,33 +271,33 @@ impl CrawlBuffers {
         self.accepted.len()
     }
 
-    /// Agreeing edges both of whose ends are pairs of the current pairing.
-    fn supporting_edges(&self, matches: &[EdgeMatch]) -> usize {
-        matches
-            .iter()
-            .filter(|m| {
-                self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1]
-            })
-            .count()
+    /// Agreeing edges both of whose ends are pairs of the current pairing, and their summed
+    /// closeness.
+    fn supporting_edges(&self, matches: &[EdgeMatch]) -> (usize, u32) {
+        let (mut count, mut sum) = (0, 0);
+        for m in matches {
+            if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
+                count += 1;
+                sum += closeness(m);
+            }
+        }
+        (count, sum)
     }
 
-    /// Weight of the supporting edges of the current pairing and the number of pairs tied by
-    /// at least two of them.
-    pub(crate) fn support_details(&mut self, matches: &[EdgeMatch]) -> (f32, usize) {
-        let mut weight = 0.0;
+    /// The number of pairs of the current pairing tied to the others by at least two
+    /// supporting edges.
+    pub(crate) fn well_tied_pairs(&mut self, matches: &[EdgeMatch]) -> usize {
         self.degree.clear();
         self.degree.resize(self.pair_p.len(), 0);
         for m in matches {
             if self.pair_p[m.p[0] as usize] == m.c[0] && self.pair_p[m.p[1] as usize] == m.c[1] {
-                weight += 1.0 - m.err as f32 / 3000.0;
                 for end in 0..2 {
                     let d = &mut self.degree[m.p[end] as usize];
                     *d = d.saturating_add(1);
                 }
             }
         }
-        let tied = self.degree.iter().filter(|&&d| d >= 2).count();
-        (weight, tied)
+        self.degree.iter().filter(|&&d| d >= 2).count()
     }
 
     /// Runs the crawl from the best roots and keeps the best pairing in `self.best`
@@ -275,9 +312,15 @@ impl CrawlBuffers {
         consistency: (f32, f32),
     ) -> Consolidation {
         let (n_p, n_c) = (probe.len(), candidate.len());
-        self.reset(matches, n_p, n_c);
-        self.pick_roots(matches, n_c, roots.max(1));
+        self.count_support(matches, n_p, n_c);
+        self.pick_roots(n_c, roots.max(1));
         let mut best = Consolidation::default();
+        if self.roots.is_empty() {
+            // No correspondence is supported well enough to start from (common for
+            // impostors): no pairing, and no need to file the matches.
+            return best;
+        }
+        self.build_adjacency(matches, n_p, n_c);
         for k in 0..self.roots.len() {
             let (_, p, c) = self.roots[k];
             // A root already paired the same way by an earlier crawl would mostly repeat it.
@@ -291,7 +334,7 @@ impl CrawlBuffers {
             for &(sp, sc) in &self.accepted {
                 self.seen[sp as usize] = sc;
             }
-            let mut supporting = self.support_count;
+            let mut supporting = (self.support_count, self.support_closeness);
             if pairs >= 3 {
                 let kept = self.prune_inconsistent(probe, candidate, consistency);
                 if kept < pairs {
@@ -299,10 +342,11 @@ impl CrawlBuffers {
                 }
                 pairs = kept;
             }
-            if (supporting, pairs) > (best.supporting_edges, best.pairs) {
+            if (supporting.0, pairs) > (best.supporting_edges, best.pairs) {
                 best = Consolidation {
                     pairs,
-                    supporting_edges: supporting,
+                    supporting_edges: supporting.0,
+                    supporting_weight: supporting.1 as f32 / CLOSENESS_UNIT as f32,
                     rotation: rot,
                 };
                 self.best.clear();
@@ -322,7 +366,8 @@ impl CrawlBuffers {
 impl CrawlBuffers {
     /// Bytes reserved by the buffers.
     pub(crate) fn capacity_bytes(&self) -> usize {
-        self.support.capacity() * 2
+        self.support.capacity() * 4
+            + self.root_candidates.capacity() * 2
             + (self.adj_start.capacity() + self.adj.capacity()) * 4
             + self.pair_p.capacity()
             + self.pair_c.capacity()

@@ -29,14 +29,33 @@ pub(crate) struct Tolerances {
     pub(crate) length: f32,
     pub(crate) length_ratio: f32,
     pub(crate) angle: u16,
+    /// [`MatcherParams::anisotropy`].
+    pub(crate) anisotropy: f32,
+    /// [`MatcherParams::anisotropy_rotation`] in angle units.
+    pub(crate) anisotropy_rotation: u16,
+    /// The largest extra length tolerance anisotropy can add, as a fraction of the mean length.
+    pub(crate) anisotropy_cap: f32,
 }
 
 impl Tolerances {
     pub(crate) fn new(params: &MatcherParams) -> Tolerances {
+        let anisotropy = if params.anisotropy.is_finite() {
+            params.anisotropy.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         Tolerances {
             length: params.length_tolerance.max(0.0),
             length_ratio: params.length_tolerance_ratio.clamp(0.0, 1.0),
             angle: geometry::tolerance(params.angle_tolerance).max(1),
+            anisotropy,
+            anisotropy_rotation: geometry::tolerance(params.anisotropy_rotation),
+            anisotropy_cap: anisotropy
+                * params
+                    .anisotropy_rotation
+                    .clamp(0.0, 90.0)
+                    .to_radians()
+                    .sin(),
         }
     }
 }
@@ -73,6 +92,8 @@ pub(crate) struct EdgeIndex {
     starts: Vec<u32>,
     entries: Vec<Slot>,
     ends: Vec<Ends>,
+    /// Squared y extent of each directed edge (for the anisotropy allowance).
+    y2: Vec<f32>,
     length_bin: f32,
     length_bins: usize,
     angle_shift: u32,
@@ -88,6 +109,7 @@ impl EdgeIndex {
             starts: Vec::new(),
             entries: Vec::new(),
             ends: Vec::new(),
+            y2: Vec::new(),
             length_bin,
             // Capped so that odd parameters cannot ask for a huge table (longer edges share
             // the last bin, which only costs verifications).
@@ -119,11 +141,12 @@ impl EdgeIndex {
                 alpha_b: e.alpha_a.wrapping_add(0x8000),
                 phi: e.phi.wrapping_add(0x8000),
                 len: e.len,
+                y2: e.y2,
                 bucket: 0,
             });
         }
         // Bucket ranges each directed edge must be filed under.
-        let r = tol.length_ratio * 0.5;
+        let r = (tol.length_ratio + tol.anisotropy_cap * 0.5) * 0.5;
         let lbin = |len: f32| ((len.max(0.0) / length_bin) as usize).min(length_bins - 1);
         let abins = |a: u16| {
             let lo = a.wrapping_sub(tol.angle) >> angle_shift;
@@ -176,10 +199,12 @@ impl EdgeIndex {
                 phi: e.phi,
             })
             .collect();
+        let y2 = directed.iter().map(|e| e.y2).collect();
         EdgeIndex {
             starts,
             entries,
             ends,
+            y2,
             length_bin,
             length_bins,
             angle_shift,
@@ -216,20 +241,22 @@ impl EdgeIndex {
             let row = (ce.bucket as usize).min(last_row);
             let lo = (ce.alpha_b.wrapping_sub(tol.angle) >> shift) as usize;
             let hi = (ce.alpha_b.wrapping_add(tol.angle) >> shift) as usize;
+            let c = (ce, ce.y2);
             if lo <= hi {
-                self.verify(ce, row + lo, row + hi + 1, tol, angle_scale, out);
+                self.verify(c, row + lo, row + hi + 1, tol, angle_scale, out);
             } else {
-                self.verify(ce, row + lo, row + angle_bins, tol, angle_scale, out);
-                self.verify(ce, row, row + hi + 1, tol, angle_scale, out);
+                self.verify(c, row + lo, row + angle_bins, tol, angle_scale, out);
+                self.verify(c, row, row + hi + 1, tol, angle_scale, out);
             }
         }
     }
 
-    /// Verifies the candidate edge against the slots of buckets `from..to`.
+    /// Verifies the candidate edge (with its squared y extent) against the slots of buckets
+    /// `from..to`.
     #[inline(always)]
     fn verify(
         &self,
-        ce: &Edge,
+        (ce, yc2): (&Edge, f32),
         from: usize,
         to: usize,
         tol: &Tolerances,
@@ -243,16 +270,30 @@ impl EdgeIndex {
             let plen = pe.len as f32 * (1.0 / LEN_SCALE);
             let dl = (plen - ce.len).abs();
             let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
+            let wide = lt + tol.anisotropy_cap * 0.25 * (plen + ce.len);
             // One branch for the three tests: most slots fail, unpredictably which test.
-            if !((da <= tol.angle) & (db <= tol.angle) & (dl <= lt)) {
+            if !((da <= tol.angle) & (db <= tol.angle) & (dl <= wide)) {
                 continue;
             }
-            let err = dl / lt * 1000.0 + (da as f32 + db as f32) * angle_scale;
             let ends = self.ends[pe.id as usize];
+            let rot = ce.phi.wrapping_sub(ends.phi);
+            let mut limit = lt;
+            if dl > lt {
+                if geometry::distance(rot, 0) > tol.anisotropy_rotation {
+                    continue;
+                }
+                let yp2 = self.y2[pe.id as usize];
+                let extra = (tol.anisotropy * (yp2 - yc2).abs() / (plen + ce.len)).min(wide - lt);
+                limit = lt + extra;
+                if dl > limit {
+                    continue;
+                }
+            }
+            let err = dl / limit * 1000.0 + (da as f32 + db as f32) * angle_scale;
             out.push(EdgeMatch {
                 p: [ends.a, ends.b],
                 c: [ce.a, ce.b],
-                rot: ce.phi.wrapping_sub(ends.phi),
+                rot,
                 err: err as u16,
             });
         }

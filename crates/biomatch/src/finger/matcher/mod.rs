@@ -8,33 +8,48 @@
 //!    view's stated resolution, y is flipped so angles are ordinary counter-clockwise angles,
 //!    and every minutia is joined to its nearest neighbours by *edges*. An edge is described
 //!    by rotation- and translation-invariant features: its length and the two minutia
-//!    directions relative to it. The edges are filed in a hash index (both directions, under
-//!    every length and first-angle bin their tolerance touches), and a coarse footprint of the area the
-//!    minutiae cover is kept. Minutia type and quality are ignored (unreliable across
-//!    extractors).
+//!    directions relative to it (plus its squared extent along the frame's y axis, for the
+//!    anisotropy allowance below). The edges are filed in a hash index (both directions,
+//!    under every length and first-angle bin their tolerance touches), and a coarse footprint
+//!    of the area the minutiae cover is kept. Minutia type and quality are ignored
+//!    (unreliable across extractors).
 //! 2. **Edge matching**: each candidate edge reads one contiguous run of buckets of the
 //!    probe's index (its second angle widened by the tolerance) and verifies the few probe
-//!    edges there. Every agreement proposes two minutia
-//!    correspondences. Work is linear in the number of edges.
-//! 3. **Consolidation**: from the best-supported correspondences (a few roots), a crawl
-//!    follows agreeing edges to free correspondences, smallest disagreement first, keeping the
-//!    rotation close to the root's. Local checks only, so skin distortion is tolerated. Pairs
-//!    a rigid fit of the whole pairing places too far off (relative to their distance from
-//!    its centre) are dropped. The pairing with the most *supporting edges* (agreeing edges
-//!    whose both ends are pairs) wins.
-//! 4. **Score**: the supporting edges, damped by the fourth root of the product of the two
-//!    minutia counts, squashed into `[0, 1)` by `x / (x + score_half)`. A genuine pairing is a
-//!    dense web of mutually consistent edges; a chance pairing is a sparse chain.
+//!    edges there: lengths within an absolute plus a relative tolerance, relative directions
+//!    within an angle tolerance. Lengths may also differ as far as an unknown axis-aligned
+//!    anisotropic scale of the image frame predicts for the two edges' directions (SDKs that
+//!    resample every image into a fixed frame, or scanners with unequal x/y resolution, make
+//!    a rotated finger's edges stretch by direction; pressure does much the same); this
+//!    allowance applies only to edge pairs rotated by at most
+//!    [`MatcherParams::anisotropy_rotation`]. Every agreement proposes two minutia
+//!    correspondences and carries its *closeness* (1 identical, 0 at the tolerances). Work is
+//!    linear in the number of edges.
+//! 3. **Consolidation**: the correspondences proposed by at least four agreeing edges are the
+//!    possible roots; from the best-supported few, a crawl follows agreeing edges to free
+//!    correspondences, smallest disagreement first, keeping the rotation close to the root's.
+//!    Local checks only, so skin distortion is tolerated. Pairs a rigid fit of the whole
+//!    pairing places too far off (relative to their distance from its centre) are dropped.
+//!    The pairing with the most *supporting edges* (agreeing edges whose both ends are pairs)
+//!    wins. A comparison without any root stops after the edge matching (score 0).
+//! 4. **Score**: the summed closeness of the supporting edges, divided by the number of
+//!    agreeing edge pairs the edge matching found at all raised to
+//!    [`MatcherParams::chance_exponent`], squashed into `[0, 1)` by `x / (x + score_half)`.
+//!    A genuine pairing is a dense web of mutually consistent, closely agreeing edges; a
+//!    chance pairing is a sparse chain. The number of agreeing edge pairs measures how easily
+//!    this pair of views agrees by chance (dense or squeezed minutiae, many short edges,
+//!    similar ridge flow): dividing by it evens out the impostor score distribution across
+//!    capture conditions, which is what lets one calibration hold on another data set.
 //!
 //! # Score semantics
 //! The score is in `[0, 1)`: 0 means no evidence of a common finger (also for empty or
 //! degenerate views, which never panic or give NaN), and it grows with the amount of
 //! consistent structure the two views share. It is a similarity, not a probability. Pooled
-//! over the eight FVC 2002/2004 databases of the accuracy test (SecuGen ISO templates),
-//! about 1 % of impostor comparisons score 0.23 or more, 0.1 % score 0.29 or more and none
-//! reached 0.37, while the median genuine comparison scores about 0.5. So roughly: 0.25 is
-//! a permissive threshold (FMR near 0.5 %), 0.30 a strict one (FMR near 0.1 %), above 0.4
-//! is strong evidence. Calibrate on your own data for a target false-match rate.
+//! over the eight FVC 2002/2004 databases of the accuracy test (SecuGen ISO templates,
+//! 23,040 impostor comparisons), about 1 % of impostor comparisons score 0.22 or more,
+//! 0.1 % score 0.28 or more and none reached 0.34, while the median genuine comparison
+//! scores about 0.55. So roughly: 0.25 is a permissive threshold (FMR near 0.4 %), 0.30 a
+//! strict one (FMR near 0.04 %), above 0.35 is strong evidence. Calibrate on your own data
+//! for a target false-match rate ([`crate::calibration`]).
 //!
 //! The comparison is deterministic. Only the probe's index is read, so a probe compared
 //! against many candidates stays in cache; `score(a, b)` and `score(b, a)` agree closely
@@ -43,12 +58,13 @@
 //!
 //! # Speed and memory
 //! One comparison is linear in the number of edges (about 4-5 per minutia). All working
-//! memory lives in the [`MatchScratch`]; after warm-up nothing is allocated. A prepared
-//! finger holds its minutiae (12 bytes each), its edges (16 bytes each: the compact stored
-//! form a 1:N first stage can be derived from) and its probe-side index: about 20 slots of
-//! 8 bytes per edge plus a bucket table of 90 KB with the default parameters. Only the
-//! probe's index is read by a comparison, so a gallery keeps only the candidate side
-//! ([`PreparedCandidate`], a few KB) of each enrolled finger.
+//! memory lives in the [`MatchScratch`]; after warm-up nothing is allocated (the support
+//! matrix is stamped per comparison rather than cleared). A prepared finger holds its
+//! minutiae (12 bytes each), its edges (20 bytes each: the compact stored form a 1:N first
+//! stage can be derived from) and its probe-side index: about 20 slots of 8 bytes per edge,
+//! 8 bytes per directed edge for its ends and y extent, and a bucket table of 135 KB with the
+//! default parameters. Only the probe's index is read by a comparison, so a gallery keeps
+//! only the candidate side ([`PreparedCandidate`], a few KB) of each enrolled finger.
 
 mod consolidate;
 mod footprint;
@@ -85,7 +101,7 @@ impl PreparedFinger {
 }
 
 /// The candidate side of a prepared view: only what a comparison reads when the view is the
-/// stored template (its minutiae and edges, about 12 + 4.5 × 16 bytes per minutia), without
+/// stored template (its minutiae and edges, about 12 + 4.5 × 20 bytes per minutia), without
 /// the probe-side index. A 1:N gallery keeps one per enrolled finger; see
 /// [`Matcher::prepare_candidate`] and [`Matcher::score_candidate`].
 #[derive(Clone, Debug)]
@@ -132,6 +148,9 @@ pub struct MatchOutcome {
     pub supporting_edges: usize,
     /// Sum over the supporting edges of their closeness (1 identical, 0 at tolerance).
     pub supporting_weight: f32,
+    /// Agreeing edge pairs the edge matching found between the two views, consistent or not
+    /// (the chance level the score is normalised by).
+    pub agreeing_edges: usize,
     /// Pairs tied to the others by at least two agreeing edges.
     pub well_tied_pairs: usize,
     /// Probe minutiae inside the candidate's footprint after alignment.
@@ -232,8 +251,8 @@ impl Matcher {
         self.compare_ordered(&probe.inner, &candidate.inner, scratch, true)
     }
 
-    /// The comparison; `detailed` also fills the diagnostic fields of the outcome (support
-    /// weight, well-tied pairs, overlaps), which the score itself does not need.
+    /// The comparison; `detailed` also fills the diagnostic fields of the outcome (well-tied
+    /// pairs, overlaps), which the score itself does not need.
     fn compare_ordered(
         &self,
         a: &Prepared,
@@ -243,8 +262,7 @@ impl Matcher {
     ) -> MatchOutcome {
         let mut out = self.pairing(a, &b.points, &b.edges, scratch);
         if detailed && out.pairs > 0 {
-            (out.supporting_weight, out.well_tied_pairs) =
-                scratch.crawl.support_details(&scratch.matches);
+            out.well_tied_pairs = scratch.crawl.well_tied_pairs(&scratch.matches);
             if let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points)
             {
                 (out.probe_overlap, out.candidate_overlap) =
@@ -273,6 +291,7 @@ impl Matcher {
         scratch.matches.clear();
         a.index
             .match_edges(b_edges, &Tolerances::new(p), &mut scratch.matches);
+        out.agreeing_edges = scratch.matches.len();
         if scratch.matches.is_empty() {
             return out;
         }
@@ -287,6 +306,7 @@ impl Matcher {
         );
         out.pairs = found.pairs;
         out.supporting_edges = found.supporting_edges;
+        out.supporting_weight = found.supporting_weight;
         // 3. Score.
         out.score = scoring::score(&out, p);
         out

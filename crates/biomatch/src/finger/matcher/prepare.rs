@@ -36,6 +36,8 @@ pub(crate) struct Edge {
     pub(crate) phi: u16,
     /// Length in matcher units.
     pub(crate) len: f32,
+    /// Squared extent along the frame's y axis (for the anisotropy allowance).
+    pub(crate) y2: f32,
     /// The index bucket this edge looks in when it is on the candidate side (set by
     /// [`prepare`], so a comparison does not recompute it).
     pub(crate) bucket: u32,
@@ -54,6 +56,7 @@ impl Edge {
             alpha_b: pb.dir.wrapping_sub(phi),
             phi,
             len: (dx * dx + dy * dy).sqrt(),
+            y2: dy * dy,
             bucket: 0,
         }
     }

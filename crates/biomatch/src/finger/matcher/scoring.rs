@@ -105,18 +105,20 @@ pub(crate) fn overlap(
 
 /// The score of a comparison from its counts, in `[0, 1)`.
 ///
-/// The evidence is the number of agreeing edges between paired minutiae (a dense web of
-/// mutually consistent edges is what separates a genuine pairing from a chance chain), damped
-/// by the geometric mean of the two views' minutia counts, and squashed into `[0, 1)`.
+/// The evidence is the summed closeness of the agreeing edges between paired minutiae (a
+/// dense web of mutually consistent, closely agreeing edges is what separates a genuine
+/// pairing from a chance chain), divided by a power of the number of agreeing edge pairs the
+/// edge matching found at all: that number measures how easily the two views' edges agree by
+/// chance (dense or squeezed minutiae, many short edges, similar ridge flow), so the score
+/// rewards consistency beyond what chance offers for this pair of views. Squashed into
+/// `[0, 1)` by `x / (x + score_half)`.
 pub(crate) fn score(o: &super::MatchOutcome, params: &super::MatcherParams) -> f32 {
     if o.pairs < 3 || o.supporting_edges == 0 {
         return 0.0;
     }
-    let size = ((o.probe_minutiae * o.candidate_minutiae) as f32)
-        .sqrt()
-        .sqrt()
-        .max(1.0);
-    let raw = o.supporting_edges as f32 / size;
+    let exponent = params.chance_exponent.clamp(0.0, 1.0);
+    let chance = (o.agreeing_edges.max(1) as f32).powf(exponent);
+    let raw = o.supporting_weight / chance;
     let s = raw / (raw + params.score_half);
     if s.is_finite() {
         s.clamp(0.0, 1.0)
