@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use super::kernels::{self, Kernels};
 use super::params::{BATCH_MIN_PROBES, ROW_TILE_BYTES, SEGMENT_ROWS};
 use super::quant;
+use super::storage::RowBuf;
 use super::{Candidate, FaceError, FaceTemplate, Precision};
 use crate::calibration::Calibration;
 use crate::topk::{Scored, TopK, sort_best_first};
@@ -25,11 +26,11 @@ use crate::topk::{Scored, TopK, sort_best_first};
 /// Stored vectors of one segment, row-major.
 #[derive(Clone, Debug)]
 pub(crate) enum Rows {
-    F32(Vec<f32>),
-    F16(Vec<u16>),
+    F32(RowBuf<f32>),
+    F16(RowBuf<u16>),
     /// `code + 128` per value, and the per-row scale.
     I8 {
-        codes: Vec<u8>,
+        codes: RowBuf<u8>,
         scales: Vec<f32>,
     },
 }
@@ -72,10 +73,10 @@ pub(crate) struct Segment {
 impl Segment {
     fn empty(precision: Precision) -> Segment {
         let rows = match precision {
-            Precision::F32 => Rows::F32(Vec::new()),
-            Precision::F16 => Rows::F16(Vec::new()),
+            Precision::F32 => Rows::F32(RowBuf::new()),
+            Precision::F16 => Rows::F16(RowBuf::new()),
             Precision::I8 => Rows::I8 {
-                codes: Vec::new(),
+                codes: RowBuf::new(),
                 scales: Vec::new(),
             },
         };
@@ -90,11 +91,18 @@ impl Segment {
     }
 
     fn push(&mut self, id: u64, enc: &Encoded) {
+        /// The first row reserves room for the whole segment, so its memory never moves.
+        fn append<T: bytemuck::Pod>(r: &mut RowBuf<T>, v: &[T]) {
+            if r.capacity() == 0 {
+                r.reserve_exact(SEGMENT_ROWS * v.len());
+            }
+            r.extend_from_slice(v);
+        }
         match (&mut self.rows, enc) {
-            (Rows::F32(r), Encoded::F32(v)) => r.extend_from_slice(v),
-            (Rows::F16(r), Encoded::F16(v)) => r.extend_from_slice(v),
+            (Rows::F32(r), Encoded::F32(v)) => append(r, v),
+            (Rows::F16(r), Encoded::F16(v)) => append(r, v),
             (Rows::I8 { codes, scales }, Encoded::I8 { codes: c, scale }) => {
-                codes.extend_from_slice(c);
+                append(codes, c);
                 scales.push(*scale);
             }
             _ => unreachable!("encoding always follows the index precision"),
@@ -105,7 +113,7 @@ impl Segment {
     /// Removes `row` by moving the last row into its place; returns the moved id.
     fn swap_remove(&mut self, row: usize, dim: usize) -> Option<u64> {
         let last = self.len() - 1;
-        fn move_row<T: Copy>(v: &mut Vec<T>, row: usize, last: usize, dim: usize) {
+        fn move_row<T: bytemuck::Pod>(v: &mut RowBuf<T>, row: usize, last: usize, dim: usize) {
             v.copy_within(last * dim..(last + 1) * dim, row * dim);
             v.truncate(last * dim);
         }

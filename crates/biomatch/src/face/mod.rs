@@ -17,6 +17,7 @@ pub mod npy;
 pub mod params;
 mod persist;
 mod quant;
+mod storage;
 mod template;
 
 pub use bandwidth::measure_read_bandwidth;

@@ -6,8 +6,9 @@ pub const MIN_DIM: usize = 128;
 pub const MAX_DIM: usize = 4096;
 
 /// Rows per gallery segment. A segment is the unit of copy-on-write (an enrolment or removal
-/// while searches hold a snapshot copies one segment: 4 MiB at 512 x f32) and of parallel work.
-pub(crate) const SEGMENT_ROWS: usize = 2048;
+/// while searches hold a snapshot copies one segment: 8 MiB at 512 x f32) and of parallel work.
+/// At 512 x int8 a segment is exactly one 2 MiB huge page (see `storage`).
+pub(crate) const SEGMENT_ROWS: usize = 4096;
 
 /// Bytes of gallery rows walked per tile by the batch kernels: small enough to stay in L2
 /// while every probe of the batch passes over the tile.
