@@ -776,6 +776,36 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
                 "n {n}: first-stage recall by shortlist {}",
                 recalls.join(", ")
             );
+            // The mated searches a fast search with `--shortlist` may lose: mate outside the
+            // shortlist but scoring at least every listed non-mate. Their first-stage ranks
+            // say how large a shortlist would keep them.
+            let kmax = a.recall_only.iter().copied().max().unwrap_or(1);
+            for (i, (m, v)) in probes[..mated_count].iter().enumerate() {
+                let ids = g.first_stage_shortlist(v, kmax)?;
+                let rank = ids.iter().position(|id| Some(id.as_str()) == m.as_deref());
+                if rank.is_some_and(|r| r < a.shortlist) {
+                    continue;
+                }
+                let (o, _) = run_searches(
+                    &g,
+                    &[(m.clone(), *v)],
+                    SearchMode::Fast {
+                        shortlist: a.shortlist,
+                    },
+                )?;
+                let o = &o[0];
+                println!(
+                    "mated search {i}: first-stage rank {rank:?}, mate score {:?}, best listed \
+                     non-mate {:.4}{}",
+                    o.mate_score,
+                    o.best_other,
+                    if o.mate_score.is_some_and(|s| s >= o.best_other) {
+                        " (may be lost)"
+                    } else {
+                        ""
+                    }
+                );
+            }
             continue;
         }
         // First-stage recall: is the mate among the shortlisted subjects?
