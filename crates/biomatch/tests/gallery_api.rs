@@ -10,7 +10,7 @@ use biomatch::finger::{
     FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
 };
 use biomatch::gallery::{
-    Gallery, GalleryConfig, GalleryError, Probe, SearchOptions, Subject, SubjectId,
+    Gallery, GalleryConfig, GalleryError, Probe, SearchMode, SearchOptions, Subject, SubjectId,
 };
 
 const DIM: usize = 128;
@@ -329,6 +329,28 @@ fn searches_during_updates_never_lose_or_invent_subjects() {
                         )
                         .unwrap();
                     assert!(fh.iter().any(|h| h.id.as_str() == format!("stable-{k}")));
+                    // ... and so does the first stage (a shortlist far smaller than the
+                    // gallery): the enrolled copy of the probe is found, nothing removed is.
+                    let fast = g
+                        .search(
+                            &Probe {
+                                face: None,
+                                fingers: vec![finger(k, FingerPosition::UNKNOWN)],
+                            },
+                            &SearchOptions {
+                                top_k: 5,
+                                mode: SearchMode::Fast { shortlist: 5 },
+                                ..Default::default()
+                            },
+                        )
+                        .unwrap();
+                    assert_eq!(fast[0].id.as_str(), format!("stable-{k}"));
+                    for h in &fast {
+                        if let Some(n) = h.id.as_str().strip_prefix("transient-") {
+                            let n: usize = n.parse().unwrap();
+                            assert!(n >= done, "transient-{n} listed after its removal ({done})");
+                        }
+                    }
                 }
             })
         })

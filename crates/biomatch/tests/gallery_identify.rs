@@ -150,6 +150,18 @@ fn fast_search_returns_the_exhaustive_top_candidate() {
                     },
                 )
                 .unwrap();
+            // The default mode searches a gallery smaller than its shortlist exhaustively:
+            // the same candidates with the same scores.
+            let default = g
+                .search(
+                    &probe,
+                    &SearchOptions {
+                        top_k: 1,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            assert_eq!(default, ex);
             searches += 1;
             if ex[0].id.as_str() == format!("mate-{i}") {
                 hits += 1;

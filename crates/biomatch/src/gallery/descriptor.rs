@@ -19,6 +19,13 @@
 //! fall on the probe's cells (kept up to date as fingers are enrolled and removed). Ridge flow
 //! makes some cells far more common than others, so this weighted share is a much better
 //! null model than the probe's plain fill fraction.
+//!
+//! Recall among a million fingers (FVC mates among synthetic distractors, 280 mated
+//! searches): the mate is among the best 2,000 fingers for 83.6 % of searches, the best
+//! 60,000 (the default shortlist) for 94.3 %, the best 150,000 for 96.1 %. The mates it
+//! misses are mostly partial or poor impressions whose exact score is also low, so they are
+//! rarely the exhaustive search's rank-1 either (`biomatch gallery eval-identify` bounds the
+//! difference).
 
 use crate::finger::template::FingerView;
 use crate::gallery::params::{

@@ -5,7 +5,9 @@
 //! * [`Gallery::search`] takes a [`Probe`] (a face, one or more fingers, or both) and returns
 //!   [`CandidateSubject`]s with per-modality and fused scores (fusion rule: [`fusion`]).
 //!   Fingerprint 1:N uses a fast first stage over fixed-length descriptors and the exact
-//!   matcher on a shortlist ([`SearchMode`]).
+//!   matcher on a shortlist of fixed size ([`SearchMode`]); every enrolled finger keeps the
+//!   matcher's compact candidate side, so the exact stage prepares nothing per search, and a
+//!   gallery no larger than the shortlist is searched exhaustively.
 //! * Readers search an immutable snapshot taken under a lock held only to clone an `Arc`;
 //!   a writer builds the next snapshot (sharing untouched copy-on-write segments) and
 //!   publishes it, so searches never see half an update: no lost or phantom subjects.
@@ -38,7 +40,7 @@ pub use finger_index::SearchMode;
 pub use subject::{Subject, SubjectId};
 
 use finger_index::{FingerHit, FingerIndex, FingerRecord, IndexedFinger};
-use params::{FACE_SHORTLIST, MAX_PROBE_FINGERS, SUBJECT_SHARDS};
+use params::{FACE_SHORTLIST, FUSION_CANDIDATES_PER_FINGER, MAX_PROBE_FINGERS, SUBJECT_SHARDS};
 
 /// How a gallery is set up: the face model it accepts and each modality's calibration.
 #[derive(Clone, Debug)]
@@ -283,6 +285,12 @@ impl Gallery {
         self.snapshot().fingers.len()
     }
 
+    /// Heap bytes held by the matcher's candidate sides of the enrolled fingers (the largest
+    /// per-finger cost of a gallery, next to the 1 KiB first-stage descriptor).
+    pub fn prepared_finger_bytes(&self) -> usize {
+        self.snapshot().fingers.candidate_bytes()
+    }
+
     /// The subject enrolled under `id`.
     pub fn get(&self, id: &SubjectId) -> Result<Subject, GalleryError> {
         self.snapshot()
@@ -330,11 +338,12 @@ impl Gallery {
         Ok(())
     }
 
-    fn make_entry(&self, subject: Subject) -> Arc<Entry> {
-        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+    /// The entry of `subject` under internal key `key`, with every impression's candidate
+    /// side prepared for the exact matcher.
+    fn make_entry(&self, key: u64, subject: Subject) -> Arc<Entry> {
         let records = subject
             .impressions()
-            .map(|(p, v)| Arc::new(FingerRecord::new(key, p, v.clone())))
+            .map(|(p, v)| Arc::new(FingerRecord::new(&self.matcher, key, p, v.clone())))
             .collect();
         Arc::new(Entry {
             key,
@@ -388,7 +397,16 @@ impl Gallery {
                 return Err(GalleryError::DuplicateId(s.id().to_string()));
             }
         }
-        let entries: Vec<Arc<Entry>> = subjects.into_iter().map(|s| self.make_entry(s)).collect();
+        // A block of fresh keys, assigned in input order (deterministic ties in searches);
+        // preparing the fingers is the costly part of enrolment, so it runs in parallel.
+        let first = self
+            .next_key
+            .fetch_add(subjects.len() as u64, Ordering::Relaxed);
+        let entries: Vec<Arc<Entry>> = subjects
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, s)| self.make_entry(first + i as u64, s))
+            .collect();
         // Faces go in before the snapshot names the subjects, so no published subject lacks
         // its face; a face whose subject is not yet published is ignored by searches.
         self.enrol_faces(&entries)?;
@@ -409,7 +427,7 @@ impl Gallery {
             .get(subject.id())
             .cloned()
             .ok_or_else(|| GalleryError::UnknownId(subject.id().to_string()))?;
-        let entry = self.make_entry(subject);
+        let entry = self.make_entry(self.next_key.fetch_add(1, Ordering::Relaxed), subject);
         self.enrol_faces(std::slice::from_ref(&entry))?;
         self.publish(snap.apply(std::slice::from_ref(&old), vec![entry]));
         self.remove_faces(&[old]);
@@ -447,7 +465,6 @@ impl Gallery {
             probe,
             prepared: &prepared,
             cached: vec![HashMap::new(); probe.fingers.len()],
-            cache_prepared: snap.fingers.caches_prepared(),
         };
         Ok(ctx.score_subject(entry))
     }
@@ -503,10 +520,23 @@ impl Gallery {
         let mut cached: Vec<HashMap<usize, f32>> = Vec::with_capacity(probe.fingers.len());
         for (view, prep) in probe.fingers.iter().zip(&prepared) {
             let hits: Vec<FingerHit> = snap.fingers.search(&self.matcher, view, prep, options.mode);
+            // Every exact score is kept for fusion; in fast mode only each finger's best
+            // subjects become candidates (a multi-finger probe scores every candidate on every
+            // finger, so this bounds the extra comparisons; the best fused subject of a
+            // single-finger probe is always its best hit).
+            let take = match options.mode {
+                SearchMode::Exhaustive => usize::MAX,
+                SearchMode::Fast { .. } => FUSION_CANDIDATES_PER_FINGER.max(options.top_k),
+            };
+            let mut added = 0;
             let mut cache = HashMap::with_capacity(hits.len());
             for h in hits {
-                if let Some(e) = snap.by_key(h.record.subject_key) {
-                    candidates.entry(e.key).or_insert_with(|| e.clone());
+                if added < take
+                    && let Some(e) = snap.by_key(h.record.subject_key)
+                    && !candidates.contains_key(&e.key)
+                {
+                    candidates.insert(e.key, e.clone());
+                    added += 1;
                 }
                 cache.insert(Arc::as_ptr(&h.record) as usize, h.score);
             }
@@ -531,7 +561,6 @@ impl Gallery {
             probe,
             prepared: &prepared,
             cached,
-            cache_prepared: snap.fingers.caches_prepared(),
         };
         let entries: Vec<Arc<Entry>> = candidates.into_values().collect();
         let mut scored: Vec<CandidateSubject> = entries
@@ -549,8 +578,9 @@ impl Gallery {
     }
 
     /// Diagnostics: the subjects whose fingers the first stage would pass to the exact matcher
-    /// for this probe finger with a shortlist of `shortlist` fingers (used to measure the
-    /// first stage's recall; a subject may appear once per shortlisted impression).
+    /// for this probe finger with a shortlist of `shortlist` fingers, best first-stage score
+    /// first (used to measure the first stage's recall; a subject appears once per
+    /// shortlisted impression).
     pub fn first_stage_shortlist(
         &self,
         probe: &FingerView,
@@ -584,15 +614,12 @@ struct ScoringContext<'a> {
     prepared: &'a [crate::finger::matcher::PreparedFinger],
     /// Exact scores already computed by the 1:N stage, by record address, per probe finger.
     cached: Vec<HashMap<usize, f32>>,
-    /// Whether records keep their prepared form (see `FingerIndex::caches_prepared`).
-    cache_prepared: bool,
 }
 
 impl ScoringContext<'_> {
     fn score_subject(&self, entry: &Entry) -> CandidateSubject {
         let g = self.gallery;
         let fcal = g.config.finger_calibration.as_ref();
-        let cache = self.cache_prepared;
         let mut scratch = None;
         let mut rates = Vec::new();
         let mut fingers = Vec::with_capacity(self.probe.fingers.len());
@@ -609,7 +636,7 @@ impl ScoringContext<'_> {
                     Some(&s) => s,
                     None => {
                         let sc = scratch.get_or_insert_with(|| g.matcher.scratch());
-                        r.score(&g.matcher, &self.prepared[i], sc, cache)
+                        r.score(&g.matcher, &self.prepared[i], sc)
                     }
                 };
                 if best.is_none_or(|(b, _)| s > b) {

@@ -24,14 +24,20 @@ pub(crate) const PAIR_DISTANCE_MIN: f32 = 10.0;
 /// Longest pair distance used, in pixels at 500 ppi (longer pairs distort too much).
 pub(crate) const PAIR_DISTANCE_MAX: f32 = 170.0;
 
-/// How many first-stage candidates per probe finger go to the exact matcher.
-pub(crate) const DEFAULT_SHORTLIST: usize = 2000;
+/// How many first-stage candidates per probe finger go to the exact matcher. This is a time
+/// budget, not a fraction of the gallery: the exact stage compares the probe with each
+/// shortlisted finger's stored candidate side (about 10 µs each on one core), so 60,000
+/// comparisons take about 300 ms on 2 cores whatever the gallery's size. A gallery of at most
+/// this many fingers is searched exhaustively (the first stage is skipped), so up to this
+/// size the fast path finds exactly what exhaustive search finds.
+pub(crate) const DEFAULT_SHORTLIST: usize = 60_000;
+/// In fast mode, how many distinct subjects each probe finger's best hits add to the
+/// candidates scored on every probe modality (bounds the extra comparisons of
+/// multi-finger probes; the top-k is always included).
+pub(crate) const FUSION_CANDIDATES_PER_FINGER: usize = 2000;
 /// Fingers per copy-on-write segment of the finger index.
 pub(crate) const SEGMENT_CAPACITY: usize = 4096;
 /// Shards of the subject table (a write copies one shard).
 pub(crate) const SUBJECT_SHARDS: usize = 256;
 /// Face candidates added to a fused search's candidate set.
 pub(crate) const FACE_SHORTLIST: usize = 200;
-/// Galleries up to this many fingers keep each finger's prepared form once built (the
-/// matcher's prepared form is tens of KiB); larger ones prepare shortlisted fingers per search.
-pub(crate) const PREPARED_CACHE_MAX_FINGERS: usize = 20_000;

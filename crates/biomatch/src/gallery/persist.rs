@@ -14,8 +14,9 @@
 //! The payload holds the face model tag and dimension, both calibrations (JSON), then every
 //! subject: id, face embedding (if any) and each finger impression (position, view header,
 //! minutiae as x, y, angle `f32`, kind and quality bytes). Extended data (ridge counts,
-//! cores, deltas) is not kept. First-stage descriptors and the matcher's prepared forms are
-//! rebuilt on load.
+//! cores, deltas) is not kept. First-stage descriptors and the matcher's candidate sides
+//! ([`PreparedCandidate`](crate::finger::matcher::PreparedCandidate)) are not stored: loading
+//! rebuilds them, in parallel, exactly as enrolment does.
 //!
 //! # Atomic replace
 //! [`save`] writes to a temporary file in the target's directory, flushes it to disk
