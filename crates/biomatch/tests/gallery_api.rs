@@ -1,6 +1,8 @@
 //! Gallery behaviour: records and typed errors, live updates under concurrent searches,
 //! persistence and corruption handling, fusion on probes with several modalities.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -16,17 +18,7 @@ use biomatch::gallery::{
 const DIM: usize = 128;
 
 fn face(seed: u64) -> FaceTemplate {
-    // A deterministic pseudo-random unit vector per seed.
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let v: Vec<f32> = (0..DIM)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect();
-    FaceTemplate::new("m", &v).unwrap()
+    common::random_face(seed, DIM)
 }
 
 fn finger(seed: u64, position: FingerPosition) -> FingerView {

@@ -10,6 +10,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,16 +28,7 @@ const TEST_NAME: &str = "a_save_killed_in_a_child_process_leaves_the_previous_ga
 const DIM: usize = 512;
 
 fn face(seed: u64) -> FaceTemplate {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let v: Vec<f32> = (0..DIM)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect();
-    FaceTemplate::new("m", &v).unwrap()
+    common::random_face(seed, DIM)
 }
 
 fn finger(seed: u64, position: u8) -> FingerView {

@@ -24,3 +24,17 @@ pub fn dataset(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A deterministic pseudo-random face template (model tag "m") of dimension `dim` per seed.
+pub fn random_face(seed: u64, dim: usize) -> biomatch::face::FaceTemplate {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let v: Vec<f32> = (0..dim)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        })
+        .collect();
+    biomatch::face::FaceTemplate::new("m", &v).expect("a random vector is a valid template")
+}

@@ -468,7 +468,7 @@ pub(super) unsafe fn panels_f32(
     assert!(panels.len() >= np * dim * PANEL && rows.len() >= nr * dim);
     assert!(out.len() >= (nr - 1) * stride + np * PANEL);
     // SAFETY: the caller guarantees avx512f; slice lengths are asserted above.
-    unsafe { dispatch_panels!(panels_f32_body, np, nr, panels, rows, dim, out, stride) }
+    unsafe { dispatch_block!(panels_f32_body, np, nr, panels, rows, dim, out, stride) }
 }
 
 #[target_feature(enable = "avx512f")]
@@ -530,7 +530,7 @@ pub(super) unsafe fn panels_i8(
     assert!(out.len() >= (nr - 1) * stride + np * PANEL);
     // SAFETY: the caller guarantees the features; slice lengths are asserted above.
     unsafe {
-        dispatch_panels!(
+        dispatch_block!(
             panels_i8_body,
             np,
             nr,

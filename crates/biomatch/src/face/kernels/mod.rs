@@ -25,33 +25,8 @@ const SINGLE_PROBE_ROWS: usize = 1;
 /// Probes per panel of the batch kernels (one 512-bit vector of f32 or i32 lanes).
 pub(crate) const PANEL: usize = 16;
 
-/// Expands a runtime (panels, rows) pair into a call of a const-generic batch kernel body.
-#[cfg(target_arch = "x86_64")]
-macro_rules! dispatch_panels {
-    ($imp:ident, $np:expr, $nr:expr, $($arg:expr),*) => {
-        match ($np, $nr) {
-            (1, 1) => $imp::<1, 1>($($arg),*),
-            (1, 2) => $imp::<1, 2>($($arg),*),
-            (1, 3) => $imp::<1, 3>($($arg),*),
-            (1, 4) => $imp::<1, 4>($($arg),*),
-            (2, 1) => $imp::<2, 1>($($arg),*),
-            (2, 2) => $imp::<2, 2>($($arg),*),
-            (2, 3) => $imp::<2, 3>($($arg),*),
-            (2, 4) => $imp::<2, 4>($($arg),*),
-            (3, 1) => $imp::<3, 1>($($arg),*),
-            (3, 2) => $imp::<3, 2>($($arg),*),
-            (3, 3) => $imp::<3, 3>($($arg),*),
-            (3, 4) => $imp::<3, 4>($($arg),*),
-            (4, 1) => $imp::<4, 1>($($arg),*),
-            (4, 2) => $imp::<4, 2>($($arg),*),
-            (4, 3) => $imp::<4, 3>($($arg),*),
-            (4, 4) => $imp::<4, 4>($($arg),*),
-            _ => {}
-        }
-    };
-}
-
-/// Expands a runtime (nq, nr) pair into a call of a const-generic block body.
+/// Expands a runtime pair of block dimensions, each 1 to 4 ((probes, rows) of a register
+/// block, or (panels, rows) of a batch panel), into a call of a const-generic kernel body.
 #[cfg(target_arch = "x86_64")]
 macro_rules! dispatch_block {
     ($imp:ident, $nq:expr, $nr:expr, $($arg:expr),*) => {
