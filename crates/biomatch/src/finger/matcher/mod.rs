@@ -164,15 +164,26 @@ pub struct MatchOutcome {
 }
 
 /// The minutiae matcher.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Matcher {
     params: MatcherParams,
+    /// The edge-matching tolerances derived from `params` once, not per comparison.
+    tolerances: Tolerances,
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::new(MatcherParams::default())
+    }
 }
 
 impl Matcher {
     /// A matcher with the given parameters.
     pub fn new(params: MatcherParams) -> Matcher {
-        Matcher { params }
+        Matcher {
+            tolerances: Tolerances::new(&params),
+            params,
+        }
     }
 
     /// The parameters in use.
@@ -290,7 +301,7 @@ impl Matcher {
         // 1. Edge matching against the probe's index.
         scratch.matches.clear();
         a.index
-            .match_edges(b_edges, &Tolerances::new(p), &mut scratch.matches);
+            .match_edges(b_edges, &self.tolerances, &mut scratch.matches);
         out.agreeing_edges = scratch.matches.len();
         if scratch.matches.is_empty() {
             return out;
