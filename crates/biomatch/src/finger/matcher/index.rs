@@ -11,7 +11,7 @@ use super::prepare::Edge;
 
 /// Two edges that agree: minutia `p[0]` of the probe corresponds to `c[0]` of the candidate
 /// and `p[1]` to `c[1]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct EdgeMatch {
     /// Probe minutiae (start, end).
     pub(crate) p: [u8; 2],
@@ -78,12 +78,14 @@ struct Slot {
     id: u16,
 }
 
-/// The minutiae and direction of a directed edge, read only when its slot agrees.
+/// The minutiae, direction and squared y extent (for the anisotropy allowance) of a directed
+/// edge: the rest of what a verification reads, in 8 bytes.
 #[derive(Clone, Copy, Debug, Default)]
 struct Ends {
     a: u8,
     b: u8,
     phi: u16,
+    y2: f32,
 }
 
 /// The bucketed directed edges of one view.
@@ -92,8 +94,6 @@ pub(crate) struct EdgeIndex {
     starts: Vec<u32>,
     entries: Vec<Slot>,
     ends: Vec<Ends>,
-    /// Squared y extent of each directed edge (for the anisotropy allowance).
-    y2: Vec<f32>,
     length_bin: f32,
     length_bins: usize,
     angle_shift: u32,
@@ -109,7 +109,6 @@ impl EdgeIndex {
             starts: Vec::new(),
             entries: Vec::new(),
             ends: Vec::new(),
-            y2: Vec::new(),
             length_bin,
             // Capped so that odd parameters cannot ask for a huge table (longer edges share
             // the last bin, which only costs verifications).
@@ -197,14 +196,13 @@ impl EdgeIndex {
                 a: e.a,
                 b: e.b,
                 phi: e.phi,
+                y2: e.y2,
             })
             .collect();
-        let y2 = directed.iter().map(|e| e.y2).collect();
         EdgeIndex {
             starts,
             entries,
             ends,
-            y2,
             length_bin,
             length_bins,
             angle_shift,
@@ -236,66 +234,73 @@ impl EdgeIndex {
         let shift = self.angle_shift;
         let angle_bins = 1usize << (16 - shift);
         let last_row = self.starts.len() - 1 - angle_bins;
+        // `out[..n]` holds the matches; the verification writes every slot's outcome at `n`
+        // and advances `n` only when it agrees (no branch on the outcome).
+        let mut n = out.len();
         for ce in candidate {
             // Rows were computed by the same parameters at preparation.
             let row = (ce.bucket as usize).min(last_row);
             let lo = (ce.alpha_b.wrapping_sub(tol.angle) >> shift) as usize;
             let hi = (ce.alpha_b.wrapping_add(tol.angle) >> shift) as usize;
-            let c = (ce, ce.y2);
             if lo <= hi {
-                self.verify(c, row + lo, row + hi + 1, tol, angle_scale, out);
+                n = self.verify(ce, row + lo, row + hi + 1, tol, angle_scale, out, n);
             } else {
-                self.verify(c, row + lo, row + angle_bins, tol, angle_scale, out);
-                self.verify(c, row, row + hi + 1, tol, angle_scale, out);
+                n = self.verify(ce, row + lo, row + angle_bins, tol, angle_scale, out, n);
+                n = self.verify(ce, row, row + hi + 1, tol, angle_scale, out, n);
             }
         }
+        out.truncate(n);
     }
 
-    /// Verifies the candidate edge (with its squared y extent) against the slots of buckets
-    /// `from..to`.
+    /// Verifies the candidate edge against the slots of buckets `from..to`, writing the
+    /// agreeing ones to `out[n..]`; returns the new count.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn verify(
         &self,
-        (ce, yc2): (&Edge, f32),
+        ce: &Edge,
         from: usize,
         to: usize,
         tol: &Tolerances,
         angle_scale: f32,
         out: &mut Vec<EdgeMatch>,
-    ) {
+        mut n: usize,
+    ) -> usize {
         let (s, t) = (self.starts[from] as usize, self.starts[to] as usize);
-        for pe in &self.entries[s..t] {
+        let slots = &self.entries[s..t];
+        if out.len() < n + slots.len() {
+            out.resize(n + slots.len() + 64, EdgeMatch::default());
+        }
+        // At most one match per slot: `n` stays within the buffer.
+        let out = &mut out[..n + slots.len()];
+        for pe in slots {
+            // Every test is evaluated for every slot and combined without branches: most
+            // slots fail, unpredictably which test, so branches would mostly mispredict.
+            let ends = self.ends[pe.id as usize];
             let da = geometry::distance(pe.alpha_a, ce.alpha_a);
             let db = geometry::distance(pe.alpha_b, ce.alpha_b);
             let plen = pe.len as f32 * (1.0 / LEN_SCALE);
+            let sum = plen + ce.len;
             let dl = (plen - ce.len).abs();
-            let lt = tol.length + tol.length_ratio * 0.5 * (plen + ce.len);
-            let wide = lt + tol.anisotropy_cap * 0.25 * (plen + ce.len);
-            // One branch for the three tests: most slots fail, unpredictably which test.
-            if !((da <= tol.angle) & (db <= tol.angle) & (dl <= wide)) {
-                continue;
-            }
-            let ends = self.ends[pe.id as usize];
+            let lt = tol.length + tol.length_ratio * 0.5 * sum;
             let rot = ce.phi.wrapping_sub(ends.phi);
-            let mut limit = lt;
-            if dl > lt {
-                if geometry::distance(rot, 0) > tol.anisotropy_rotation {
-                    continue;
-                }
-                let yp2 = self.y2[pe.id as usize];
-                let extra = (tol.anisotropy * (yp2 - yc2).abs() / (plen + ce.len)).min(wide - lt);
-                limit = lt + extra;
-                if dl > limit {
-                    continue;
-                }
-            }
+            // The anisotropy allowance, for edge pairs rotated little enough.
+            let cap = tol.anisotropy_cap * 0.25 * sum;
+            let extra = (tol.anisotropy * (ends.y2 - ce.y2).abs() / sum).min(cap);
+            let stretched = geometry::distance(rot, 0) <= tol.anisotropy_rotation;
+            let limit = if dl > lt { lt + extra } else { lt };
+            let agrees = (da <= tol.angle)
+                & (db <= tol.angle)
+                & ((dl <= lt) | (stretched & (dl <= limit)));
             let err = dl / limit * 1000.0 + (da as f32 + db as f32) * angle_scale;
-            out.push(EdgeMatch {
+            out[n] = EdgeMatch {
                 p: [ends.a, ends.b],
                 c: [ce.a, ce.b],
                 rot,
                 err: err as u16,
-            });
+            };
+            n += agrees as usize;
         }
+        n
     }
 }
