@@ -100,6 +100,11 @@ pub struct EvalArgs {
     /// Only measure first-stage recall, for each of these shortlist sizes.
     #[arg(long, value_delimiter = ',')]
     recall_only: Vec<usize>,
+    /// Only run exhaustive search of the mated probes and report its rank-1 rate (the
+    /// reference the fast path is held to, for sizes too large for `--exhaustive-max`);
+    /// prints each search's outcome as it goes.
+    #[arg(long)]
+    exhaustive_mated_only: bool,
     /// Write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -117,16 +122,17 @@ pub struct BenchArgs {
     /// Probes to time (median reported).
     #[arg(long, default_value_t = 7)]
     probes: usize,
-    /// First-stage shortlist size (a gallery no larger is searched exhaustively).
-    #[arg(long, default_value_t = SearchMode::DEFAULT_SHORTLIST)]
-    shortlist: usize,
+    /// First-stage shortlist sizes (a gallery no larger is searched exhaustively); each is
+    /// timed on the same gallery, one report line each.
+    #[arg(long, value_delimiter = ',', default_values_t = [SearchMode::DEFAULT_SHORTLIST])]
+    shortlist: Vec<usize>,
     /// Exact matcher against every finger instead of the fast path.
     #[arg(long)]
     exhaustive: bool,
     /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
     #[arg(long)]
     datasets: Option<PathBuf>,
-    /// Write the results as JSON.
+    /// Write the results as JSON (one object, or an array of them for several shortlists).
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -519,13 +525,89 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
     let mates: Vec<&FingerView> = fingers.iter().filter_map(|f| f.first()).collect();
     let (g, build_s) = build_benchmark_gallery(&model, &mates, a.n)?;
     let (rss_built, _) = rss_mib();
-    let mode = if a.exhaustive {
-        SearchMode::Exhaustive
+    let modes: Vec<(SearchMode, Option<usize>)> = if a.exhaustive {
+        vec![(SearchMode::Exhaustive, None)]
     } else {
-        SearchMode::Fast {
-            shortlist: a.shortlist,
-        }
+        a.shortlist
+            .iter()
+            .map(|&shortlist| (SearchMode::Fast { shortlist }, Some(shortlist)))
+            .collect()
     };
+    let mut reports = Vec::new();
+    for (mode, shortlist) in modes {
+        let report = bench_mode(a, &fingers, &g, mode)?;
+        let (rss, hwm) = rss_mib();
+        let threads = rayon::current_num_threads();
+        let (median, median_cpu) = (report.median_s, report.median_cpu_s);
+        let json = serde_json::json!({
+            "gallery_size": g.finger_count(),
+            "threads": threads,
+            "mode": if a.exhaustive { "exhaustive" } else { "fast" },
+            "shortlist": shortlist,
+            "probes": report.times.len(),
+            "ms_per_search": median * 1e3,
+            "ms_per_search_all": report.times.iter().map(|t| t * 1e3).collect::<Vec<_>>(),
+            "matches_per_s": g.finger_count() as f64 / median,
+            "cpu_ms_per_search": median_cpu * 1e3,
+            "cpu_ms_per_search_per_thread": median_cpu * 1e3 / threads as f64,
+            "load_average_1min": std::fs::read_to_string("/proc/loadavg").ok()
+                .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
+            "rank1_hits": report.hits,
+            "build_s": build_s,
+            "rss_mib_after_build": rss_built,
+            "prepared_mib": g.prepared_finger_bytes() as f64 / (1 << 20) as f64,
+            "rss_mib": rss,
+            "peak_rss_mib": hwm,
+            "synth_min_spacing_px": model.min_spacing(),
+        });
+        println!(
+            "gallery {} fingers, {} threads, {}{}: {:.1} ms per search (median of {}), {:.0} \
+             matches/s, rank-1 {}/{}; CPU {:.1} ms per search ({:.1} ms per thread if \
+             unshared); build {:.1} s, RSS {:.0} MiB (peak {:.0}; prepared fingers {:.0} MiB)",
+            g.finger_count(),
+            threads,
+            json["mode"].as_str().unwrap_or(""),
+            shortlist
+                .map(|s| format!(" (shortlist {s})"))
+                .unwrap_or_default(),
+            median * 1e3,
+            report.times.len(),
+            g.finger_count() as f64 / median,
+            report.hits,
+            report.times.len(),
+            median_cpu * 1e3,
+            median_cpu * 1e3 / threads as f64,
+            build_s,
+            rss,
+            hwm,
+            g.prepared_finger_bytes() as f64 / (1 << 20) as f64
+        );
+        reports.push(json);
+    }
+    if let Some(p) = &a.json {
+        let out = match <[serde_json::Value; 1]>::try_from(reports) {
+            Ok([one]) => one,
+            Err(many) => serde_json::Value::Array(many),
+        };
+        std::fs::write(p, serde_json::to_string_pretty(&out)?)?;
+    }
+    Ok(())
+}
+
+/// Timings of one search mode over the benchmark's probes.
+struct BenchReport {
+    times: Vec<f64>,
+    median_s: f64,
+    median_cpu_s: f64,
+    hits: usize,
+}
+
+fn bench_mode(
+    a: &BenchArgs,
+    fingers: &[Vec<FingerView>],
+    g: &Gallery,
+    mode: SearchMode,
+) -> anyhow::Result<BenchReport> {
     let opts = SearchOptions {
         top_k: 10,
         mode,
@@ -552,56 +634,18 @@ fn bench(a: &BenchArgs) -> anyhow::Result<()> {
             hits += 1;
         }
     }
-    times.sort_by(f64::total_cmp);
-    cpu.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let median_cpu = cpu[cpu.len() / 2];
-    let (rss, hwm) = rss_mib();
-    let threads = rayon::current_num_threads();
-    let report = serde_json::json!({
-        "gallery_size": g.finger_count(),
-        "threads": threads,
-        "mode": if a.exhaustive { "exhaustive" } else { "fast" },
-        "shortlist": a.shortlist,
-        "probes": times.len(),
-        "ms_per_search": median * 1e3,
-        "ms_per_search_all": times.iter().map(|t| t * 1e3).collect::<Vec<_>>(),
-        "matches_per_s": g.finger_count() as f64 / median,
-        "cpu_ms_per_search": median_cpu * 1e3,
-        "cpu_ms_per_search_per_thread": median_cpu * 1e3 / threads as f64,
-        "load_average_1min": std::fs::read_to_string("/proc/loadavg").ok()
-            .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
-        "rank1_hits": hits,
-        "build_s": build_s,
-        "rss_mib_after_build": rss_built,
-        "prepared_mib": g.prepared_finger_bytes() as f64 / (1 << 20) as f64,
-        "rss_mib": rss,
-        "peak_rss_mib": hwm,
-        "synth_min_spacing_px": model.min_spacing(),
-    });
-    println!(
-        "gallery {} fingers, {} threads, {}: {:.1} ms per search (median of {}), {:.0} matches/s, \
-         rank-1 {}/{}; CPU {:.1} ms per search ({:.1} ms per thread if unshared); \
-         build {:.1} s, RSS {:.0} MiB (peak {:.0}; prepared fingers {:.0} MiB)",
-        g.finger_count(),
-        threads,
-        report["mode"].as_str().unwrap_or(""),
-        median * 1e3,
-        times.len(),
-        g.finger_count() as f64 / median,
-        hits,
-        times.len(),
-        median_cpu * 1e3,
-        median_cpu * 1e3 / threads as f64,
-        build_s,
-        rss,
-        hwm,
-        g.prepared_finger_bytes() as f64 / (1 << 20) as f64
-    );
-    if let Some(p) = &a.json {
-        std::fs::write(p, serde_json::to_string_pretty(&report)?)?;
+    if times.is_empty() {
+        bail!("no probe with a second impression");
     }
-    Ok(())
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    Ok(BenchReport {
+        median_s: sorted[sorted.len() / 2],
+        median_cpu_s: cpu[cpu.len() / 2],
+        times,
+        hits,
+    })
 }
 
 /// Outcome of one identification search.
@@ -765,6 +809,33 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for &n in &a.n {
         let (g, build_s) = build_benchmark_gallery(&model, &mates, n)?;
+        if a.exhaustive_mated_only {
+            let t = Instant::now();
+            let mut hits = 0;
+            for (i, p) in probes[..mated_count].iter().enumerate() {
+                let (o, _) = run_searches(&g, std::slice::from_ref(p), SearchMode::Exhaustive)?;
+                let rank = o[0].mate.map(|(r, _)| r);
+                hits += usize::from(rank == Some(1));
+                eprintln!(
+                    "mated search {i}: exhaustive mate rank {rank:?}, mate score {:?}, best \
+                     non-mate {:.4}; rank-1 so far {hits}/{} ({:.0} s)",
+                    o[0].mate_score,
+                    o[0].best_other,
+                    i + 1,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            let row = serde_json::json!({
+                "gallery_size": g.finger_count(),
+                "build_s": build_s,
+                "exhaustive_rank1_mated": hits as f64 / mated_count.max(1) as f64,
+                "mated_searches": mated_count,
+                "exhaustive_ms_per_search": t.elapsed().as_secs_f64() * 1e3 / mated_count.max(1) as f64,
+            });
+            println!("{}", serde_json::to_string(&row)?);
+            results.push(row);
+            continue;
+        }
         if !a.recall_only.is_empty() {
             let recalls: Vec<String> =
                 first_stage_recall(&g, &probes[..mated_count], &a.recall_only)

@@ -3,8 +3,8 @@
 //! matcher re-ranks it.
 //!
 //! Every record stores the matcher's candidate side ([`PreparedCandidate`]: minutiae and
-//! neighbour edges, about 3 KiB, 2.9 GiB for a million fingers; with the 1 KiB descriptor
-//! and the views a million-finger gallery holds about 6 GiB), built once at enrolment and
+//! neighbour edges, about 3.5 KiB, 3.5 GiB for a million fingers; with the 2 KiB descriptor
+//! and the views a million-finger gallery holds about 7.3 GiB), built once at enrolment and
 //! rebuilt in parallel on load, so re-ranking costs one comparison (about 10 µs) per
 //! shortlisted finger and nothing is prepared per search. The shortlist is a fixed number of
 //! fingers (a time budget); galleries no larger than it are searched exhaustively.
@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::finger::matcher::{MatchScratch, Matcher, PreparedCandidate, PreparedFinger};
 use crate::finger::template::{FingerPosition, FingerView};
-use crate::gallery::descriptor::{self, Bits};
+use crate::gallery::descriptor::{self, Bits, Counts};
 use crate::gallery::params::{DESCRIPTOR_WORDS, SEGMENT_CAPACITY};
 
 /// One enrolled impression, shared between the subject table and the index.
@@ -71,7 +71,7 @@ impl FingerRecord {
 pub(crate) struct IndexedFinger {
     record: Arc<FingerRecord>,
     bits: Bits,
-    count: u16,
+    count: Counts,
 }
 
 impl IndexedFinger {
@@ -89,7 +89,7 @@ impl IndexedFinger {
 #[derive(Clone, Default)]
 struct Segment {
     descriptors: Vec<Bits>,
-    counts: Vec<u16>,
+    counts: Vec<Counts>,
     positions: Vec<u8>,
     keys: Vec<u64>,
     records: Vec<Arc<FingerRecord>>,
@@ -114,8 +114,9 @@ impl Segment {
 pub enum SearchMode {
     /// First stage over descriptors, exact matcher on the best `shortlist` fingers. A gallery
     /// of at most `shortlist` fingers is searched exhaustively. The default shortlist
-    /// (60,000) is sized by time: it keeps a search of a million fingers well under a second
-    /// on 2 cores, and makes every gallery of up to 60,000 fingers exhaustive.
+    /// (150,000) keeps a search of a million fingers at about half a second on 2 cores, keeps
+    /// the mates exhaustive search ranks first in the shortlist, and makes every gallery of
+    /// up to 150,000 fingers exhaustive.
     Fast {
         /// Fingers passed to the exact matcher per probe finger.
         shortlist: usize,

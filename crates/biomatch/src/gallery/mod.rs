@@ -286,7 +286,7 @@ impl Gallery {
     }
 
     /// Heap bytes held by the matcher's candidate sides of the enrolled fingers (the largest
-    /// per-finger cost of a gallery, next to the 1 KiB first-stage descriptor).
+    /// per-finger cost of a gallery, next to the 2 KiB first-stage descriptor).
     pub fn prepared_finger_bytes(&self) -> usize {
         self.snapshot().fingers.candidate_bytes()
     }
