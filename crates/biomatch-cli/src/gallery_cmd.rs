@@ -851,6 +851,42 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
             // shortlist but scoring at least every listed non-mate. Their first-stage ranks
             // say how large a shortlist would keep them.
             let kmax = a.recall_only.iter().copied().max().unwrap_or(1);
+            // A check on the distractors: the other real enrolled fingers are non-mates too,
+            // so if real and synthetic fingers were alike to the first stage they would sit
+            // halfway down its ranking on average; much higher means the first stage tells
+            // real fingers from synthetic ones, and its recall against these distractors
+            // would flatter it. (Real non-mates not listed in the best `kmax` count as
+            // ranked at `kmax`.)
+            let mut real_nonmate_ranks = Vec::new();
+            for (m, v) in &probes[..mated_count] {
+                let ids = g.first_stage_shortlist(v, kmax)?;
+                let listed: std::collections::HashMap<&str, usize> = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| id.as_str().starts_with("mate-"))
+                    .map(|(r, id)| (id.as_str(), r))
+                    .collect();
+                for k in 0..mates.len() {
+                    let id = format!("mate-{k}");
+                    if Some(id.as_str()) == m.as_deref() {
+                        continue;
+                    }
+                    let r = listed.get(id.as_str()).copied().unwrap_or(kmax);
+                    real_nonmate_ranks.push(r as f64 / g.finger_count() as f64);
+                }
+            }
+            real_nonmate_ranks.sort_by(f64::total_cmp);
+            if !real_nonmate_ranks.is_empty() {
+                println!(
+                    "n {n}: real non-mate fingers' first-stage rank as a fraction of the \
+                     gallery: mean {:.3}, quartiles {:.3} / {:.3} / {:.3} (0.5 / 0.25 / 0.5 / \
+                     0.75 if the first stage does not favour real fingers)",
+                    real_nonmate_ranks.iter().sum::<f64>() / real_nonmate_ranks.len() as f64,
+                    real_nonmate_ranks[real_nonmate_ranks.len() / 4],
+                    real_nonmate_ranks[real_nonmate_ranks.len() / 2],
+                    real_nonmate_ranks[real_nonmate_ranks.len() * 3 / 4],
+                );
+            }
             for (i, (m, v)) in probes[..mated_count].iter().enumerate() {
                 let ids = g.first_stage_shortlist(v, kmax)?;
                 let rank = ids.iter().position(|id| Some(id.as_str()) == m.as_deref());

@@ -43,6 +43,12 @@
 //! 97.5 % (96.1 %), the best 300,000 for 98.6 %. The mates it misses are mostly partial or
 //! poor impressions whose exact score is also low, so they are rarely the exhaustive search's
 //! rank-1 either (`biomatch gallery eval-identify` measures the difference).
+//!
+//! These recalls flatter the first stage somewhat: the other real fingers of the gallery,
+//! non-mates too, rank at a median of 19 % of the gallery instead of 50 % (pairs alone: 21 %;
+//! `eval-identify --recall-only` prints this check), so the descriptor tells real fingers
+//! from the synthetic distractors ([`synth`](crate::gallery::synth)) and real non-mates would
+//! crowd the shortlist more than these do.
 
 use crate::finger::template::FingerView;
 use crate::gallery::params::{

@@ -41,8 +41,9 @@ pub(crate) const TRIANGLE_ANGLE_BINS: usize = 16;
 /// budget, not a fraction of the gallery: the exact stage compares the probe with each
 /// shortlisted finger's stored candidate side (about 7 µs each on one core on average; the
 /// cost varies with the probe), so 150,000 comparisons take about half a second on 2 cores
-/// whatever the gallery's size (measured at a million fingers: median 0.31 s with 60,000,
-/// 0.39 s with 100,000, 0.49 s with 130,000, 0.63 s with 160,000). It is sized by accuracy:
+/// whatever the gallery's size (measured at a million fingers, 2 threads on a lightly shared
+/// machine, median of 7 probes: 0.31 s with 60,000, 0.39 s with 100,000, 0.49 s with
+/// 130,000, 0.63 s with 160,000; single probes range from half to twice the median). It is sized by accuracy:
 /// at a million fingers, the mates the first stage ranks beyond 100,000 include one whose
 /// exact score beats every finger a fast search lists (at first-stage rank 126,582), and
 /// 150,000 keeps it with some margin. A gallery of at most this many fingers is searched exhaustively (the first
