@@ -175,7 +175,7 @@ impl EdgeIndex {
         for b in 0..buckets {
             starts[b + 1] += starts[b];
         }
-        let mut slots = SlotColumns::with_capacity(pairs.len());
+        let mut slots = SlotColumns::with_capacity(pairs.len() + verify::SLOT_PADDING);
         for &(_, i) in &pairs {
             let e = &directed[i as usize];
             slots.push(
@@ -186,6 +186,7 @@ impl EdgeIndex {
                 e.y2,
             );
         }
+        slots.pad();
         EdgeIndex {
             starts,
             slots,

@@ -78,6 +78,7 @@ mod scoring;
 mod verify;
 
 pub use params::MatcherParams;
+pub use verify::Kernel;
 
 use consolidate::CrawlBuffers;
 use index::{EdgeMatch, Tolerances};
@@ -192,6 +193,22 @@ impl Matcher {
     /// The parameters in use.
     pub fn params(&self) -> &MatcherParams {
         &self.params
+    }
+
+    /// The same matcher running the given edge-verification kernel family (scores are
+    /// identical with every family; for benchmarking them against each other). `None` when
+    /// this CPU cannot run it. [`Matcher::new`] picks the best one ([`Kernel::detect`]).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Option<Matcher> {
+        if !kernel.is_available() {
+            return None;
+        }
+        self.tolerances.kernel = kernel;
+        Some(self)
+    }
+
+    /// The edge-verification kernel family in use.
+    pub fn kernel(&self) -> Kernel {
+        self.tolerances.kernel
     }
 
     /// Prepares a view for matching. Never fails: a degenerate view (no minutiae, all at one

@@ -12,7 +12,7 @@ use super::super::index::{EdgeMatch, LEN_SCALE, Tolerances};
 use super::super::prepare::Edge;
 use super::{Buckets, SlotColumns, drive};
 
-/// [`super::match_edges`] with this kernel. Only called when [`super::Kernel::detect`] found
+/// [`super::match_edges`] with this kernel. Only called when [`super::Kernel::is_available`] found
 /// AVX-512 F/BW/VL.
 pub(super) fn match_edges(
     buckets: &Buckets<'_>,
@@ -21,7 +21,8 @@ pub(super) fn match_edges(
     out: &mut Vec<EdgeMatch>,
 ) {
     // SAFETY: `tol.kernel` is `Avx512` only when the CPU reported avx512f, avx512bw and
-    // avx512vl (`Kernel::detect`), the features `match_edges_avx512` enables.
+    // avx512vl (`Kernel::is_available`, checked by every way a
+    // `Tolerances::kernel` is set), the features `match_edges_avx512` enables.
     unsafe { match_edges_avx512(buckets, candidate, tol, out) }
 }
 

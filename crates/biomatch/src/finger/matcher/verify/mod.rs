@@ -11,10 +11,17 @@
 //! a field at once.
 //!
 //! * [`scalar`]: the portable reference.
-//! * `avx512` (x86-64 with AVX-512 F/BW/VL): eight slots per step in 256-bit lanes, with the
-//!   agreeing matches written by one compress-store. It computes every value with the same
-//!   operations in the same order as the reference, so the matches are identical, bit for bit.
+//! * `avx512` (x86-64 with AVX-512 F/BW/VL): eight slots per step in 256-bit lanes, the
+//!   agreeing matches compacted by one register compress.
+//! * `avx2` (other x86-64 with AVX2): eight slots per step, compacted four at a time by a
+//!   looked-up permutation.
+//!
+//! The SIMD kernels compute every value with the same operations in the same order as the
+//! reference, so the matches are identical, bit for bit (tested at every run length around
+//! the vector width, and on whole comparisons).
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 pub(crate) mod scalar;
@@ -28,35 +35,62 @@ use super::prepare::Edge;
 /// whole registers of matches).
 pub(crate) const OUT_PADDING: usize = 16;
 
-/// A verification kernel family.
+/// Zero slots after the last real one, so a kernel may load a whole vector of slots from
+/// anywhere in a run ([`SlotColumns::pad`]).
+pub(crate) const SLOT_PADDING: usize = 8;
+
+/// An instruction-set family of the matcher's edge verification (the hot loop of a
+/// comparison). Every family gives identical scores; they differ only in speed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
-    /// Portable loops.
+pub enum Kernel {
+    /// Portable branch-free loop.
     Scalar,
+    /// AVX2 (x86-64).
+    Avx2,
     /// AVX-512 F/BW/VL (x86-64).
-    #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
 impl Kernel {
-    /// The best kernel this CPU runs (detected once per process).
-    pub(crate) fn detect() -> Kernel {
-        #[cfg(target_arch = "x86_64")]
-        {
-            static BEST: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
-            *BEST.get_or_init(|| {
-                if std::is_x86_feature_detected!("avx512f")
+    /// All families, best last.
+    pub const ALL: [Kernel; 3] = [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512];
+
+    /// Whether this CPU can run the family.
+    pub fn is_available(self) -> bool {
+        match self {
+            Kernel::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => {
+                std::is_x86_feature_detected!("avx512f")
                     && std::is_x86_feature_detected!("avx512bw")
                     && std::is_x86_feature_detected!("avx512vl")
-                {
-                    Kernel::Avx512
-                } else {
-                    Kernel::Scalar
-                }
-            })
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        Kernel::Scalar
+    }
+
+    /// The best family this CPU runs (detected once per process).
+    pub fn detect() -> Kernel {
+        static BEST: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| {
+            Kernel::ALL
+                .into_iter()
+                .rev()
+                .find(|k| k.is_available())
+                .unwrap_or(Kernel::Scalar)
+        })
+    }
+
+    /// Lower-case name, as the bench reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Scalar => "scalar",
+            Kernel::Avx2 => "avx2",
+            Kernel::Avx512 => "avx512",
+        }
     }
 }
 
@@ -97,6 +131,14 @@ impl SlotColumns {
         self.ends.push(ends);
         self.y2.push(y2);
     }
+
+    /// Appends the [`SLOT_PADDING`] zero slots that end an index's columns (never part of
+    /// a bucket).
+    pub(crate) fn pad(&mut self) {
+        for _ in 0..SLOT_PADDING {
+            self.push(0, 0, 0, 0, 0.0);
+        }
+    }
 }
 
 /// What the verification reads of a probe index.
@@ -117,10 +159,14 @@ pub(crate) fn match_edges(
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
 ) {
+    // `tol.kernel` only ever holds a family this CPU runs (`Kernel::detect`,
+    // `Matcher::with_kernel`).
     match tol.kernel {
-        Kernel::Scalar => drive(buckets, candidate, tol, out, scalar::verify_run),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => avx2::match_edges(buckets, candidate, tol, out),
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx512 => avx512::match_edges(buckets, candidate, tol, out),
+        _ => drive(buckets, candidate, tol, out, scalar::verify_run),
     }
 }
 

@@ -60,6 +60,7 @@ fn random_slots(rng: &mut ChaCha8Rng, ce: &Edge, tol: &Tolerances, n: usize) -> 
             len * len * rng.gen_range(0.0f32..=1.0),
         );
     }
+    slots.pad();
     slots
 }
 
@@ -140,43 +141,63 @@ fn scalar_reference_agrees_with_a_direct_reading_of_the_tolerances() {
     assert!(agreeing > 500 && agreeing < 3 * 300 * 12 / 2, "{agreeing}");
 }
 
-#[cfg(target_arch = "x86_64")]
+/// A kernel's run verification, as a plain function of the kernel-independent arguments.
+type VerifyRun =
+    fn(&SlotColumns, usize, usize, &Edge, &Tolerances, &mut [EdgeMatch], usize) -> usize;
+
+/// The SIMD kernels this CPU runs, with their run verification.
+fn simd_kernels() -> Vec<(Kernel, VerifyRun)> {
+    #[allow(unused_mut)]
+    let mut kernels: Vec<(Kernel, VerifyRun)> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if Kernel::Avx2.is_available() {
+            kernels.push((Kernel::Avx2, |s, f, t, e, tl, o, n| {
+                // SAFETY: the CPU has avx2 (checked above); the slots are padded and `run`
+                // gives the output OUT_PADDING (>= 8) spare matches.
+                unsafe { super::avx2::verify_run(s, f, t, e, tl, o, n) }
+            }));
+        }
+        if Kernel::Avx512.is_available() {
+            kernels.push((Kernel::Avx512, |s, f, t, e, tl, o, n| {
+                // SAFETY: the CPU has avx512f/bw/vl (checked above); `run` gives the output
+                // OUT_PADDING (>= 8) spare matches.
+                unsafe { super::avx512::verify_run(s, f, t, e, tl, o, n) }
+            }));
+        }
+    }
+    kernels
+}
+
 #[test]
-fn avx512_kernel_matches_scalar_at_every_run_length_around_the_vector_width() {
-    if Kernel::detect() != Kernel::Avx512 {
-        eprintln!("SKIPPED: this CPU has no AVX-512 F/BW/VL");
+fn simd_kernels_match_scalar_at_every_run_length_around_the_vector_width() {
+    let kernels = simd_kernels();
+    if kernels.is_empty() {
+        eprintln!("SKIPPED: this CPU runs no SIMD verification kernel");
         return;
     }
     let mut rng = ChaCha8Rng::seed_from_u64(22);
-    let mut compared = 0;
-    for tol in tolerance_sets() {
-        for _ in 0..200 {
-            let ce = random_edge(&mut rng);
-            let slots = random_slots(&mut rng, &ce, &tol, 40);
-            for len in 0..=25 {
-                let from = rng.gen_range(0..=40 - len);
-                let scalar = run(scalar::verify_run, &slots, from, from + len, &ce, &tol);
-                let simd = run(
-                    // SAFETY: the CPU has avx512f/bw/vl (checked above); `run` gives the
-                    // output OUT_PADDING (>= 8) spare matches.
-                    |s, f, t, e, tl, o, n| unsafe {
-                        super::avx512::verify_run(s, f, t, e, tl, o, n)
-                    },
-                    &slots,
-                    from,
-                    from + len,
-                    &ce,
-                    &tol,
-                );
-                assert_eq!(simd, scalar, "run {from}..{}", from + len);
-                compared += scalar.len();
+    for (kernel, verify) in kernels {
+        let mut compared = 0;
+        for tol in tolerance_sets() {
+            for _ in 0..200 {
+                let ce = random_edge(&mut rng);
+                let slots = random_slots(&mut rng, &ce, &tol, 40);
+                for len in 0..=25 {
+                    // Runs up to the very last slot, where only the padding follows.
+                    let from = rng.gen_range(0..=40 - len);
+                    let scalar = run(scalar::verify_run, &slots, from, from + len, &ce, &tol);
+                    let simd = run(verify, &slots, from, from + len, &ce, &tol);
+                    assert_eq!(simd, scalar, "{kernel:?}: run {from}..{}", from + len);
+                    compared += scalar.len();
+                }
             }
         }
+        assert!(
+            compared > 1000,
+            "{kernel:?}: too few agreeing slots: {compared}"
+        );
     }
-    assert!(
-        compared > 1000,
-        "too few agreeing slots compared: {compared}"
-    );
 }
 
 #[test]
@@ -199,19 +220,22 @@ fn whole_comparisons_score_the_same_with_every_kernel() {
         })
         .collect();
     assert!(views.len() >= 6);
-    let best = Matcher::default();
     let mut scalar = Matcher::default();
     scalar.tolerances.kernel = Kernel::Scalar;
-    let prepared: Vec<_> = views.iter().map(|v| best.prepare(v)).collect();
-    let (mut s1, mut s2) = (best.scratch(), scalar.scratch());
-    let mut positive = 0;
-    for a in &prepared {
-        for b in &prepared {
-            let x = best.compare(a, b, &mut s1);
-            let y = scalar.compare(a, b, &mut s2);
-            assert_eq!(x, y);
-            positive += (x.score > 0.0) as usize;
+    let prepared: Vec<_> = views.iter().map(|v| scalar.prepare(v)).collect();
+    for (kernel, _) in simd_kernels() {
+        let mut simd = Matcher::default();
+        simd.tolerances.kernel = kernel;
+        let (mut s1, mut s2) = (simd.scratch(), scalar.scratch());
+        let mut positive = 0;
+        for a in &prepared {
+            for b in &prepared {
+                let x = simd.compare(a, b, &mut s1);
+                let y = scalar.compare(a, b, &mut s2);
+                assert_eq!(x, y, "{kernel:?}");
+                positive += (x.score > 0.0) as usize;
+            }
         }
+        assert!(positive > views.len(), "fixtures should give real scores");
     }
-    assert!(positive > views.len(), "fixtures should give real scores");
 }
