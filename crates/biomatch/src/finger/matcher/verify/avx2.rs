@@ -8,8 +8,9 @@
 
 use std::arch::x86_64::*;
 
-use super::super::index::{EdgeMatch, LEN_SCALE, Tolerances};
+use super::super::index::{EdgeMatch, Tolerances};
 use super::super::prepare::Edge;
+use super::x86::Broadcast;
 use super::{Buckets, SLOT_PADDING, SlotColumns, drive};
 
 /// For each 4-bit mask of agreeing `u64` lanes, the 32-bit lane permutation that moves those
@@ -107,26 +108,7 @@ pub(super) unsafe fn verify_run(
     let y2 = &slots.y2[from..to + SLOT_PADDING];
     let count = to - from;
     assert!(SLOT_PADDING >= 8 && out.len() >= n + count + 8);
-    // The candidate edge, broadcast.
-    let c_alpha_a = _mm_set1_epi16(ce.alpha_a as i16);
-    let c_alpha_b = _mm_set1_epi16(ce.alpha_b as i16);
-    let c_len = _mm256_set1_ps(ce.len);
-    let c_y2 = _mm256_set1_ps(ce.y2);
-    let c_phi = _mm256_set1_epi32(ce.phi as i32);
-    let c_pair = _mm256_set1_epi32(((ce.a as u32 | (ce.b as u32) << 8) << 16) as i32);
-    // The tolerances, broadcast.
-    let angle = _mm_set1_epi16(tol.angle as i16);
-    let inv_scale = _mm256_set1_ps(1.0 / LEN_SCALE);
-    let length = _mm256_set1_ps(tol.length);
-    let half_ratio = _mm256_set1_ps(tol.half_ratio);
-    let quarter_cap = _mm256_set1_ps(tol.quarter_cap);
-    let anisotropy = _mm256_set1_ps(tol.anisotropy);
-    let rotation = _mm256_set1_epi32(tol.anisotropy_rotation as i32);
-    let angle_scale = _mm256_set1_ps(tol.angle_scale);
-    let thousand = _mm256_set1_ps(1000.0);
-    let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFF_FFFF));
-    let low16 = _mm256_set1_epi32(0xFFFF);
-    let zero = _mm256_setzero_si256();
+    let b = Broadcast::new(ce, tol);
     let mut i = 0;
     while i < count {
         let lanes = (count - i).min(8);
@@ -143,48 +125,26 @@ pub(super) unsafe fn verify_run(
         };
         // Angle differences as the shortest way round: |wrapping difference as i16|, and
         // the unsigned `<=` as `min(x, tol) == x`.
-        let da = _mm_abs_epi16(_mm_sub_epi16(aa, c_alpha_a));
-        let db = _mm_abs_epi16(_mm_sub_epi16(ab, c_alpha_b));
+        let da = _mm_abs_epi16(_mm_sub_epi16(aa, b.c_alpha_a));
+        let db = _mm_abs_epi16(_mm_sub_epi16(ab, b.c_alpha_b));
         let angles_ok = _mm256_cvtepi16_epi32(_mm_and_si128(
-            _mm_cmpeq_epi16(_mm_min_epu16(da, angle), da),
-            _mm_cmpeq_epi16(_mm_min_epu16(db, angle), db),
+            _mm_cmpeq_epi16(_mm_min_epu16(da, b.angle), da),
+            _mm_cmpeq_epi16(_mm_min_epu16(db, b.angle), db),
         ));
-        // Lengths.
-        let plen = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(ln)), inv_scale);
-        let sum = _mm256_add_ps(plen, c_len);
-        let dl = _mm256_and_ps(_mm256_sub_ps(plen, c_len), abs_mask);
-        let lt = _mm256_add_ps(length, _mm256_mul_ps(half_ratio, sum));
-        // Rotation of the edge pair, and whether the anisotropy allowance applies to it.
-        let rot = _mm256_and_si256(_mm256_sub_epi32(c_phi, _mm256_srli_epi32(en, 16)), low16);
-        let rot_abs = _mm256_abs_epi32(_mm256_srai_epi32(_mm256_slli_epi32(rot, 16), 16));
-        let stretched = _mm256_cmpeq_epi32(_mm256_min_epu32(rot_abs, rotation), rot_abs);
-        let cap = _mm256_mul_ps(quarter_cap, sum);
-        let y_diff = _mm256_and_ps(_mm256_sub_ps(yy, c_y2), abs_mask);
-        // `min(x, cap)` returns `cap` when `x` is NaN, as `f32::min` does.
-        let extra = _mm256_min_ps(_mm256_div_ps(_mm256_mul_ps(anisotropy, y_diff), sum), cap);
-        let beyond = _mm256_cmp_ps::<_CMP_GT_OQ>(dl, lt);
-        let limit = _mm256_blendv_ps(lt, _mm256_add_ps(lt, extra), beyond);
-        let within_lt = _mm256_cmp_ps::<_CMP_LE_OQ>(dl, lt);
-        let within_limit = _mm256_cmp_ps::<_CMP_LE_OQ>(dl, limit);
+        let l = b.lengths(ln, en, yy);
+        let stretched = _mm256_cmpeq_epi32(_mm256_min_epu32(l.rot_abs, b.rotation), l.rot_abs);
+        let beyond = _mm256_cmp_ps::<_CMP_GT_OQ>(l.dl, l.lt);
+        let limit = _mm256_blendv_ps(l.lt, l.widened, beyond);
+        let within_lt = _mm256_cmp_ps::<_CMP_LE_OQ>(l.dl, l.lt);
+        let within_limit = _mm256_cmp_ps::<_CMP_LE_OQ>(l.dl, limit);
         let lengths_ok = _mm256_or_ps(
             within_lt,
             _mm256_and_ps(_mm256_castsi256_ps(stretched), within_limit),
         );
         let agrees = _mm256_movemask_ps(_mm256_and_ps(_mm256_castsi256_ps(angles_ok), lengths_ok))
             & (0xFF >> (8 - lanes));
-        // Disagreement, converted as `f32 as u16` does for the values agreeing slots have.
-        let angle_sum = _mm256_cvtepi32_ps(_mm256_add_epi32(
-            _mm256_cvtepu16_epi32(da),
-            _mm256_cvtepu16_epi32(db),
-        ));
-        let err = _mm256_add_ps(
-            _mm256_mul_ps(_mm256_div_ps(dl, limit), thousand),
-            _mm256_mul_ps(angle_sum, angle_scale),
-        );
-        let err = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvttps_epi32(err), zero), low16);
+        let (low, high) = b.halves(en, l.rot, (da, db), l.dl, limit);
         // EdgeMatch as a u64: p | c << 16 | rot << 32 | err << 48, slots 0-3 and 4-7.
-        let low = _mm256_or_si256(_mm256_and_si256(en, low16), c_pair);
-        let high = _mm256_or_si256(rot, _mm256_slli_epi32(err, 16));
         let first = _mm256_or_si256(
             _mm256_cvtepu32_epi64(_mm256_castsi256_si128(low)),
             _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(high)), 32),

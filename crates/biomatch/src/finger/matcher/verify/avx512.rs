@@ -8,8 +8,9 @@
 
 use std::arch::x86_64::*;
 
-use super::super::index::{EdgeMatch, LEN_SCALE, Tolerances};
+use super::super::index::{EdgeMatch, Tolerances};
 use super::super::prepare::Edge;
+use super::x86::Broadcast;
 use super::{Buckets, SlotColumns, drive};
 
 /// [`super::match_edges`] with this kernel. Only called when [`super::Kernel::is_available`] found
@@ -80,26 +81,7 @@ pub(super) unsafe fn verify_run(
             && y2.len() == count
             && out.len() >= n + count + 8
     );
-    // The candidate edge, broadcast.
-    let c_alpha_a = _mm_set1_epi16(ce.alpha_a as i16);
-    let c_alpha_b = _mm_set1_epi16(ce.alpha_b as i16);
-    let c_len = _mm256_set1_ps(ce.len);
-    let c_y2 = _mm256_set1_ps(ce.y2);
-    let c_phi = _mm256_set1_epi32(ce.phi as i32);
-    let c_pair = _mm256_set1_epi32(((ce.a as u32 | (ce.b as u32) << 8) << 16) as i32);
-    // The tolerances, broadcast.
-    let angle = _mm_set1_epi16(tol.angle as i16);
-    let inv_scale = _mm256_set1_ps(1.0 / LEN_SCALE);
-    let length = _mm256_set1_ps(tol.length);
-    let half_ratio = _mm256_set1_ps(tol.half_ratio);
-    let quarter_cap = _mm256_set1_ps(tol.quarter_cap);
-    let anisotropy = _mm256_set1_ps(tol.anisotropy);
-    let rotation = _mm256_set1_epi32(tol.anisotropy_rotation as i32);
-    let angle_scale = _mm256_set1_ps(tol.angle_scale);
-    let thousand = _mm256_set1_ps(1000.0);
-    let abs_mask = _mm256_set1_ps(f32::from_bits(0x7FFF_FFFF));
-    let low16 = _mm256_set1_epi32(0xFFFF);
-    let zero = _mm256_setzero_si256();
+    let b = Broadcast::new(ce, tol);
     let mut i = 0;
     while i < count {
         let lanes = (count - i).min(8);
@@ -116,41 +98,19 @@ pub(super) unsafe fn verify_run(
             )
         };
         // Angle differences as the shortest way round: |wrapping difference as i16|.
-        let da = _mm_abs_epi16(_mm_sub_epi16(aa, c_alpha_a));
-        let db = _mm_abs_epi16(_mm_sub_epi16(ab, c_alpha_b));
-        let angles_ok = _mm_mask_cmple_epu16_mask(k, da, angle) & _mm_cmple_epu16_mask(db, angle);
-        // Lengths.
-        let plen = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(ln)), inv_scale);
-        let sum = _mm256_add_ps(plen, c_len);
-        let dl = _mm256_and_ps(_mm256_sub_ps(plen, c_len), abs_mask);
-        let lt = _mm256_add_ps(length, _mm256_mul_ps(half_ratio, sum));
-        // Rotation of the edge pair, and whether the anisotropy allowance applies to it.
-        let rot = _mm256_and_si256(_mm256_sub_epi32(c_phi, _mm256_srli_epi32(en, 16)), low16);
-        let rot_abs = _mm256_abs_epi32(_mm256_srai_epi32(_mm256_slli_epi32(rot, 16), 16));
-        let stretched = _mm256_cmple_epu32_mask(rot_abs, rotation);
-        let cap = _mm256_mul_ps(quarter_cap, sum);
-        let y_diff = _mm256_and_ps(_mm256_sub_ps(yy, c_y2), abs_mask);
-        // `min(x, cap)` returns `cap` when `x` is NaN, as `f32::min` does.
-        let extra = _mm256_min_ps(_mm256_div_ps(_mm256_mul_ps(anisotropy, y_diff), sum), cap);
-        let beyond = _mm256_cmp_ps_mask::<_CMP_GT_OQ>(dl, lt);
-        let limit = _mm256_mask_blend_ps(beyond, lt, _mm256_add_ps(lt, extra));
-        let within_lt = _mm256_cmp_ps_mask::<_CMP_LE_OQ>(dl, lt);
-        let within_limit = _mm256_cmp_ps_mask::<_CMP_LE_OQ>(dl, limit);
+        let da = _mm_abs_epi16(_mm_sub_epi16(aa, b.c_alpha_a));
+        let db = _mm_abs_epi16(_mm_sub_epi16(ab, b.c_alpha_b));
+        let angles_ok =
+            _mm_mask_cmple_epu16_mask(k, da, b.angle) & _mm_cmple_epu16_mask(db, b.angle);
+        let l = b.lengths(ln, en, yy);
+        let stretched = _mm256_cmple_epu32_mask(l.rot_abs, b.rotation);
+        let beyond = _mm256_cmp_ps_mask::<_CMP_GT_OQ>(l.dl, l.lt);
+        let limit = _mm256_mask_blend_ps(beyond, l.lt, l.widened);
+        let within_lt = _mm256_cmp_ps_mask::<_CMP_LE_OQ>(l.dl, l.lt);
+        let within_limit = _mm256_cmp_ps_mask::<_CMP_LE_OQ>(l.dl, limit);
         let agrees = angles_ok & (within_lt | (stretched & within_limit));
-        // Disagreement, converted as `f32 as u16` does for the values agreeing slots have
-        // (finite, non-negative, far below 2^31; NaN gives 0 either way).
-        let angle_sum = _mm256_cvtepi32_ps(_mm256_add_epi32(
-            _mm256_cvtepu16_epi32(da),
-            _mm256_cvtepu16_epi32(db),
-        ));
-        let err = _mm256_add_ps(
-            _mm256_mul_ps(_mm256_div_ps(dl, limit), thousand),
-            _mm256_mul_ps(angle_sum, angle_scale),
-        );
-        let err = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvttps_epi32(err), zero), low16);
+        let (low, high) = b.halves(en, l.rot, (da, db), l.dl, limit);
         // EdgeMatch as a u64: p | c << 16 | rot << 32 | err << 48.
-        let low = _mm256_or_si256(_mm256_and_si256(en, low16), c_pair);
-        let high = _mm256_or_si256(rot, _mm256_slli_epi32(err, 16));
         let packed = _mm512_or_si512(
             _mm512_cvtepu32_epi64(low),
             _mm512_slli_epi64(_mm512_cvtepu32_epi64(high), 32),

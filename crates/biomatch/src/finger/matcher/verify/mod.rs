@@ -27,6 +27,8 @@ mod avx512;
 pub(crate) mod scalar;
 #[cfg(test)]
 mod tests;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 use super::index::{EdgeMatch, Tolerances};
 use super::prepare::Edge;
