@@ -27,10 +27,16 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch
 # Everything (benches, integration tests) must at least compile for aarch64.
 cargo check -p biomatch --target "$TARGET" --all-targets
 
-# Run the kernel tests; they print which families they exercised.
+# Run the kernel tests (face kernels, and the matcher's verification on its portable kernel);
+# the face tests print which families they exercised.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test -p biomatch --target "$TARGET" --lib face::kernels -- --nocapture 2>&1 | tee "$log"
+cargo test -p biomatch --target "$TARGET" --lib -- face::kernels finger::matcher::verify \
+    --nocapture 2>&1 | tee "$log"
+if ! grep -q 'whole_comparisons_score_the_same_with_every_kernel ... ok' "$log"; then
+    echo "neon-check: the matcher verification tests did not run" >&2
+    exit 1
+fi
 if ! grep -q 'testing kernels: \[Neon\]' "$log"; then
     echo "neon-check: the NEON kernels were not exercised" >&2
     exit 1

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use biomatch::finger::formats::{ReadOptions, read};
-use biomatch::finger::matcher::{Matcher, PreparedFinger};
+use biomatch::finger::matcher::{Kernel, Matcher, PreparedFinger};
 
 /// Arguments.
 #[derive(clap::Args)]
@@ -21,6 +21,10 @@ pub struct Args {
     /// How many timed passes over all impostor pairs (the median is reported).
     #[arg(long, default_value_t = 7)]
     repeats: usize,
+    /// Edge-verification kernel family: scalar, avx2 or avx512 (default: the best this CPU
+    /// runs). Scores are identical with every family.
+    #[arg(long)]
+    kernel: Option<String>,
 }
 
 /// One database's prepared templates, with the finger each belongs to.
@@ -73,7 +77,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             root.display()
         );
     }
-    let matcher = Matcher::default();
+    let matcher = match args.kernel.as_deref() {
+        None => Matcher::default(),
+        Some(name) => {
+            let Some(kernel) = Kernel::ALL.into_iter().find(|k| k.name() == name) else {
+                bail!("unknown kernel {name:?}: expected scalar, avx2 or avx512");
+            };
+            Matcher::default()
+                .with_kernel(kernel)
+                .with_context(|| format!("this CPU cannot run the {name} kernel"))?
+        }
+    };
     let mut databases = Vec::new();
     for year in ["fvc2002", "fvc2004"] {
         for db in ["DB1_B", "DB2_B", "DB3_B", "DB4_B"] {
@@ -125,10 +139,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let median = rates[rates.len() / 2];
     let us = 1e6 / median;
     println!(
-        "finger-match: {} templates, {} impostor pairs x {} passes, 1 thread",
+        "finger-match: {} templates, {} impostor pairs x {} passes, 1 thread, {} kernel",
         templates,
         pairs.len(),
-        rates.len()
+        rates.len(),
+        matcher.kernel().name()
     );
     println!(
         "median {:.0} comparisons/s ({:.2} us/comparison); min {:.0}, max {:.0}; score sum {:.3}",
@@ -154,6 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "impostor_pairs": pairs.len(),
             "passes": rates.len(),
             "threads": 1,
+            "kernel": matcher.kernel().name(),
             "comparisons_per_s": median,
             "us_per_comparison": us,
             "comparisons_per_s_min": rates[0],

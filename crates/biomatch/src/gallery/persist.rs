@@ -22,7 +22,10 @@
 //! [`save`] writes to a temporary file in the target's directory, flushes it to disk
 //! (`fsync`), renames it over the target (atomic on POSIX file systems) and flushes the
 //! directory. A crash at any point leaves either the previous file or the new one, both
-//! complete; a stale temporary file is never read. [`load`] checks magic, version, length and
+//! complete; a stale temporary file is never read. On Linux a successful save also removes
+//! the temporary files earlier saves to the same target left behind when their process died
+//! (their name carries the writer's process id; files of live processes are left alone, so
+//! concurrent saves from other processes are undisturbed). [`load`] checks magic, version, length and
 //! checksum before parsing, and every count inside the payload against the bytes left, so a
 //! corrupt file is a typed [`GalleryError`], never a panic or a huge allocation.
 
@@ -92,6 +95,41 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp.{}.{n}", std::process::id()))
 }
 
+/// The process id a temporary file name of a save to `path` carries, if `name` is one.
+fn temp_owner(path: &Path, name: &str) -> Option<u32> {
+    let target = path.file_name()?.to_string_lossy();
+    let rest = name.strip_prefix('.')?.strip_prefix(&*target)?;
+    let (pid, n) = rest.strip_prefix(".tmp.")?.split_once('.')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes the temporary files of saves to `path` whose writing process no longer exists
+/// (best effort: errors are ignored, and nothing is removed where process liveness cannot be
+/// checked).
+fn remove_orphaned_temps(path: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_owner(path, &name.to_string_lossy()) else {
+            continue;
+        };
+        if pid != me && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `gallery` to `path` atomically.
 pub fn save(gallery: &Gallery, path: &Path) -> Result<(), GalleryError> {
     save_inner(gallery, path, None)
@@ -140,6 +178,7 @@ pub(crate) fn save_inner(
         return Err(e);
     }
     std::fs::rename(&tmp, path).map_err(io_err(path))?;
+    remove_orphaned_temps(path);
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")

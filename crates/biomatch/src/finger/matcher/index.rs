@@ -3,15 +3,19 @@
 //! Every edge of the probe is stored in both directions and filed into all hash buckets its
 //! tolerance box touches (quantised length × the two relative minutia directions). A
 //! candidate edge then looks in exactly one bucket and verifies the few probe edges there,
-//! so the cost is linear in the number of edges instead of quadratic.
+//! so the cost is linear in the number of edges instead of quadratic. The verification itself
+//! is a kernel chosen at run time ([`super::verify`]).
 
 use super::geometry;
 use super::params::MatcherParams;
 use super::prepare::Edge;
+use super::verify::{self, Kernel, SlotColumns};
 
 /// Two edges that agree: minutia `p[0]` of the probe corresponds to `c[0]` of the candidate
-/// and `p[1]` to `c[1]`.
+/// and `p[1]` to `c[1]`. Laid out as one little-endian `u64` (`p`, `c`, `rot`, `err` from the
+/// low bytes up), which the SIMD verification writes directly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct EdgeMatch {
     /// Probe minutiae (start, end).
     pub(crate) p: [u8; 2],
@@ -35,6 +39,14 @@ pub(crate) struct Tolerances {
     pub(crate) anisotropy_rotation: u16,
     /// The largest extra length tolerance anisotropy can add, as a fraction of the mean length.
     pub(crate) anisotropy_cap: f32,
+    /// `length_ratio / 2`: the relative length tolerance per unit of summed length.
+    pub(crate) half_ratio: f32,
+    /// `anisotropy_cap / 4`: the anisotropy cap per unit of summed length.
+    pub(crate) quarter_cap: f32,
+    /// Disagreement units per angle unit (1000 at the angle tolerance).
+    pub(crate) angle_scale: f32,
+    /// The verification kernel this CPU runs.
+    pub(crate) kernel: Kernel,
 }
 
 impl Tolerances {
@@ -44,18 +56,25 @@ impl Tolerances {
         } else {
             0.0
         };
+        let length_ratio = params.length_tolerance_ratio.clamp(0.0, 1.0);
+        let angle = geometry::tolerance(params.angle_tolerance).max(1);
+        let anisotropy_cap = anisotropy
+            * params
+                .anisotropy_rotation
+                .clamp(0.0, 90.0)
+                .to_radians()
+                .sin();
         Tolerances {
             length: params.length_tolerance.max(0.0),
-            length_ratio: params.length_tolerance_ratio.clamp(0.0, 1.0),
-            angle: geometry::tolerance(params.angle_tolerance).max(1),
+            length_ratio,
+            angle,
             anisotropy,
             anisotropy_rotation: geometry::tolerance(params.anisotropy_rotation),
-            anisotropy_cap: anisotropy
-                * params
-                    .anisotropy_rotation
-                    .clamp(0.0, 90.0)
-                    .to_radians()
-                    .sin(),
+            anisotropy_cap,
+            half_ratio: length_ratio * 0.5,
+            quarter_cap: anisotropy_cap * 0.25,
+            angle_scale: 1000.0 / angle as f32,
+            kernel: Kernel::detect(),
         }
     }
 }
@@ -63,37 +82,16 @@ impl Tolerances {
 /// At most this many length bins.
 const MAX_LENGTH_BINS: usize = 256;
 
-/// Fixed-point scale of [`Slot::len`].
-const LEN_SCALE: f32 = 8.0;
-
-/// A directed edge as filed in a bucket: the features the verification reads, in 8 bytes,
-/// so a bucket is one short contiguous read.
-#[derive(Clone, Copy, Debug, Default)]
-struct Slot {
-    alpha_a: u16,
-    alpha_b: u16,
-    /// Length × [`LEN_SCALE`].
-    len: u16,
-    /// Index into [`EdgeIndex::ends`].
-    id: u16,
-}
-
-/// The minutiae, direction and squared y extent (for the anisotropy allowance) of a directed
-/// edge: the rest of what a verification reads, in 8 bytes.
-#[derive(Clone, Copy, Debug, Default)]
-struct Ends {
-    a: u8,
-    b: u8,
-    phi: u16,
-    y2: f32,
-}
+/// Fixed-point scale of the stored probe edge lengths ([`SlotColumns::len`]).
+pub(crate) const LEN_SCALE: f32 = 8.0;
 
 /// The bucketed directed edges of one view.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EdgeIndex {
+    /// Bucket `i` holds slots `starts[i]..starts[i + 1]`.
     starts: Vec<u32>,
-    entries: Vec<Slot>,
-    ends: Vec<Ends>,
+    /// The filed directed edges, bucket by bucket.
+    slots: SlotColumns,
     length_bin: f32,
     length_bins: usize,
     angle_shift: u32,
@@ -107,8 +105,7 @@ impl EdgeIndex {
         let length_bin = params.index_length_bin.max(1.0);
         EdgeIndex {
             starts: Vec::new(),
-            entries: Vec::new(),
-            ends: Vec::new(),
+            slots: SlotColumns::default(),
             length_bin,
             // Capped so that odd parameters cannot ask for a huge table (longer edges share
             // the last bin, which only costs verifications).
@@ -178,31 +175,21 @@ impl EdgeIndex {
         for b in 0..buckets {
             starts[b + 1] += starts[b];
         }
-        let entries = pairs
-            .into_iter()
-            .map(|(_, i)| {
-                let e = &directed[i as usize];
-                Slot {
-                    alpha_a: e.alpha_a,
-                    alpha_b: e.alpha_b,
-                    len: (e.len * LEN_SCALE).round().clamp(0.0, u16::MAX as f32) as u16,
-                    id: i,
-                }
-            })
-            .collect();
-        let ends = directed
-            .iter()
-            .map(|e| Ends {
-                a: e.a,
-                b: e.b,
-                phi: e.phi,
-                y2: e.y2,
-            })
-            .collect();
+        let mut slots = SlotColumns::with_capacity(pairs.len() + verify::SLOT_PADDING);
+        for &(_, i) in &pairs {
+            let e = &directed[i as usize];
+            slots.push(
+                e.alpha_a,
+                e.alpha_b,
+                (e.len * LEN_SCALE).round().clamp(0.0, u16::MAX as f32) as u16,
+                u32::from(e.a) | u32::from(e.b) << 8 | u32::from(e.phi) << 16,
+                e.y2,
+            );
+        }
+        slots.pad();
         EdgeIndex {
             starts,
-            entries,
-            ends,
+            slots,
             length_bin,
             length_bins,
             angle_shift,
@@ -230,77 +217,15 @@ impl EdgeIndex {
         if self.starts.is_empty() {
             return;
         }
-        let angle_scale = 1000.0 / tol.angle as f32;
-        let shift = self.angle_shift;
-        let angle_bins = 1usize << (16 - shift);
-        let last_row = self.starts.len() - 1 - angle_bins;
-        // `out[..n]` holds the matches; the verification writes every slot's outcome at `n`
-        // and advances `n` only when it agrees (no branch on the outcome).
-        let mut n = out.len();
-        for ce in candidate {
-            // Rows were computed by the same parameters at preparation.
-            let row = (ce.bucket as usize).min(last_row);
-            let lo = (ce.alpha_b.wrapping_sub(tol.angle) >> shift) as usize;
-            let hi = (ce.alpha_b.wrapping_add(tol.angle) >> shift) as usize;
-            if lo <= hi {
-                n = self.verify(ce, row + lo, row + hi + 1, tol, angle_scale, out, n);
-            } else {
-                n = self.verify(ce, row + lo, row + angle_bins, tol, angle_scale, out, n);
-                n = self.verify(ce, row, row + hi + 1, tol, angle_scale, out, n);
-            }
-        }
-        out.truncate(n);
-    }
-
-    /// Verifies the candidate edge against the slots of buckets `from..to`, writing the
-    /// agreeing ones to `out[n..]`; returns the new count.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn verify(
-        &self,
-        ce: &Edge,
-        from: usize,
-        to: usize,
-        tol: &Tolerances,
-        angle_scale: f32,
-        out: &mut Vec<EdgeMatch>,
-        mut n: usize,
-    ) -> usize {
-        let (s, t) = (self.starts[from] as usize, self.starts[to] as usize);
-        let slots = &self.entries[s..t];
-        if out.len() < n + slots.len() {
-            out.resize(n + slots.len() + 64, EdgeMatch::default());
-        }
-        // At most one match per slot: `n` stays within the buffer.
-        let out = &mut out[..n + slots.len()];
-        for pe in slots {
-            // Every test is evaluated for every slot and combined without branches: most
-            // slots fail, unpredictably which test, so branches would mostly mispredict.
-            let ends = self.ends[pe.id as usize];
-            let da = geometry::distance(pe.alpha_a, ce.alpha_a);
-            let db = geometry::distance(pe.alpha_b, ce.alpha_b);
-            let plen = pe.len as f32 * (1.0 / LEN_SCALE);
-            let sum = plen + ce.len;
-            let dl = (plen - ce.len).abs();
-            let lt = tol.length + tol.length_ratio * 0.5 * sum;
-            let rot = ce.phi.wrapping_sub(ends.phi);
-            // The anisotropy allowance, for edge pairs rotated little enough.
-            let cap = tol.anisotropy_cap * 0.25 * sum;
-            let extra = (tol.anisotropy * (ends.y2 - ce.y2).abs() / sum).min(cap);
-            let stretched = geometry::distance(rot, 0) <= tol.anisotropy_rotation;
-            let limit = if dl > lt { lt + extra } else { lt };
-            let agrees = (da <= tol.angle)
-                & (db <= tol.angle)
-                & ((dl <= lt) | (stretched & (dl <= limit)));
-            let err = dl / limit * 1000.0 + (da as f32 + db as f32) * angle_scale;
-            out[n] = EdgeMatch {
-                p: [ends.a, ends.b],
-                c: [ce.a, ce.b],
-                rot,
-                err: err as u16,
-            };
-            n += agrees as usize;
-        }
-        n
+        verify::match_edges(
+            &verify::Buckets {
+                starts: &self.starts,
+                slots: &self.slots,
+                angle_shift: self.angle_shift,
+            },
+            candidate,
+            tol,
+            out,
+        );
     }
 }

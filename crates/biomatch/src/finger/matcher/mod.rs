@@ -57,13 +57,15 @@
 //! the index stores lengths in fixed point): within 10 % + 0.02 in the tests.
 //!
 //! # Speed and memory
-//! One comparison is linear in the number of edges (about 4-5 per minutia). All working
+//! One comparison is linear in the number of edges (about 4-5 per minutia). The edge
+//! verification, most of a comparison's time, runs an AVX-512 kernel where the CPU has one
+//! (eight probe edges per step, results identical to the portable kernel). All working
 //! memory lives in the [`MatchScratch`]; after warm-up nothing is allocated (the support
 //! matrix is stamped per comparison rather than cleared). A prepared finger holds its
 //! minutiae (12 bytes each), its edges (20 bytes each: the compact stored form a 1:N first
-//! stage can be derived from) and its probe-side index: about 20 slots of 8 bytes per edge,
-//! 8 bytes per directed edge for its ends and y extent, and a bucket table of 135 KB with the
-//! default parameters. Only the probe's index is read by a comparison, so a gallery keeps
+//! stage can be derived from) and its probe-side index: about 20 slots of 14 bytes per edge
+//! (stored as columns for the SIMD verification kernel, see `verify`) and a bucket table of
+//! 135 KB with the default parameters. Only the probe's index is read by a comparison, so a gallery keeps
 //! only the candidate side ([`PreparedCandidate`], a few KB) of each enrolled finger.
 
 mod consolidate;
@@ -73,8 +75,10 @@ mod index;
 mod params;
 mod prepare;
 mod scoring;
+mod verify;
 
 pub use params::MatcherParams;
+pub use verify::Kernel;
 
 use consolidate::CrawlBuffers;
 use index::{EdgeMatch, Tolerances};
@@ -189,6 +193,22 @@ impl Matcher {
     /// The parameters in use.
     pub fn params(&self) -> &MatcherParams {
         &self.params
+    }
+
+    /// The same matcher running the given edge-verification kernel family (scores are
+    /// identical with every family; for benchmarking them against each other). `None` when
+    /// this CPU cannot run it. [`Matcher::new`] picks the best one ([`Kernel::detect`]).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Option<Matcher> {
+        if !kernel.is_available() {
+            return None;
+        }
+        self.tolerances.kernel = kernel;
+        Some(self)
+    }
+
+    /// The edge-verification kernel family in use.
+    pub fn kernel(&self) -> Kernel {
+        self.tolerances.kernel
     }
 
     /// Prepares a view for matching. Never fails: a degenerate view (no minutiae, all at one
