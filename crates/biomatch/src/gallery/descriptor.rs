@@ -39,8 +39,8 @@
 //!
 //! Recall among a million fingers (FVC mates among synthetic distractors, 280 mated
 //! searches): the mate is among the best 2,000 fingers for 88.9 % of searches (pairs alone:
-//! 83.6 %), the best 60,000 for 96.4 % (94.3 %), the best 150,000 (the default shortlist) for
-//! 97.5 % (96.1 %), the best 300,000 for 98.6 %. The mates it misses are mostly partial or
+//! 83.6 %), the best 60,000 for 96.4 % (94.3 %), the best 150,000 for 97.5 % (96.1 %), the
+//! best 300,000 for 98.6 %; the default shortlist is 140,000. The mates it misses are mostly partial or
 //! poor impressions whose exact score is also low, so they are rarely the exhaustive search's
 //! rank-1 either (`biomatch gallery eval-identify` measures the difference).
 //!

@@ -5,7 +5,7 @@
 //! Every record stores the matcher's candidate side ([`PreparedCandidate`]: minutiae and
 //! neighbour edges, about 3.5 KiB, 3.5 GiB for a million fingers; with the 2 KiB descriptor
 //! and the views a million-finger gallery holds about 7.3 GiB), built once at enrolment and
-//! rebuilt in parallel on load, so re-ranking costs one comparison (about 10 µs) per
+//! rebuilt in parallel on load, so re-ranking costs one comparison (about 7 µs) per
 //! shortlisted finger and nothing is prepared per search. The shortlist is a fixed number of
 //! fingers (a time budget); galleries no larger than it are searched exhaustively.
 //!
@@ -114,9 +114,9 @@ impl Segment {
 pub enum SearchMode {
     /// First stage over descriptors, exact matcher on the best `shortlist` fingers. A gallery
     /// of at most `shortlist` fingers is searched exhaustively. The default shortlist
-    /// (150,000) keeps a search of a million fingers at about half a second on 2 cores, keeps
-    /// the mates exhaustive search ranks first in the shortlist, and makes every gallery of
-    /// up to 150,000 fingers exhaustive.
+    /// (140,000) keeps a search of a million fingers at about 0.6 s on 2 cores, keeps the
+    /// mates exhaustive search ranks first in the shortlist, and makes every gallery of up to
+    /// 140,000 fingers exhaustive.
     Fast {
         /// Fingers passed to the exact matcher per probe finger.
         shortlist: usize,

@@ -40,16 +40,15 @@ pub(crate) const TRIANGLE_ANGLE_BINS: usize = 16;
 /// How many first-stage candidates per probe finger go to the exact matcher. This is a time
 /// budget, not a fraction of the gallery: the exact stage compares the probe with each
 /// shortlisted finger's stored candidate side (about 7 µs each on one core on average; the
-/// cost varies with the probe), so 150,000 comparisons take about half a second on 2 cores
-/// whatever the gallery's size (measured at a million fingers, 2 threads on a lightly shared
-/// machine, median of 7 probes: 0.31 s with 60,000, 0.39 s with 100,000, 0.49 s with
-/// 130,000, 0.63 s with 160,000; single probes range from half to twice the median). It is sized by accuracy:
-/// at a million fingers, the mates the first stage ranks beyond 100,000 include one whose
-/// exact score beats every finger a fast search lists (at first-stage rank 126,582), and
-/// 150,000 keeps it with some margin. A gallery of at most this many fingers is searched exhaustively (the first
-/// stage is skipped), so up to this size the fast path finds exactly what exhaustive search
-/// finds.
-pub(crate) const DEFAULT_SHORTLIST: usize = 150_000;
+/// cost varies with the probe), so 140,000 comparisons take about 0.6 s on 2 cores whatever
+/// the gallery's size (measured at a million fingers, 2 threads, median of 7 probes: 0.28 s
+/// with 60,000, 0.44 s with 100,000, 0.65 s with 150,000; single probes range from 0.6 to 1.4
+/// times the median). It is sized by accuracy: at a million fingers, the mates the first
+/// stage ranks beyond 100,000 include one whose exact score beats every finger a fast search
+/// lists (at first-stage rank 126,582), and 140,000 keeps it with some margin. A gallery of
+/// at most this many fingers is searched exhaustively (the first stage is skipped), so up to
+/// this size the fast path finds exactly what exhaustive search finds.
+pub(crate) const DEFAULT_SHORTLIST: usize = 140_000;
 /// In fast mode, how many distinct subjects each probe finger's best hits add to the
 /// candidates scored on every probe modality (bounds the extra comparisons of
 /// multi-finger probes; the top-k is always included).
