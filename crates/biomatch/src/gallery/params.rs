@@ -40,12 +40,14 @@ pub(crate) const TRIANGLE_ANGLE_BINS: usize = 16;
 /// How many first-stage candidates per probe finger go to the exact matcher. This is a time
 /// budget, not a fraction of the gallery: the exact stage compares the probe with each
 /// shortlisted finger's stored candidate side (about 7 µs each on one core on average; the
-/// cost varies with the probe), so 140,000 comparisons take about 0.6 s on 2 cores whatever
-/// the gallery's size (measured at a million fingers, 2 threads, median of 7 probes: 0.28 s
-/// with 60,000, 0.44 s with 100,000, 0.65 s with 150,000; single probes range from 0.6 to 1.4
-/// times the median). It is sized by accuracy: at a million fingers, the mates the first
-/// stage ranks beyond 100,000 include one whose exact score beats every finger a fast search
-/// lists (at first-stage rank 126,582), and 140,000 keeps it with some margin. A gallery of
+/// cost varies with the probe), so 140,000 comparisons take about half a second on 2 cores
+/// whatever the gallery's size (measured at a million fingers, 2 threads, median of 7 probes
+/// on a shared machine, ±30 % from run to run: 0.52 s with 140,000, single probes 0.36 to
+/// 1.09 s; 0.28 s with 60,000, 0.38 s with 100,000, 0.49 s with 150,000). It is sized by
+/// accuracy: at a million fingers, the mates the first stage ranks beyond 100,000 include one
+/// whose exact score beats every finger a fast search lists (at first-stage rank 126,582);
+/// 140,000 keeps it with some margin, and then no mate that exhaustive search ranks first is
+/// lost (rank-1: fast 0.875, exhaustive 0.871). A gallery of
 /// at most this many fingers is searched exhaustively (the first stage is skipped), so up to
 /// this size the fast path finds exactly what exhaustive search finds.
 pub(crate) const DEFAULT_SHORTLIST: usize = 140_000;
