@@ -31,17 +31,16 @@ pub(crate) struct EdgeMatch {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tolerances {
     pub(crate) length: f32,
-    pub(crate) length_ratio: f32,
     pub(crate) angle: u16,
     /// [`MatcherParams::anisotropy`].
     pub(crate) anisotropy: f32,
     /// [`MatcherParams::anisotropy_rotation`] in angle units.
     pub(crate) anisotropy_rotation: u16,
-    /// The largest extra length tolerance anisotropy can add, as a fraction of the mean length.
-    pub(crate) anisotropy_cap: f32,
-    /// `length_ratio / 2`: the relative length tolerance per unit of summed length.
+    /// Half [`MatcherParams::length_tolerance_ratio`]: the relative length tolerance per unit
+    /// of summed length (twice the mean length).
     pub(crate) half_ratio: f32,
-    /// `anisotropy_cap / 4`: the anisotropy cap per unit of summed length.
+    /// The largest extra length tolerance anisotropy can add, per unit of summed length:
+    /// `anisotropy × sin(anisotropy_rotation) / 4`.
     pub(crate) quarter_cap: f32,
     /// Disagreement units per angle unit (1000 at the angle tolerance).
     pub(crate) angle_scale: f32,
@@ -66,11 +65,9 @@ impl Tolerances {
                 .sin();
         Tolerances {
             length: params.length_tolerance.max(0.0),
-            length_ratio,
             angle,
             anisotropy,
             anisotropy_rotation: geometry::tolerance(params.anisotropy_rotation),
-            anisotropy_cap,
             half_ratio: length_ratio * 0.5,
             quarter_cap: anisotropy_cap * 0.25,
             angle_scale: 1000.0 / angle as f32,
@@ -142,7 +139,7 @@ impl EdgeIndex {
             });
         }
         // Bucket ranges each directed edge must be filed under.
-        let r = (tol.length_ratio + tol.anisotropy_cap * 0.5) * 0.5;
+        let r = tol.half_ratio + tol.quarter_cap;
         let lbin = |len: f32| ((len.max(0.0) / length_bin) as usize).min(length_bins - 1);
         let abins = |a: u16| {
             let lo = a.wrapping_sub(tol.angle) >> angle_shift;

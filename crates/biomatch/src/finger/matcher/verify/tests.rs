@@ -122,9 +122,9 @@ fn scalar_reference_agrees_with_a_direct_reading_of_the_tolerances() {
                 let db = geometry::distance(slots.alpha_b[i], ce.alpha_b);
                 let rot = ce.phi.wrapping_sub((slots.ends[i] >> 16) as u16);
                 let dl = (plen - ce.len).abs();
-                let plain = tol.length + tol.length_ratio / 2.0 * (plen + ce.len);
+                let plain = tol.length + tol.half_ratio * (plen + ce.len);
                 let allowance = (tol.anisotropy * (slots.y2[i] - ce.y2).abs() / (plen + ce.len))
-                    .min(tol.anisotropy_cap / 4.0 * (plen + ce.len));
+                    .min(tol.quarter_cap * (plen + ce.len));
                 let stretch_ok = geometry::distance(rot, 0) <= tol.anisotropy_rotation;
                 let length_ok = dl <= plain || (stretch_ok && dl <= plain + allowance);
                 if da <= tol.angle && db <= tol.angle && length_ok {
