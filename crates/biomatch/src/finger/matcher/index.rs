@@ -203,16 +203,17 @@ impl EdgeIndex {
         (l * angle_bins + (e.alpha_a >> shift) as usize) * angle_bins
     }
 
-    /// Appends to `out` every pair of a probe edge (from this index) and a candidate edge that
-    /// agree within the tolerances.
+    /// Writes to `out[..count]` every pair of a probe edge (from this index) and a candidate
+    /// edge that agree within the tolerances, and returns `count`. `out` only ever grows: what
+    /// lies beyond `count` is left over from earlier calls.
     pub(crate) fn match_edges(
         &self,
         candidate: &[Edge],
         tol: &Tolerances,
         out: &mut Vec<EdgeMatch>,
-    ) {
+    ) -> usize {
         if self.starts.is_empty() {
-            return;
+            return 0;
         }
         verify::match_edges(
             &verify::Buckets {
@@ -223,6 +224,6 @@ impl EdgeIndex {
             candidate,
             tol,
             out,
-        );
+        )
     }
 }

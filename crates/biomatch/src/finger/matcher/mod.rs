@@ -130,6 +130,7 @@ impl PreparedCandidate {
 /// its buffers have grown to their working size and a comparison allocates nothing.
 #[derive(Debug, Default)]
 pub struct MatchScratch {
+    /// Agreeing edge pairs of the last comparison in `..agreeing_edges`, leftovers beyond.
     matches: Vec<EdgeMatch>,
     crawl: CrawlBuffers,
 }
@@ -293,7 +294,8 @@ impl Matcher {
     ) -> MatchOutcome {
         let mut out = self.pairing(a, &b.points, &b.edges, scratch);
         if detailed && out.pairs > 0 {
-            out.well_tied_pairs = scratch.crawl.well_tied_pairs(&scratch.matches);
+            let matches = &scratch.matches[..out.agreeing_edges];
+            out.well_tied_pairs = scratch.crawl.well_tied_pairs(matches);
             if let Some(align) = scoring::Alignment::fit(&scratch.crawl.best, &a.points, &b.points)
             {
                 (out.probe_overlap, out.candidate_overlap) =
@@ -319,16 +321,17 @@ impl Matcher {
             ..MatchOutcome::default()
         };
         // 1. Edge matching against the probe's index.
-        scratch.matches.clear();
-        a.index
+        // The buffer keeps its length between comparisons (only `..agreeing_edges` is current),
+        // so it is not refilled every time.
+        out.agreeing_edges = a
+            .index
             .match_edges(b_edges, &self.tolerances, &mut scratch.matches);
-        out.agreeing_edges = scratch.matches.len();
-        if scratch.matches.is_empty() {
+        if out.agreeing_edges == 0 {
             return out;
         }
         // 2. Consolidation into one consistent pairing.
         let found = scratch.crawl.consolidate(
-            &scratch.matches,
+            &scratch.matches[..out.agreeing_edges],
             &a.points,
             b_points,
             p.roots,

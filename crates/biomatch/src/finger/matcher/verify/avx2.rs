@@ -42,7 +42,7 @@ pub(super) fn match_edges(
     candidate: &[Edge],
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
-) {
+) -> usize {
     // SAFETY: `tol.kernel` is `Avx2` only when the CPU reported avx2 (`Kernel::is_available`, checked by every way a
     // `Tolerances::kernel` is set), the
     // feature `match_edges_avx2` enables.
@@ -56,7 +56,7 @@ fn match_edges_avx2(
     candidate: &[Edge],
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
-) {
+) -> usize {
     drive(
         buckets,
         candidate,
@@ -67,7 +67,7 @@ fn match_edges_avx2(
             // established; the slice bounds `verify_run` needs are those `drive` provides.
             unsafe { verify_run(slots, from, to, ce, tol, out, n) }
         },
-    );
+    )
 }
 
 /// Compacts the agreeing lanes (bits of `mask`) of the four matches in `q` to the front.

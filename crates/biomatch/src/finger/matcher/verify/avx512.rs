@@ -20,7 +20,7 @@ pub(super) fn match_edges(
     candidate: &[Edge],
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
-) {
+) -> usize {
     // SAFETY: `tol.kernel` is `Avx512` only when the CPU reported avx512f, avx512bw and
     // avx512vl (`Kernel::is_available`, checked by every way a
     // `Tolerances::kernel` is set), the features `match_edges_avx512` enables.
@@ -34,7 +34,7 @@ fn match_edges_avx512(
     candidate: &[Edge],
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
-) {
+) -> usize {
     drive(
         buckets,
         candidate,
@@ -45,7 +45,7 @@ fn match_edges_avx512(
             // caller established; the slice bounds `verify_run` needs are those `drive` provides.
             unsafe { verify_run(slots, from, to, ce, tol, out, n) }
         },
-    );
+    )
 }
 
 /// Verifies candidate edge `ce` against slots `from..to`, writing the agreeing matches to

@@ -153,14 +153,14 @@ pub(crate) struct Buckets<'a> {
     pub(crate) angle_shift: u32,
 }
 
-/// Appends to `out` every agreeing pair of a probe slot and a candidate edge, with the kernel
-/// `tol` names.
+/// Writes to `out[..count]` every agreeing pair of a probe slot and a candidate edge, with
+/// the kernel `tol` names, and returns `count` (`out` only ever grows; see [`drive`]).
 pub(crate) fn match_edges(
     buckets: &Buckets<'_>,
     candidate: &[Edge],
     tol: &Tolerances,
     out: &mut Vec<EdgeMatch>,
-) {
+) -> usize {
     // `tol.kernel` only ever holds a family this CPU runs (`Kernel::detect`,
     // `Matcher::with_kernel`).
     match tol.kernel {
@@ -194,7 +194,9 @@ fn prefetch<T>(value: &T) {
 /// checked against (one run, or two where its second angle's window wraps), verified by
 /// `verify_run(slots, from, to, edge, tol, out, n)`, which writes the agreeing matches to
 /// `out[n..]` and returns the new count. `out` always has room for one match per slot of the
-/// run after `n`, plus [`OUT_PADDING`].
+/// run after `n`, plus [`OUT_PADDING`]. Returns the number of matches, written to
+/// `out[..count]`; `out` is grown when a run needs room but never shortened, so after the
+/// first comparisons it is not written beyond what the kernels store.
 #[inline(always)]
 pub(crate) fn drive(
     buckets: &Buckets<'_>,
@@ -210,16 +212,16 @@ pub(crate) fn drive(
         &mut [EdgeMatch],
         usize,
     ) -> usize,
-) {
+) -> usize {
     let shift = buckets.angle_shift;
     let angle_bins = 1usize << (16 - shift);
     let starts = buckets.starts;
     if starts.len() <= angle_bins {
-        return;
+        return 0;
     }
     let last_row = starts.len() - 1 - angle_bins;
     let slots = buckets.slots;
-    let mut n = out.len();
+    let mut n = 0;
     let mut run = |from: usize, to: usize, ce: &Edge, n: usize| -> usize {
         let (s, t) = (starts[from] as usize, starts[to] as usize);
         if out.len() < n + (t - s) + OUT_PADDING {
@@ -244,5 +246,5 @@ pub(crate) fn drive(
             n = run(row, row + hi + 1, ce, n);
         }
     }
-    out.truncate(n);
+    n
 }
