@@ -13,8 +13,10 @@ use biomatch::calibration::Calibration;
 use biomatch::eval::dataset::{Dataset, ImageLoader, SampleKind};
 use biomatch::eval::scoring::{Scores, score_pairs};
 use biomatch::eval::{
-    DetSeries, PairList, Protocol, VerificationCurve, VerificationSummary, det_svg,
+    DetSeries, PairList, Perturbation, Protocol, VerificationCurve, VerificationSummary, det_svg,
 };
+use biomatch::finger::extract::ExtractParams;
+use biomatch::finger::image::encode_png;
 use biomatch::finger::matcher::Matcher;
 use serde::Serialize;
 
@@ -53,6 +55,23 @@ pub struct Args {
     /// Worker threads for scoring (0 = all cores). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Robustness suite: run every image folder through these seeded transformations
+    /// (comma-separated names, or `all`): none, crop, frame, gamma-0.6, gamma-1.6,
+    /// low-contrast, blur-noise, scale-0.9, scale-1.1, fill. One row per transformation
+    /// and database.
+    #[arg(long, value_name = "NAME[,NAME...]", value_delimiter = ',')]
+    perturb: Vec<String>,
+    /// Seed of the transformations (each file derives its own from it).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Extractor constants to use instead of the defaults (JSON; missing fields keep their
+    /// default values), for tuning runs.
+    #[arg(long, value_name = "FILE.json")]
+    extract_params: Option<PathBuf>,
+    /// Also write every transformed image as PNG into DIR/TRANSFORMATION/DATABASE/, with a
+    /// `ppi.txt` per folder, to run other extractors (NIST MINDTCT) on the same images.
+    #[arg(long, value_name = "DIR")]
+    write_images: Option<PathBuf>,
 }
 
 /// A folder argument: the folder and, for images, their resolution.
@@ -109,6 +128,8 @@ fn database_name(dir: &Path) -> String {
 /// One database's results.
 struct DbResult {
     name: String,
+    /// The robustness transformation applied to its images (`none` for templates).
+    perturbation: Perturbation,
     dataset: Dataset,
     pairs: PairList,
     scores: Scores,
@@ -122,6 +143,8 @@ struct DbResult {
 #[derive(Serialize)]
 struct JsonDb<'a> {
     name: &'a str,
+    perturbation: &'a str,
+    genuine_errors: usize,
     genuine: usize,
     impostor: usize,
     eer: f64,
@@ -205,7 +228,18 @@ impl Progress {
     }
 }
 
-fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow::Result<DbResult> {
+/// How one folder is evaluated.
+struct RunSetup<'a> {
+    protocol: Protocol,
+    matcher: &'a Matcher,
+    params: &'a ExtractParams,
+    perturbation: Perturbation,
+    seed: u64,
+    write_images: Option<&'a Path>,
+}
+
+fn evaluate(spec: &FolderSpec, setup: &RunSetup) -> anyhow::Result<DbResult> {
+    let (protocol, matcher) = (setup.protocol, setup.matcher);
     let dataset = Dataset::open(&spec.dir, spec.ppi)?;
     if dataset.kind == SampleKind::Template && spec.ppi.is_some() {
         eprintln!(
@@ -222,7 +256,12 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
                     spec.dir.display()
                 )
             })?;
-            let loader = ImageLoader::new(ppi);
+            let mut loader = ImageLoader::new(ppi);
+            loader.params = setup.params.clone();
+            loader.perturbation = (setup.perturbation, setup.seed);
+            if let Some(root) = setup.write_images {
+                write_transformed(root, spec, &dataset, &loader)?;
+            }
             let views = dataset.load_views(&loader)?;
             (views, Some(loader.extract_ms()))
         }
@@ -259,6 +298,7 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
     let summary = curve.summary();
     Ok(DbResult {
         name,
+        perturbation: setup.perturbation,
         dataset,
         pairs,
         scores,
@@ -266,6 +306,78 @@ fn evaluate(spec: &FolderSpec, protocol: Protocol, matcher: &Matcher) -> anyhow:
         summary,
         scoring_time,
         extract_ms,
+    })
+}
+
+/// The transformations named on the command line (`none` alone when there are none).
+fn parse_perturbations(names: &[String]) -> anyhow::Result<Vec<Perturbation>> {
+    if names.is_empty() {
+        return Ok(vec![Perturbation::None]);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        if name == "all" {
+            out.extend(Perturbation::ALL);
+            continue;
+        }
+        let p = Perturbation::from_name(name).with_context(|| {
+            let known: Vec<_> = Perturbation::ALL.iter().map(|p| p.name()).collect();
+            format!(
+                "unknown transformation {name:?}; known: {}, all",
+                known.join(", ")
+            )
+        })?;
+        out.push(p);
+    }
+    let mut seen = Vec::new();
+    out.retain(|p| {
+        let new = !seen.contains(p);
+        seen.push(*p);
+        new
+    });
+    Ok(out)
+}
+
+/// A row's name: the database, with its transformation when there is one.
+fn row_name(r: &DbResult) -> String {
+    match r.perturbation {
+        Perturbation::None => r.name.clone(),
+        p => format!("{} {}", r.name, p.name()),
+    }
+}
+
+/// The row's name as a borrowed label for the DET legend.
+fn row_label(r: &DbResult) -> &str {
+    r.perturbation.name()
+}
+
+/// Genuine comparisons wrongly rejected at the EER: the EER times the genuine count,
+/// rounded (one genuine pair of 280 is 0.36 points).
+fn genuine_errors(r: &DbResult) -> usize {
+    (r.summary.eer * r.summary.genuine as f64).round() as usize
+}
+
+/// Writes the transformed images of one folder as PNG into
+/// ROOT/TRANSFORMATION/DATABASE, with the stated resolution in `ppi.txt`.
+fn write_transformed(
+    root: &Path,
+    spec: &FolderSpec,
+    dataset: &Dataset,
+    loader: &ImageLoader,
+) -> anyhow::Result<()> {
+    let dir = root
+        .join(loader.perturbation.0.name())
+        .join(database_name(&spec.dir).replace('/', "_"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let ppi = loader.ppi;
+    std::fs::write(dir.join("ppi.txt"), format!("{ppi}\n"))?;
+    use rayon::prelude::*;
+    dataset.files.par_iter().try_for_each(|f| {
+        let raster = loader.transformed(f)?;
+        let png = encode_png(&raster)?;
+        let name = format!("{:03}_{}.png", f.id.finger, f.id.impression);
+        std::fs::write(dir.join(&name), png)
+            .with_context(|| format!("cannot write {}", dir.join(&name).display()))
     })
 }
 
@@ -290,7 +402,7 @@ fn pct(rate: f64) -> String {
 fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
     let name_w = results
         .iter()
-        .map(|r| r.name.len())
+        .map(|r| row_name(r).len())
         .max()
         .unwrap_or(0)
         .max(8);
@@ -302,9 +414,9 @@ fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
         }
     );
     println!(
-        "{:<name_w$} {:>7} {:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10}",
+        "{:<name_w$} {:>9} {:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10}",
         "database",
-        "genuine",
+        "gen (err)",
         "impostor",
         "EER",
         "[low, high]",
@@ -315,7 +427,7 @@ fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
     );
     let row = |name: &str, g: String, i: String, s: &Summary, rate: f64| {
         println!(
-            "{name:<name_w$} {g:>7} {i:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10.0}",
+            "{name:<name_w$} {g:>9} {i:>8} {:>6} {:>15} {:>7} {:>8} {:>8} {:>10.0}",
             pct(s.eer),
             format!("[{}, {}]", pct(s.eer_low), pct(s.eer_high)),
             pct(s.fmr100),
@@ -331,17 +443,37 @@ fn print_table(results: &[DbResult], protocol: ProtocolArg, threads: usize) {
         total_cmp += n;
         total_time += r.scoring_time.as_secs_f64();
         row(
-            &r.name,
-            r.summary.genuine.to_string(),
+            &row_name(r),
+            format!("{} ({})", r.summary.genuine, genuine_errors(r)),
             r.summary.impostor.to_string(),
             &Summary::from(&r.summary),
             n as f64 / r.scoring_time.as_secs_f64().max(1e-9),
         );
     }
-    let mean = Summary::mean(results);
+    let mut groups: Vec<Perturbation> = Vec::new();
+    for r in results {
+        if !groups.contains(&r.perturbation) {
+            groups.push(r.perturbation);
+        }
+    }
+    for p in &groups {
+        let members: Vec<&DbResult> = results.iter().filter(|r| r.perturbation == *p).collect();
+        if groups.len() > 1 {
+            let errors: usize = members.iter().map(|r| genuine_errors(r)).sum();
+            row(
+                &format!("mean {}", p.name()),
+                format!("({errors})"),
+                String::new(),
+                &Summary::mean(&members),
+                f64::NAN,
+            );
+        }
+    }
+    let all: Vec<&DbResult> = results.iter().collect();
+    let mean = Summary::mean(&all);
     row(
         "mean",
-        String::new(),
+        format!("({})", results.iter().map(genuine_errors).sum::<usize>()),
         String::new(),
         &mean,
         total_cmp as f64 / total_time.max(1e-9),
@@ -381,7 +513,7 @@ impl Summary {
         }
     }
 
-    fn mean(results: &[DbResult]) -> Summary {
+    fn mean(results: &[&DbResult]) -> Summary {
         let n = results.len().max(1) as f64;
         let avg = |f: fn(&VerificationSummary) -> f64| {
             results.iter().map(|r| f(&r.summary)).sum::<f64>() / n
@@ -403,6 +535,8 @@ fn write_json(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
             .iter()
             .map(|r| JsonDb {
                 name: &r.name,
+                perturbation: r.perturbation.name(),
+                genuine_errors: genuine_errors(r),
                 genuine: r.summary.genuine,
                 impostor: r.summary.impostor,
                 eer: r.summary.eer,
@@ -415,7 +549,7 @@ fn write_json(path: &Path, results: &[DbResult]) -> anyhow::Result<()> {
                 extract_ms_mean: r.extract_ms.as_deref().map(mean_of),
             })
             .collect(),
-        mean_eer: Summary::mean(results).eer,
+        mean_eer: Summary::mean(&results.iter().collect::<Vec<_>>()).eer,
     };
     let mut text = serde_json::to_string_pretty(&report)?;
     text.push('\n');
@@ -506,12 +640,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .context("cannot start the worker threads")?;
     let threads = pool.current_num_threads();
     let matcher = Matcher::default();
-    let results = pool.install(|| {
-        specs
-            .iter()
-            .map(|spec| evaluate(spec, protocol, &matcher))
-            .collect::<anyhow::Result<Vec<_>>>()
-    })?;
+    let params = match &args.extract_params {
+        None => ExtractParams::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not extractor parameters", path.display()))?
+        }
+    };
+    let perturbations = parse_perturbations(&args.perturb)?;
+    let mut results = Vec::new();
+    for &perturbation in &perturbations {
+        let setup = RunSetup {
+            protocol,
+            matcher: &matcher,
+            params: &params,
+            perturbation,
+            seed: args.seed,
+            write_images: args.write_images.as_deref(),
+        };
+        for spec in &specs {
+            results.push(pool.install(|| evaluate(spec, &setup))?);
+        }
+    }
 
     print_table(&results, args.protocol, threads);
     if let Some(path) = &args.json {
@@ -527,7 +679,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let series: Vec<_> = results
             .iter()
             .map(|r| DetSeries {
-                name: &r.name,
+                name: if perturbations.len() > 1 {
+                    row_label(r)
+                } else {
+                    &r.name
+                },
                 curve: &r.curve,
             })
             .collect();

@@ -13,10 +13,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 use thiserror::Error;
 
+use super::perturb::Perturbation;
 use super::protocol::{FvcFile, ProtocolError, list_fvc_files};
 use crate::finger::extract::{ExtractError, ExtractParams, extract};
 use crate::finger::formats::{self, FormatError, ReadOptions};
-use crate::finger::image::{ImageError, decode_bytes};
+use crate::finger::image::{ImageError, Raster, decode_bytes};
 use crate::finger::template::FingerView;
 
 /// Why a dataset folder could not be loaded.
@@ -137,6 +138,10 @@ pub struct ImageLoader {
     pub ppi: f32,
     /// Extractor parameters.
     pub params: ExtractParams,
+    /// A transformation applied to every image before extraction (robustness suite), with
+    /// the seed it is derived from (each file gets its own seed from its finger and
+    /// impression numbers, so results do not depend on thread order).
+    pub perturbation: (Perturbation, u64),
     extract_ms: Mutex<Vec<f64>>,
 }
 
@@ -146,6 +151,7 @@ impl ImageLoader {
         ImageLoader {
             ppi,
             params: ExtractParams::default(),
+            perturbation: (Perturbation::None, 0),
             extract_ms: Mutex::new(Vec::new()),
         }
     }
@@ -159,8 +165,10 @@ impl ImageLoader {
     }
 }
 
-impl ViewLoader for ImageLoader {
-    fn load(&self, file: &FvcFile) -> Result<FingerView, DatasetError> {
+impl ImageLoader {
+    /// The image of `file` as the extractor sees it: decoded at the stated resolution and
+    /// transformed by [`ImageLoader::perturbation`].
+    pub fn transformed(&self, file: &FvcFile) -> Result<Raster, DatasetError> {
         let bytes = std::fs::read(&file.path).map_err(|source| DatasetError::Io {
             path: file.path.clone(),
             source,
@@ -170,6 +178,22 @@ impl ViewLoader for ImageLoader {
                 path: file.path.clone(),
                 source,
             })?;
+        let (perturbation, seed) = self.perturbation;
+        let file_seed = seed
+            ^ (u64::from(file.id.finger) << 32 | u64::from(file.id.impression))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        perturbation
+            .apply(&raster, file_seed)
+            .map_err(|source| DatasetError::Image {
+                path: file.path.clone(),
+                source,
+            })
+    }
+}
+
+impl ViewLoader for ImageLoader {
+    fn load(&self, file: &FvcFile) -> Result<FingerView, DatasetError> {
+        let raster = self.transformed(file)?;
         let start = Instant::now();
         let view = extract(&raster, &self.params).map_err(|source| DatasetError::Extract {
             path: file.path.clone(),

@@ -6,6 +6,7 @@
 //! * [`dataset`]: loading an FVC-named folder into finger views.
 //! * [`scoring`]: scoring a pair list in parallel with deterministic output.
 //! * [`det`]: DET curves drawn as SVG.
+//! * [`perturb`]: seeded image transformations of the robustness suite.
 //!
 //! ```
 //! use biomatch::eval::{VerificationCurve, fnir_at_fpir, MatedSearch, NonMatedSearch};
@@ -29,6 +30,7 @@ pub mod dataset;
 pub mod det;
 pub mod identification;
 pub mod metrics;
+pub mod perturb;
 pub mod protocol;
 pub mod scoring;
 
@@ -39,4 +41,5 @@ pub use identification::{
 pub use metrics::{
     Eer, MetricsError, OperatingPoint, VerificationCurve, VerificationSummary, verification_summary,
 };
+pub use perturb::Perturbation;
 pub use protocol::{FvcFile, FvcId, PairList, Protocol};

@@ -34,7 +34,13 @@ pub(crate) fn remove_false(
             (c.x, c.y),
             params.border_distance,
         );
+        let (px, py) = (c.x as f32 + 0.5, c.y as f32 + 0.5);
+        let edge = px
+            .min(py)
+            .min(skeleton.width as f32 - px)
+            .min(skeleton.height as f32 - py);
         if border < params.border_distance
+            || edge < params.edge_distance
             || facing_border(c, mask, blocks, (skeleton.width, skeleton.height), params)
             || field.coherence.at(bx, by) < params.min_coherence
         {

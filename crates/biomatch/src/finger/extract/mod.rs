@@ -1,7 +1,8 @@
 //! Minutiae extraction from 500 ppi-class grayscale fingerprint images.
 //!
 //! The pipeline, one module per stage, all constants in [`ExtractParams`]:
-//! resample to 500 ppi, segment the fingerprint area, estimate the orientation field and the
+//! resample to 500 ppi, cut uniform stripes off the image edges (scanner frames), segment the
+//! fingerprint area, estimate the orientation field and the
 //! ridge period, enhance with oriented Gabor filters, binarise, thin to a one-pixel skeleton,
 //! detect endings and bifurcations, remove false minutiae and rate the rest.
 //!
@@ -14,6 +15,7 @@ mod binarize;
 mod detect;
 mod enhance;
 mod filter;
+mod frame;
 mod frequency;
 mod grid;
 mod orientation;
@@ -30,8 +32,8 @@ use crate::finger::image::Raster;
 use crate::finger::template::{FingerView, Resolution};
 
 pub use params::{
-    BinarizeParams, EnhanceParams, ExtractParams, FilterParams, FrequencyParams, Limits,
-    OrientationParams, QualityParams, SegmentParams,
+    BinarizeParams, EnhanceParams, ExtractParams, FilterParams, FrameParams, FrequencyParams,
+    Limits, OrientationParams, QualityParams, SegmentParams,
 };
 pub use sink::{DebugSink, NoSink};
 
@@ -108,6 +110,7 @@ pub fn extract_with_sink<S: DebugSink>(
 ) -> Result<FingerView, ExtractError> {
     let frame = resample::Frame::check(raster, &params.limits)?;
     let image = resample::to_500ppi(raster, &frame);
+    let (image, trim) = frame::trim(image, &params.frame, params.limits.min_side);
     sink.image("resampled", image.width, image.height, &image.data);
     let blocks = grid::Blocks::new(image.width, image.height, params.block_size);
     let contrast_mask = segment::segment(&image, blocks, &params.segment);
@@ -145,7 +148,16 @@ pub fn extract_with_sink<S: DebugSink>(
         Resolution::from_ppi(raster.ppi),
     );
     view.finger_quality = quality::finger_quality(&mask, &field);
-    view.minutiae = rated.iter().map(|m| frame.original_of(m)).collect();
+    view.minutiae = rated
+        .iter()
+        .map(|m| {
+            frame.original_of(&crate::finger::template::Minutia {
+                x: m.x + trim.left as f32,
+                y: m.y + trim.top as f32,
+                ..*m
+            })
+        })
+        .collect();
     Ok(view)
 }
 

@@ -1,13 +1,21 @@
 //! Every tuned constant of the extractor, in pipeline order. Distances are in pixels at the
 //! internal 500 ppi resolution.
+//!
+//! Every struct reads from JSON with missing fields taken from the defaults, so a tuning run
+//! or an integrator can override a few constants (`biomatch eval verify --extract-params`).
+
+use serde::{Deserialize, Serialize};
 
 /// Parameters of [`extract`](super::extract), grouped by stage in pipeline order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExtractParams {
     /// Limits on the input image.
     pub limits: Limits,
     /// Side of the square blocks of every block map (segmentation, orientation, frequency).
     pub block_size: usize,
+    /// Trimming of uniform stripes along the image edges (scanner frames).
+    pub frame: FrameParams,
     /// Segmentation of the fingerprint area.
     pub segment: SegmentParams,
     /// Orientation field.
@@ -25,7 +33,8 @@ pub struct ExtractParams {
 }
 
 /// Input limits: anything outside is an [`ExtractError`](super::ExtractError).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Largest accepted width or height, in pixels of the original image.
     pub max_side: usize,
@@ -39,8 +48,21 @@ pub struct Limits {
     pub max_ppi: f32,
 }
 
+/// Scanner frame trimming: lines along an image edge that hardly vary along their length
+/// are cut off before segmentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrameParams {
+    /// Most pixels cut from one side (0 disables trimming).
+    pub max_stripe: usize,
+    /// A line belongs to a stripe when its variation along its length is below this
+    /// fraction of the median line's.
+    pub ratio: f32,
+}
+
 /// Segmentation: blocks with enough grey-level contrast, smoothed by majority votes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SegmentParams {
     /// Rounds of [1 2 1] smoothing before contrast is measured (suppresses pixel-scale
     /// sensor noise that has contrast but no ridges).
@@ -64,7 +86,8 @@ pub struct SegmentParams {
 }
 
 /// Orientation: block sums of squared gradients, smoothed as doubled-angle vectors.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OrientationParams {
     /// Radius, in blocks, of the window measuring coherence.
     pub coherence_radius: usize,
@@ -73,7 +96,8 @@ pub struct OrientationParams {
 }
 
 /// Ridge frequency: peaks of the grey-level signature across the ridges.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FrequencyParams {
     /// Length of the signature across the ridges, in pixels.
     pub window_across: usize,
@@ -93,7 +117,8 @@ pub struct FrequencyParams {
 
 /// Enhancement: a Gabor filter applied as a Gaussian along the ridge then a zero-mean Gabor
 /// profile across it, with kernels precomputed per orientation and period bin.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EnhanceParams {
     /// Number of orientation bins over 180 degrees.
     pub orientation_bins: usize,
@@ -110,7 +135,8 @@ pub struct EnhanceParams {
 }
 
 /// Binarisation: the sign of the enhanced image, then removal of tiny islands and holes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BinarizeParams {
     /// Ridge components smaller than this many pixels are erased.
     pub min_island: usize,
@@ -119,13 +145,17 @@ pub struct BinarizeParams {
 }
 
 /// Removal of false minutiae.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FilterParams {
     /// Length of the ridge traced to measure a minutia's direction, in pixels.
     pub direction_trace: usize,
     /// Minutiae closer than this many pixels to the background or the image edge are
     /// dropped.
     pub border_distance: f32,
+    /// Minutiae closer than this many pixels to the image edge are dropped (a print cut by
+    /// the capture window has false endings along it).
+    pub edge_distance: f32,
     /// An ending whose open side (opposite its direction) reaches the background within this
     /// many pixels is dropped: the edge of the print cut its ridge. 0 disables the check.
     pub border_facing: f32,
@@ -152,7 +182,8 @@ pub struct FilterParams {
 }
 
 /// Per-minutia quality from orientation coherence and distance to the background.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct QualityParams {
     /// Coherence mapped to quality 0.
     pub coherence_low: f32,
@@ -173,6 +204,10 @@ impl Default for ExtractParams {
                 max_ppi: 2000.0,
             },
             block_size: 8,
+            frame: FrameParams {
+                max_stripe: 24,
+                ratio: 0.35,
+            },
             segment: SegmentParams {
                 smooth_passes: 0,
                 window: 1,
@@ -212,6 +247,7 @@ impl Default for ExtractParams {
             filter: FilterParams {
                 direction_trace: 12,
                 border_distance: 8.0,
+                edge_distance: 8.0,
                 border_facing: 20.0,
                 min_coherence: 0.15,
                 short_ridge: 11,
@@ -231,3 +267,26 @@ impl Default for ExtractParams {
         }
     }
 }
+
+/// Each stage's defaults are the ones [`ExtractParams::default`] holds.
+macro_rules! stage_defaults {
+    ($($ty:ident => $field:ident),* $(,)?) => {$(
+        impl Default for $ty {
+            fn default() -> $ty {
+                ExtractParams::default().$field
+            }
+        }
+    )*};
+}
+
+stage_defaults!(
+    Limits => limits,
+    FrameParams => frame,
+    SegmentParams => segment,
+    OrientationParams => orientation,
+    FrequencyParams => frequency,
+    EnhanceParams => enhance,
+    BinarizeParams => binarize,
+    FilterParams => filter,
+    QualityParams => quality,
+);
