@@ -623,6 +623,15 @@ fn write_calibration(path: &Path, results: &[DbResult], args: &Args) -> anyhow::
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Prints the extractor's default constants as JSON.
+pub fn print_params() -> anyhow::Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&ExtractParams::default())?
+    );
+    Ok(())
+}
+
 /// Runs the evaluation.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let specs = args

@@ -51,6 +51,9 @@ enum EvalCmd {
     Verify(eval_verify::Args),
     /// Face verification accuracy and quantised-index recall over an embeddings file.
     Face(face_cmd::EvalArgs),
+    /// Print the extractor's default constants as JSON (the form `verify --extract-params`
+    /// reads; tuning scripts start from it).
+    Params,
 }
 
 #[derive(Subcommand)]
@@ -70,6 +73,7 @@ fn main() {
         Command::Match(args) => match_cmd::run(args),
         Command::Eval(EvalCmd::Verify(args)) => eval_verify::run(args),
         Command::Eval(EvalCmd::Face(args)) => face_cmd::run_eval(args),
+        Command::Eval(EvalCmd::Params) => eval_verify::print_params(),
         Command::Bench(BenchCmd::FingerMatch(args)) => bench_finger::run(args),
         Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
         Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),
