@@ -335,6 +335,20 @@ fn tagged_record(
             ),
         )?;
     }
+    let mut tags: Vec<(u32, u32)> = fields.iter().map(|f| (f.record_type, f.number)).collect();
+    tags.sort_unstable();
+    for (i, &(t, n)) in tags.iter().enumerate() {
+        // Report each repeated tag once, at its second occurrence.
+        if i > 0 && tags[i - 1] == (t, n) && (i < 2 || tags[i - 2] != (t, n)) {
+            diag.deviation(
+                base,
+                format!(
+                    "record {}: field {t}.{n:03} appears more than once",
+                    at.record
+                ),
+            )?;
+        }
+    }
     if fields.first().map(|f| f.number) != Some(1) {
         diag.deviation(
             base,
