@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 D="${BIOMATCH_DATASETS:-$(cd .. && pwd)/shared/datasets}"
 RATE="${1:-0.75}"
-OUT=target/wsq-eer
+OUT="target/wsq-eer-$RATE"
 if [ -z "${BIOMATCH_BIN:-}" ]; then cargo build -q --release -p biomatch-cli; fi
 B="${BIOMATCH_BIN:-target/release/biomatch}"
 DBS="fvc2002/DB1_B@500 fvc2002/DB2_B@569 fvc2002/DB3_B@500 fvc2002/DB4_B@500 fvc2004/DB1_B@500 fvc2004/DB2_B@500 fvc2004/DB3_B@512 fvc2004/DB4_B@500"

@@ -197,9 +197,11 @@ impl Record {
         }
     }
 
-    /// The IDC (information designation character), when the record states one.
+    /// The IDC (information designation character), when the record states one (Type-1
+    /// has none: its field 1.002 is the version).
     pub fn idc(&self) -> Option<i64> {
         match self {
+            Record::Tagged(t) if t.record_type == 1 => None,
             Record::Tagged(t) => t.number(2),
             Record::BinaryImage(b) => Some(i64::from(b.idc)),
             Record::Opaque { bytes, .. } => bytes.get(4).map(|&b| i64::from(b)),

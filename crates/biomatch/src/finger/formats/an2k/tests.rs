@@ -41,6 +41,9 @@ fn hand_written_transaction_reads_strictly_and_writes_back_identically() {
     let t = &d.transaction;
     assert_eq!(t.records.len(), 3);
     assert_eq!(t.version().as_deref(), Some("0502"));
+    // Type-1's 1.002 is the version, not an IDC.
+    assert_eq!(t.records[0].idc(), None);
+    assert_eq!(t.records[2].idc(), Some(1));
     assert_eq!(t.type_of_transaction().as_deref(), Some("CAR"));
     let name = t.records[1].as_tagged().unwrap().field(18).unwrap();
     assert_eq!(name.subfields(), vec![vec![&b"DOE"[..], &b"JOHN"[..]]]);
