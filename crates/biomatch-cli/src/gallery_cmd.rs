@@ -23,6 +23,12 @@ pub enum GalleryCmd {
     Build(BuildArgs),
     /// Identify a probe (fingers and/or a face) against a gallery file.
     Identify(IdentifyArgs),
+    /// Enrol one subject per ANSI/NIST-ITL transaction: fingers from its Type-9 minutiae,
+    /// else extracted from its finger images; the face from a sidecar `TRANSACTION.npy`
+    /// (one embedding row) when there is one. The subject id is the transaction control
+    /// number 1.009, or the field named by --id-field (e.g. 2.018). An existing subject with
+    /// the same id is replaced. The gallery file is created when it does not exist.
+    Import(ImportArgs),
     /// Print what a gallery file holds.
     Info {
         /// The gallery file.
@@ -54,6 +60,26 @@ pub struct BuildArgs {
     /// Output gallery file.
     #[arg(long)]
     out: PathBuf,
+}
+
+/// Arguments of `gallery import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The gallery file (created if missing).
+    gallery: PathBuf,
+    /// The transactions.
+    #[arg(required = true)]
+    transactions: Vec<PathBuf>,
+    /// The field whose value is the subject id (`1.009` by default; `2.NNN` for a Type-2
+    /// field).
+    #[arg(long, default_value = "1.009")]
+    id_field: String,
+    /// Face model tag, for a new gallery and the sidecar embeddings.
+    #[arg(long, default_value = "facenet512")]
+    face_model: String,
+    /// Face embedding dimension of a new gallery.
+    #[arg(long, default_value_t = 512)]
+    face_dim: usize,
 }
 
 /// Arguments of `gallery identify`.
@@ -141,6 +167,7 @@ pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
     match cmd {
         GalleryCmd::Build(a) => build(a),
         GalleryCmd::Identify(a) => identify(a),
+        GalleryCmd::Import(a) => import(a),
         GalleryCmd::Info { gallery } => {
             let g = Gallery::load(&gallery)?;
             println!(
@@ -1000,5 +1027,84 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
             }))?,
         )?;
     }
+    Ok(())
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<()> {
+    use biomatch::finger::extract::{ExtractParams, extract};
+    use biomatch::finger::formats::an2k;
+    use biomatch::finger::formats::{Mode, ReadOptions};
+
+    let g = if a.gallery.exists() {
+        Gallery::load(&a.gallery)?
+    } else {
+        Gallery::new(GalleryConfig::new(&a.face_model, a.face_dim))
+    };
+    let (id_type, id_number) = a
+        .id_field
+        .split_once('.')
+        .and_then(|(t, n)| Some((t.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+        .with_context(|| format!("--id-field {:?} is not T.NNN", a.id_field))?;
+    for path in &a.transactions {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let d = an2k::read(&bytes, Mode::Lenient)
+            .with_context(|| format!("reading {}", path.display()))?;
+        for w in &d.warnings {
+            eprintln!("warning: {}: {w}", path.display());
+        }
+        let t = d.transaction;
+        let id = t
+            .records
+            .iter()
+            .filter_map(|r| r.as_tagged())
+            .find(|r| r.record_type == id_type)
+            .and_then(|r| r.field(id_number))
+            .map(|f| f.text())
+            .filter(|s| !s.is_empty())
+            .with_context(|| format!("{}: no field {} for the id", path.display(), a.id_field))?;
+        let mut subject = Subject::new(SubjectId::new(&id)?);
+        let mut source = "Type-9 minutiae";
+        let views = if t.records.iter().any(|r| r.record_type() == 9) {
+            t.finger_template(&ReadOptions::default())?.template.views
+        } else {
+            source = "finger images through the extractor";
+            let mut views = Vec::new();
+            for img in t.images() {
+                if !matches!(img.record_type, 3..=6 | 13 | 14) {
+                    continue;
+                }
+                let raster = t.decode_image(img.record)?;
+                let mut view = extract(&raster, &ExtractParams::default())?;
+                view.finger_position = biomatch::finger::FingerPosition(
+                    img.positions.first().copied().unwrap_or(0) as u8,
+                );
+                views.push(view);
+            }
+            views
+        };
+        let fingers = views.len();
+        for v in views {
+            subject = subject.with_finger(v);
+        }
+        let sidecar = path.with_extension("npy");
+        let face = sidecar.exists();
+        if face {
+            let m = biomatch::face::npy::read_f32_matrix(&sidecar)?;
+            anyhow::ensure!(m.rows >= 1, "{}: no embedding row", sidecar.display());
+            subject = subject.with_face(FaceTemplate::new(&a.face_model, m.row(0))?);
+        }
+        let id = SubjectId::new(&id)?;
+        if g.contains(&id) {
+            g.replace(subject)?;
+        } else {
+            g.enrol(subject)?;
+        }
+        println!(
+            "{}: subject {id}, {fingers} finger(s) from {source}{}",
+            path.display(),
+            if face { ", face from the sidecar" } else { "" }
+        );
+    }
+    g.save(&a.gallery)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod an2k_cmd;
 mod bench_finger;
 mod demo_cmd;
 mod eval_verify;
@@ -38,6 +39,9 @@ enum Command {
     /// Decode fingerprint images (WSQ and common formats).
     #[command(subcommand)]
     Image(image_cmd::ImageCmd),
+    /// Read, unpack and build ANSI/NIST-ITL transactions.
+    #[command(subcommand)]
+    An2k(an2k_cmd::An2kCmd),
     /// Build subject galleries and identify probes against them.
     #[command(subcommand)]
     Gallery(gallery_cmd::GalleryCmd),
@@ -79,6 +83,7 @@ fn main() {
         Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),
         Command::Extract(args) => extract_cmd::run(args),
         Command::Image(cmd) => image_cmd::run(cmd),
+        Command::An2k(cmd) => an2k_cmd::run(cmd),
         Command::Gallery(cmd) => gallery_cmd::run(cmd),
         Command::Demo(args) => demo_cmd::run(args),
     };

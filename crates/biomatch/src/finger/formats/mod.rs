@@ -23,6 +23,7 @@
 //! each deviation in [`Decoded::warnings`]. Malformed input never panics: it is a
 //! [`FormatError`].
 
+pub mod an2k;
 mod ansi2004;
 mod ansi2009;
 mod bytes;

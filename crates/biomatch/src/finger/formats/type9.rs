@@ -10,8 +10,13 @@
 //! ([`ReadOptions::image_height`], else the image record with the same IDC; without either
 //! the smallest height holding every minutia, a warning in lenient mode and an error in
 //! strict mode). Quality 2..=63 (2 best) is mapped linearly onto 100..=0; 0 and 1 mean "not
-//! reported". Type-9 records that only carry other blocks (vendor, INCITS 378 or Extended
-//! Feature Set fields) are reported and skipped.
+//! reported".
+//!
+//! Extended Feature Set minutiae (9.331, when there is no 9.012) are read too: `x~y~theta~type`
+//! per subfield, x and y in 10 µm from the **top-left** corner, theta in degrees in the ISO
+//! sense, type `E` (ending), `B` (bifurcation) or `X` (unknown); the image size comes from
+//! the region of interest 9.300 (`width~height~...` in 10 µm). Type-9 records that carry
+//! neither block (vendor or INCITS 378 fields only) are reported and skipped.
 
 use super::bytes::{Diag, describe_start};
 use super::{FormatError, ReadOptions};
@@ -310,6 +315,9 @@ fn read_type9(
     }
     let get = |n: u32| fields.iter().find(|f| f.record_type == 9 && f.number == n);
     let Some(mrc) = get(12) else {
+        if let Some(efs) = get(331) {
+            return read_efs(rec, efs, get(300), get(302), resolution, diag).map(Some);
+        }
         diag.deviation(
             rec.offset,
             format!(
@@ -519,4 +527,81 @@ fn read_type9(
     view.extended.cores = cores.iter().map(point).collect();
     view.extended.deltas = deltas.iter().map(point).collect();
     Ok(Some(view))
+}
+
+/// Reads the EFS minutiae (9.331) of a Type-9 record, with the region of interest 9.300.
+fn read_efs(
+    rec: &Record<'_>,
+    efs: &Field<'_>,
+    roi: Option<&Field<'_>>,
+    fpp: Option<&Field<'_>>,
+    resolution: Resolution,
+    diag: &mut Diag,
+) -> Result<FingerView, FormatError> {
+    let ppcm_x = f64::from(resolution.x_ppcm.max(1));
+    let ppcm_y = f64::from(resolution.y_ppcm.max(1));
+    // 10 µm units -> pixels: units / 1000 cm * ppcm.
+    let to_px = |units: i64, ppcm: f64| units as f64 * ppcm / 1000.0;
+    let mut minutiae = Vec::new();
+    let (mut max_x, mut max_y) = (0i64, 0i64);
+    for (i, sub) in efs.value.split(|&b| b == RS).enumerate() {
+        if sub.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let items: Vec<&[u8]> = sub.split(|&b| b == US).collect();
+        let (Some(x), Some(y), Some(theta)) = (
+            items.first().and_then(|v| num(v)),
+            items.get(1).and_then(|v| num(v)),
+            items.get(2).and_then(|v| num(v)),
+        ) else {
+            return Err(invalid(
+                "9.331 EFS minutia",
+                efs.offset,
+                &format!("minutia {i} is not `x<US>y<US>theta<US>type`"),
+            ));
+        };
+        if x < 0 || y < 0 || !(0..=359).contains(&theta) {
+            diag.deviation(
+                efs.offset,
+                format!("EFS minutia {i}: ({x}, {y}, {theta}) out of range"),
+            )?;
+        }
+        let kind = match items.get(3).map(|v| text(v)).as_deref() {
+            Some("E") => MinutiaKind::RidgeEnding,
+            Some("B") => MinutiaKind::Bifurcation,
+            Some("X") => MinutiaKind::Other,
+            other => {
+                diag.deviation(
+                    efs.offset,
+                    format!("EFS minutia {i}: type {other:?} is not E, B or X"),
+                )?;
+                MinutiaKind::Other
+            }
+        };
+        max_x = max_x.max(x);
+        max_y = max_y.max(y);
+        minutiae.push(Minutia {
+            x: to_px(x, ppcm_x) as f32,
+            y: to_px(y, ppcm_y) as f32,
+            angle: theta.rem_euclid(360) as f32,
+            kind,
+            quality: MinutiaQuality::Unknown,
+        });
+    }
+    let roi_size = roi.and_then(|f| {
+        let mut items = f.value.split(|&b| b == US);
+        Some((items.next().and_then(num)?, items.next().and_then(num)?))
+    });
+    let (w_units, h_units) = roi_size.unwrap_or((max_x + 1, max_y + 1));
+    let size = |u: i64, ppcm: f64| to_px(u, ppcm).ceil().clamp(1.0, 65535.0) as u16;
+    let mut view = FingerView::new(size(w_units, ppcm_x), size(h_units, ppcm_y), resolution);
+    view.minutiae = minutiae;
+    // 9.302 FPP: finger position first.
+    view.finger_position = FingerPosition(
+        fpp.and_then(|f| f.value.split(|&b| b == US).next().and_then(num))
+            .and_then(|v| u8::try_from(v).ok())
+            .unwrap_or(0),
+    );
+    let _ = rec;
+    Ok(view)
 }

@@ -1,4 +1,4 @@
-//! A decoder for WSQ, the FBI's wavelet/scalar-quantisation codec for 8-bit grayscale
+//! A decoder and an encoder ([`encode()`]) for WSQ, the FBI's wavelet/scalar-quantisation codec for 8-bit grayscale
 //! fingerprint images (FBI IAFIS-IC-0110, version 3).
 //!
 //! The pipeline reads like the format:
@@ -15,12 +15,15 @@
 //! geometry allows), every length field is checked against the input, and running out of
 //! input is an error.
 
+mod encode;
 mod huffman;
 mod markers;
 mod quant;
 mod wavelet;
 
 use thiserror::Error;
+
+pub use encode::{WsqEncodeOptions, encode};
 
 use super::{ImageError, check_geometry};
 use huffman::{BitReader, HuffmanTable, decode_block};

@@ -257,6 +257,79 @@ impl Synthesis {
     }
 }
 
+/// The analysis filters (the encoder's side): lowpass outputs centred on even samples,
+/// highpass on odd ones, whole-sample symmetric extension at both ends.
+#[derive(Clone, Debug)]
+pub(crate) struct Analysis {
+    lowpass_half: Vec<f32>,
+    highpass_half: Vec<f32>,
+}
+
+impl Analysis {
+    /// The analysis filters of a transform table.
+    pub(crate) fn new(table: &TransformTable) -> Self {
+        Analysis {
+            lowpass_half: table.lowpass_half.clone(),
+            highpass_half: table.highpass_half.clone(),
+        }
+    }
+
+    /// Splits `x` into its lowpass and highpass bands, written to `out` in band order (the
+    /// highpass band first when `inverted`).
+    fn line(&self, x: &[f32], inverted: bool, out: &mut [f32]) {
+        let n = x.len();
+        let sample = |p: isize| reflect(p, n).map(|q| x[q]).unwrap_or(0.0);
+        let filt = |half: &[f32], centre: isize| -> f32 {
+            let mut acc = half[0] * sample(centre);
+            for (j, &h) in half.iter().enumerate().skip(1) {
+                let j = j as isize;
+                acc += h * (sample(centre - j) + sample(centre + j));
+            }
+            acc
+        };
+        let (first, _) = halves(n, inverted);
+        let (low_at, high_at) = if inverted { (first, 0) } else { (0, first) };
+        for k in 0..n.div_ceil(2) {
+            out[low_at + k] = filt(&self.lowpass_half, 2 * k as isize);
+        }
+        for k in 0..n / 2 {
+            out[high_at + k] = filt(&self.highpass_half, 2 * k as isize + 1);
+        }
+    }
+
+    /// Applies one 2-D transform step in place: rows, then columns.
+    fn split(&self, plane: &mut [f32], stride: usize, split: &Split) {
+        let Rect { x, y, w, h } = split.rect;
+        if w == 0 || h == 0 {
+            return;
+        }
+        let mut line = vec![0f32; w.max(h)];
+        let mut out = vec![0f32; w.max(h)];
+        for row in y..y + h {
+            let start = row * stride + x;
+            line[..w].copy_from_slice(&plane[start..start + w]);
+            self.line(&line[..w], split.invert_x, &mut out[..w]);
+            plane[start..start + w].copy_from_slice(&out[..w]);
+        }
+        for col in x..x + w {
+            for (i, v) in line[..h].iter_mut().enumerate() {
+                *v = plane[(y + i) * stride + col];
+            }
+            self.line(&line[..h], split.invert_y, &mut out[..h]);
+            for (i, v) in out[..h].iter().enumerate() {
+                plane[(y + i) * stride + col] = *v;
+            }
+        }
+    }
+}
+
+/// Applies the whole decomposition in place (the inverse of [`reconstruct`]).
+pub(crate) fn decompose(plane: &mut [f32], width: usize, tree: &Tree, analysis: &Analysis) {
+    for split in &tree.splits {
+        analysis.split(plane, width, split);
+    }
+}
+
 /// Position `p` of a whole-sample symmetric extension of `0..n`, mapped back into `0..n`
 /// (parity is preserved for `n >= 2`). For `n == 1` only even positions exist (the single
 /// lowpass sample); odd ones are empty.
@@ -327,12 +400,35 @@ mod tests {
                     .map(|i| ((i * 37 + 11) % 23) as f32 * 3.0 - 30.0)
                     .collect();
                 let coded = analyse_line(&x, inverted, &t);
+                let mut fast = vec![0f32; n];
+                Analysis::new(&t).line(&x, inverted, &mut fast);
+                for (a, b) in coded.iter().zip(&fast) {
+                    assert!((a - b).abs() < 1e-4, "analysis n={n}: {a} vs {b}");
+                }
                 let mut out = vec![0f32; n];
                 let mut ext = Vec::new();
                 s.line(&coded, inverted, &mut ext, &mut out);
                 for (a, b) in x.iter().zip(&out) {
                     assert!((a - b).abs() < 1e-3, "n={n} inv={inverted}: {a} vs {b}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn images_decompose_and_reconstruct() {
+        let t = standard_table();
+        for (w, h) in [(37, 41), (64, 48), (33, 35)] {
+            let tree = Tree::new(w, h);
+            let x: Vec<f32> = (0..w * h)
+                .map(|i| ((i * 7919) % 251) as f32 - 125.0)
+                .collect();
+            let mut plane = x.clone();
+            decompose(&mut plane, w, &tree, &Analysis::new(&t));
+            assert!(plane.iter().zip(&x).any(|(a, b)| (a - b).abs() > 1.0));
+            reconstruct(&mut plane, w, &tree, &Synthesis::new(&t));
+            for (a, b) in plane.iter().zip(&x) {
+                assert!((a - b).abs() < 2e-3, "{w}x{h}: {a} vs {b}");
             }
         }
     }
