@@ -24,7 +24,10 @@ pub(crate) fn check_columns(what: &str, rows: &ArrayView2<'_, f32>, dim: usize) 
 }
 
 /// One face template from a row of any stride.
-pub(crate) fn face_template(model: &str, row: ArrayView1<'_, f32>) -> Result<FaceTemplate, biomatch::face::FaceError> {
+pub(crate) fn face_template(
+    model: &str,
+    row: ArrayView1<'_, f32>,
+) -> Result<FaceTemplate, biomatch::face::FaceError> {
     match row.as_slice() {
         Some(s) => FaceTemplate::new(model, s),
         None => FaceTemplate::new(model, &row.to_vec()),

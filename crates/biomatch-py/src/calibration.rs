@@ -34,9 +34,13 @@ impl Calibration {
     /// A calibration from impostor comparison scores (finite values, at least one).
     #[new]
     #[pyo3(signature = (impostor_scores, description = None))]
-    fn new(impostor_scores: &Bound<'_, PyAny>, description: Option<String>) -> PyResult<Calibration> {
+    fn new(
+        impostor_scores: &Bound<'_, PyAny>,
+        description: Option<String>,
+    ) -> PyResult<Calibration> {
         let scores = scores_arg(impostor_scores)?;
-        let mut inner = core_cal::Calibration::from_impostor_scores(&scores).map_err(errors::calibration)?;
+        let mut inner =
+            core_cal::Calibration::from_impostor_scores(&scores).map_err(errors::calibration)?;
         if let Some(d) = description {
             inner = inner.with_description(d);
         }
@@ -67,7 +71,9 @@ impl Calibration {
 
     /// The score threshold giving false-match rate `fmr` (0 < fmr <= 1).
     fn threshold(&self, fmr: f64) -> PyResult<f64> {
-        self.inner.threshold_for_fmr(fmr).map_err(errors::calibration)
+        self.inner
+            .threshold_for_fmr(fmr)
+            .map_err(errors::calibration)
     }
 
     /// The calibration as JSON (what the CLI's `--calibration` files hold).
@@ -93,6 +99,9 @@ impl Calibration {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        Ok((slf.get_type().getattr("from_json")?, (slf.get().inner.to_json(),)))
+        Ok((
+            slf.get_type().getattr("from_json")?,
+            (slf.get().inner.to_json(),),
+        ))
     }
 }

@@ -77,10 +77,9 @@ pub(crate) fn face_in(context: &str, e: &FaceError) -> PyErr {
         format!("{context}: {e}")
     };
     match e {
-        FaceError::Io { path, .. } => raise(
-            "BiomatchIOError",
-            (None::<i32>, message, path.to_string()),
-        ),
+        FaceError::Io { path, .. } => {
+            raise("BiomatchIOError", (None::<i32>, message, path.to_string()))
+        }
         _ => error(face_class(e), message),
     }
 }

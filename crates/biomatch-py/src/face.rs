@@ -14,7 +14,10 @@ use crate::threads;
 /// Cosine similarity of two face embeddings (1-D float32 arrays of equal length, 128..=4096
 /// values; each is L2-normalised first).
 #[pyfunction]
-pub(crate) fn face_score(a: PyReadonlyArray1<'_, f32>, b: PyReadonlyArray1<'_, f32>) -> PyResult<f32> {
+pub(crate) fn face_score(
+    a: PyReadonlyArray1<'_, f32>,
+    b: PyReadonlyArray1<'_, f32>,
+) -> PyResult<f32> {
     let ta = face_template("", a.as_array()).map_err(|e| errors::face_in("a", &e))?;
     let tb = face_template("", b.as_array()).map_err(|e| errors::face_in("b", &e))?;
     ta.similarity(&tb).map_err(errors::face)
@@ -35,7 +38,8 @@ fn ids_arg(ids: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u64>> {
     ids.as_array()
         .iter()
         .map(|&i| {
-            u64::try_from(i).map_err(|_| errors::invalid(format!("id {i} is negative: ids are >= 0")))
+            u64::try_from(i)
+                .map_err(|_| errors::invalid(format!("id {i} is negative: ids are >= 0")))
         })
         .collect()
 }
@@ -46,9 +50,16 @@ impl FaceIndex {
     /// (`"f32"`, `"f16"` or `"i8"`); `threads` is the default thread count of long calls.
     #[new]
     #[pyo3(signature = (model, dim, precision = "f32", threads = None))]
-    fn new(model: &str, dim: usize, precision: &str, threads: Option<usize>) -> PyResult<FaceIndex> {
+    fn new(
+        model: &str,
+        dim: usize,
+        precision: &str,
+        threads: Option<usize>,
+    ) -> PyResult<FaceIndex> {
         if !(core_face::params::MIN_DIM..=core_face::params::MAX_DIM).contains(&dim) {
-            return Err(errors::face(core_face::FaceError::DimensionOutOfRange { got: dim }));
+            return Err(errors::face(core_face::FaceError::DimensionOutOfRange {
+                got: dim,
+            }));
         }
         Ok(FaceIndex {
             inner: core_face::FaceIndex::new(model, dim, precision_arg(precision)?),
@@ -114,8 +125,10 @@ impl FaceIndex {
         let model = self.inner.model().to_string();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || {
-            let templates = face_templates("embeddings", &model, rows).map_err(|e| row_error("embeddings", e))?;
-            let entries: Vec<(u64, biomatch::face::FaceTemplate)> = keys.into_iter().zip(templates).collect();
+            let templates = face_templates("embeddings", &model, rows)
+                .map_err(|e| row_error("embeddings", e))?;
+            let entries: Vec<(u64, biomatch::face::FaceTemplate)> =
+                keys.into_iter().zip(templates).collect();
             inner.enrol_many(&entries).map_err(errors::face)
         })?
     }
@@ -147,7 +160,8 @@ impl FaceIndex {
         let model = self.inner.model().to_string();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let probes = face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
+            let probes =
+                face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
             let found = inner.search_batch(&probes, k).map_err(errors::face)?;
             let m = found.len();
             let mut scores = Array2::<f32>::from_elem((m, k), f32::NEG_INFINITY);
@@ -174,7 +188,9 @@ impl FaceIndex {
 
     /// Calibrates scores to FMRs from impostor similarities.
     fn calibrate(&self, impostor_scores: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inner.calibrate(&scores_arg(impostor_scores)?).map_err(errors::face)
+        self.inner
+            .calibrate(&scores_arg(impostor_scores)?)
+            .map_err(errors::face)
     }
 
     /// The calibration, if any.
@@ -202,8 +218,15 @@ impl FaceIndex {
     /// Reads an index written by `save`.
     #[classmethod]
     #[pyo3(signature = (path, threads = None))]
-    fn load(_cls: &Bound<'_, PyType>, py: Python<'_>, path: std::path::PathBuf, threads: Option<usize>) -> PyResult<FaceIndex> {
-        let inner = py.detach(|| core_face::FaceIndex::load(&path)).map_err(errors::face)?;
+    fn load(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        threads: Option<usize>,
+    ) -> PyResult<FaceIndex> {
+        let inner = py
+            .detach(|| core_face::FaceIndex::load(&path))
+            .map_err(errors::face)?;
         Ok(FaceIndex { inner, threads })
     }
 
@@ -217,10 +240,15 @@ impl FaceIndex {
     #[classmethod]
     fn from_bytes(_cls: &Bound<'_, PyType>, data: &[u8]) -> PyResult<FaceIndex> {
         let inner = core_face::FaceIndex::from_bytes(data).map_err(errors::face)?;
-        Ok(FaceIndex { inner, threads: None })
+        Ok(FaceIndex {
+            inner,
+            threads: None,
+        })
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let from_bytes = slf.get_type().getattr("from_bytes")?;
         Ok((from_bytes, (slf.get().to_bytes(slf.py()),)))
     }

@@ -56,7 +56,9 @@ impl FingerTemplate {
 }
 
 fn format_arg(format: Option<&str>) -> PyResult<Option<Format>> {
-    format.map(|f| f.parse::<Format>().map_err(errors::format)).transpose()
+    format
+        .map(|f| f.parse::<Format>().map_err(errors::format))
+        .transpose()
 }
 
 fn read_bytes(
@@ -67,7 +69,10 @@ fn read_bytes(
     ppi: Option<f32>,
 ) -> PyResult<FingerTemplate> {
     if bytes.is_empty() {
-        return Err(errors::error("TemplateFormatError", "the template data is empty"));
+        return Err(errors::error(
+            "TemplateFormatError",
+            "the template data is empty",
+        ));
     }
     if let Some(p) = ppi
         && !(p.is_finite() && p > 0.0 && p <= 100_000.0)
@@ -133,7 +138,8 @@ impl FingerTemplate {
         image_size: Option<(u16, u16)>,
         ppi: Option<f32>,
     ) -> PyResult<FingerTemplate> {
-        let bytes = std::fs::read(&path).map_err(|e| errors::io(&path.display().to_string(), &e))?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| errors::io(&path.display().to_string(), &e))?;
         read_bytes(&bytes, format, strict, image_size, ppi)
     }
 
@@ -161,7 +167,11 @@ impl FingerTemplate {
     /// x_ppi, y_ppi, minutia_count.
     #[getter]
     fn views<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        self.template.views.iter().map(|v| view_info(py, v)).collect()
+        self.template
+            .views
+            .iter()
+            .map(|v| view_info(py, v))
+            .collect()
     }
 
     /// The first view's finger quality (0..=100; the extractor's estimate for extracted
@@ -210,7 +220,8 @@ impl FingerTemplate {
     fn __repr__(&self) -> String {
         format!(
             "FingerTemplate(format={}, views={}, minutiae={:?})",
-            self.format.map_or("None".to_string(), |f| format!("'{}'", f.id())),
+            self.format
+                .map_or("None".to_string(), |f| format!("'{}'", f.id())),
             self.template.views.len(),
             self.template
                 .views
@@ -229,9 +240,13 @@ impl FingerTemplate {
     /// A template from `_state` output (pickle support; the internal JSON form).
     #[classmethod]
     #[pyo3(signature = (state, format = None))]
-    fn _from_state(_cls: &Bound<'_, PyType>, state: &str, format: Option<&str>) -> PyResult<FingerTemplate> {
-        let template: core_finger::FingerTemplate =
-            serde_json::from_str(state).map_err(|e| errors::invalid(format!("bad template state: {e}")))?;
+    fn _from_state(
+        _cls: &Bound<'_, PyType>,
+        state: &str,
+        format: Option<&str>,
+    ) -> PyResult<FingerTemplate> {
+        let template: core_finger::FingerTemplate = serde_json::from_str(state)
+            .map_err(|e| errors::invalid(format!("bad template state: {e}")))?;
         Ok(FingerTemplate::new(template, format_arg(format)?))
     }
 
@@ -260,7 +275,10 @@ pub(crate) fn extract(
     let (height, width) = view.dim();
     let limits = &extract_params().limits;
     if width == 0 || height == 0 {
-        return Err(errors::extract(core_extract::ExtractError::Empty { width, height }));
+        return Err(errors::extract(core_extract::ExtractError::Empty {
+            width,
+            height,
+        }));
     }
     if width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels {
         return Err(errors::extract(core_extract::ExtractError::TooLarge {
@@ -276,7 +294,10 @@ pub(crate) fn extract(
         let raster = Raster::new(width, height, ppi, pixels)
             .map_err(|e| errors::error("ExtractionError", e.to_string()))?;
         let v = core_extract::extract(&raster, extract_params()).map_err(errors::extract)?;
-        Ok(FingerTemplate::new(core_finger::FingerTemplate::single(v), None))
+        Ok(FingerTemplate::new(
+            core_finger::FingerTemplate::single(v),
+            None,
+        ))
     })??;
     Ok(template)
 }
@@ -306,14 +327,24 @@ pub(crate) fn synthetic_fingers(
     use rayon::prelude::*;
     const MAX_COUNT: usize = 100_000_000;
     if count > MAX_COUNT {
-        return Err(errors::invalid(format!("count {count} exceeds {MAX_COUNT}")));
+        return Err(errors::invalid(format!(
+            "count {count} exceeds {MAX_COUNT}"
+        )));
     }
-    let views: Vec<FingerView> = real.iter().flat_map(|t| t.template.views.iter().cloned()).collect();
+    let views: Vec<FingerView> = real
+        .iter()
+        .flat_map(|t| t.template.views.iter().cloned())
+        .collect();
     let model = SynthModel::fit(&views).map_err(|e| errors::invalid(e.to_string()))?;
     threads::run(py, threads, move || {
         (0..count as u64)
             .into_par_iter()
-            .map(|i| FingerTemplate::new(core_finger::FingerTemplate::single(model.generate(seed, start + i)), None))
+            .map(|i| {
+                FingerTemplate::new(
+                    core_finger::FingerTemplate::single(model.generate(seed, start + i)),
+                    None,
+                )
+            })
             .collect()
     })
 }

@@ -4,8 +4,8 @@
 use biomatch::face::FaceTemplate;
 use biomatch::finger::FingerView;
 use biomatch::gallery::{
-    self as core_gallery, CandidateSubject, GalleryConfig, Probe, SearchMode, SearchOptions, Subject,
-    SubjectId,
+    self as core_gallery, CandidateSubject, GalleryConfig, Probe, SearchMode, SearchOptions,
+    Subject, SubjectId,
 };
 use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
@@ -65,7 +65,16 @@ impl From<CandidateSubject> for Candidate {
     }
 }
 
-type CandidateArgs = (String, f64, Option<f64>, Option<f32>, Option<f64>, Vec<f32>, Vec<Option<f64>>, Vec<u8>);
+type CandidateArgs = (
+    String,
+    f64,
+    Option<f64>,
+    Option<f32>,
+    Option<f64>,
+    Vec<f32>,
+    Vec<Option<f64>>,
+    Vec<u8>,
+);
 
 #[pymethods]
 impl Candidate {
@@ -105,7 +114,16 @@ impl Candidate {
         let c = slf.get().clone();
         (
             slf.get_type(),
-            (c.id, c.score, c.fmr, c.face_score, c.face_fmr, c.finger_scores, c.finger_fmrs, c.finger_positions),
+            (
+                c.id,
+                c.score,
+                c.fmr,
+                c.face_score,
+                c.face_fmr,
+                c.finger_scores,
+                c.finger_fmrs,
+                c.finger_positions,
+            ),
         )
     }
 }
@@ -113,17 +131,25 @@ impl Candidate {
 /// The order of every candidate list: score descending (`total_cmp`), then id ascending
 /// (byte order), exactly as `Gallery::search` sorts.
 fn best_first(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
-    b.score.total_cmp(&a.score).then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
 }
 
 /// Merges candidate lists of disjoint galleries (shards) into the best `k`, in the order a
 /// single gallery holding every subject returns them. A NaN score or an id in two lists
 /// (a subject in two shards) is an `InvalidInputError`.
 #[pyfunction]
-pub(crate) fn merge_candidates(lists: Vec<Vec<PyRef<'_, Candidate>>>, k: usize) -> PyResult<Vec<Candidate>> {
+pub(crate) fn merge_candidates(
+    lists: Vec<Vec<PyRef<'_, Candidate>>>,
+    k: usize,
+) -> PyResult<Vec<Candidate>> {
     let mut all: Vec<Candidate> = lists.iter().flatten().map(|c| (**c).clone()).collect();
     if let Some(c) = all.iter().find(|c| c.score.is_nan()) {
-        return Err(errors::invalid(format!("candidate {:?} has a NaN score", c.id)));
+        return Err(errors::invalid(format!(
+            "candidate {:?} has a NaN score",
+            c.id
+        )));
     }
     all.sort_by(best_first);
     let mut seen = std::collections::HashSet::with_capacity(all.len());
@@ -145,9 +171,13 @@ pub(crate) fn merge_candidates(lists: Vec<Vec<PyRef<'_, Candidate>>>, k: usize) 
 #[pyfunction]
 pub(crate) fn fpir_threshold(target_fpir: f64, n_subjects: usize) -> PyResult<f64> {
     if !(target_fpir > 0.0 && target_fpir <= 1.0) {
-        return Err(errors::invalid(format!("target FPIR {target_fpir} is outside (0, 1]")));
+        return Err(errors::invalid(format!(
+            "target FPIR {target_fpir} is outside (0, 1]"
+        )));
     }
-    Ok(core_gallery::fusion::fused_score(core_gallery::fusion::fpir_threshold(target_fpir, n_subjects)))
+    Ok(core_gallery::fusion::fused_score(
+        core_gallery::fusion::fpir_threshold(target_fpir, n_subjects),
+    ))
 }
 
 fn subject_id(id: &str) -> PyResult<SubjectId> {
@@ -155,7 +185,10 @@ fn subject_id(id: &str) -> PyResult<SubjectId> {
 }
 
 fn finger_views(fingers: &[PyRef<'_, FingerTemplate>]) -> Vec<FingerView> {
-    fingers.iter().flat_map(|t| t.template.views.iter().cloned()).collect()
+    fingers
+        .iter()
+        .flat_map(|t| t.template.views.iter().cloned())
+        .collect()
 }
 
 fn mode_arg(mode: &str, shortlist: Option<usize>) -> PyResult<SearchMode> {
@@ -169,7 +202,9 @@ fn mode_arg(mode: &str, shortlist: Option<usize>) -> PyResult<SearchMode> {
         }
         ("exhaustive", None) => Ok(SearchMode::Exhaustive),
         ("exhaustive", Some(_)) => Err(errors::invalid("shortlist applies to mode=\"fast\" only")),
-        (other, _) => Err(errors::invalid(format!("unknown mode {other:?}: use \"fast\" or \"exhaustive\""))),
+        (other, _) => Err(errors::invalid(format!(
+            "unknown mode {other:?}: use \"fast\" or \"exhaustive\""
+        ))),
     }
 }
 
@@ -183,8 +218,11 @@ pub(crate) struct Gallery {
 
 impl Gallery {
     fn face(&self, face: Option<PyReadonlyArray1<'_, f32>>) -> PyResult<Option<FaceTemplate>> {
-        face.map(|a| face_template(&self.inner.config().face_model, a.as_array()).map_err(|e| errors::face_in("face", &e)))
-            .transpose()
+        face.map(|a| {
+            face_template(&self.inner.config().face_model, a.as_array())
+                .map_err(|e| errors::face_in("face", &e))
+        })
+        .transpose()
     }
 
     fn subject(
@@ -232,7 +270,9 @@ impl Gallery {
     ) -> PyResult<Gallery> {
         use biomatch::face::params::{MAX_DIM, MIN_DIM};
         if !(MIN_DIM..=MAX_DIM).contains(&face_dim) {
-            return Err(errors::face(biomatch::face::FaceError::DimensionOutOfRange { got: face_dim }));
+            return Err(errors::face(
+                biomatch::face::FaceError::DimensionOutOfRange { got: face_dim },
+            ));
         }
         let config = GalleryConfig {
             face_model: face_model.to_string(),
@@ -268,13 +308,21 @@ impl Gallery {
     /// The fingerprint calibration, if any.
     #[getter]
     fn finger_calibration(&self) -> Option<Calibration> {
-        self.inner.config().finger_calibration.clone().map(Calibration::from)
+        self.inner
+            .config()
+            .finger_calibration
+            .clone()
+            .map(Calibration::from)
     }
 
     /// The face calibration, if any.
     #[getter]
     fn face_calibration(&self) -> Option<Calibration> {
-        self.inner.config().face_calibration.clone().map(Calibration::from)
+        self.inner
+            .config()
+            .face_calibration
+            .clone()
+            .map(Calibration::from)
     }
 
     /// The default thread count of long calls (`None`: one per core).
@@ -309,7 +357,11 @@ impl Gallery {
 
     /// Every enrolled id, sorted.
     fn ids(&self) -> Vec<String> {
-        self.inner.ids().into_iter().map(|i| i.as_str().to_string()).collect()
+        self.inner
+            .ids()
+            .into_iter()
+            .map(|i| i.as_str().to_string())
+            .collect()
     }
 
     /// The record of `id`: `(face or None, fingers)`, one single-view template per enrolled
@@ -323,7 +375,12 @@ impl Gallery {
         let face = s.face().map(|f| f.values().to_vec().into_pyarray(py));
         let fingers = s
             .impressions()
-            .map(|(_, v)| FingerTemplate::new(biomatch::finger::FingerTemplate::single((**v).clone()), None))
+            .map(|(_, v)| {
+                FingerTemplate::new(
+                    biomatch::finger::FingerTemplate::single((**v).clone()),
+                    None,
+                )
+            })
             .collect();
         Ok((face, fingers))
     }
@@ -350,7 +407,11 @@ impl Gallery {
     fn enrol_many(
         &self,
         py: Python<'_>,
-        subjects: Vec<(String, Option<PyReadonlyArray1<'_, f32>>, Option<Vec<PyRef<'_, FingerTemplate>>>)>,
+        subjects: Vec<(
+            String,
+            Option<PyReadonlyArray1<'_, f32>>,
+            Option<Vec<PyRef<'_, FingerTemplate>>>,
+        )>,
         threads: Option<usize>,
     ) -> PyResult<()> {
         let records = subjects
@@ -358,7 +419,10 @@ impl Gallery {
             .map(|(id, face, fingers)| self.subject(&id, face, fingers))
             .collect::<PyResult<Vec<Subject>>>()?;
         let inner = &self.inner;
-        threads::run(py, threads.or(self.threads), move || inner.enrol_many(records))?.map_err(errors::gallery)
+        threads::run(py, threads.or(self.threads), move || {
+            inner.enrol_many(records)
+        })?
+        .map_err(errors::gallery)
     }
 
     /// Enrols face-only subjects: `embeddings[i]` (float32 `[n, face_dim]`) under `ids[i]`.
@@ -373,14 +437,26 @@ impl Gallery {
         let rows = embeddings.as_array();
         check_columns("embeddings", &rows, self.inner.config().face_dim)?;
         if ids.len() != rows.nrows() {
-            return Err(errors::invalid(format!("{} ids for {} embeddings", ids.len(), rows.nrows())));
+            return Err(errors::invalid(format!(
+                "{} ids for {} embeddings",
+                ids.len(),
+                rows.nrows()
+            )));
         }
-        let ids = ids.iter().map(|i| subject_id(i)).collect::<PyResult<Vec<_>>>()?;
+        let ids = ids
+            .iter()
+            .map(|i| subject_id(i))
+            .collect::<PyResult<Vec<_>>>()?;
         let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || -> PyResult<()> {
-            let faces = face_templates("embeddings", &model, rows).map_err(|e| row_error("embeddings", e))?;
-            let subjects = ids.into_iter().zip(faces).map(|(i, f)| Subject::new(i).with_face(f)).collect();
+            let faces = face_templates("embeddings", &model, rows)
+                .map_err(|e| row_error("embeddings", e))?;
+            let subjects = ids
+                .into_iter()
+                .zip(faces)
+                .map(|(i, f)| Subject::new(i).with_face(f))
+                .collect();
             inner.enrol_many(subjects).map_err(errors::gallery)
         })?
     }
@@ -397,14 +473,17 @@ impl Gallery {
     ) -> PyResult<()> {
         let s = self.subject(id, face, fingers)?;
         let inner = &self.inner;
-        threads::run(py, threads.or(self.threads), move || inner.replace(s))?.map_err(errors::gallery)
+        threads::run(py, threads.or(self.threads), move || inner.replace(s))?
+            .map_err(errors::gallery)
     }
 
     /// Removes a subject (`UnknownIdError` if it is not enrolled).
     fn remove(&self, py: Python<'_>, id: &str) -> PyResult<()> {
         let id = subject_id(id)?;
         let inner = &self.inner;
-        py.detach(|| inner.remove(&id)).map(|_| ()).map_err(errors::gallery)
+        py.detach(|| inner.remove(&id))
+            .map(|_| ())
+            .map_err(errors::gallery)
     }
 
     /// 1:N identification of one probe (a face, fingers, or both): the best `k` subjects,
@@ -433,10 +512,15 @@ impl Gallery {
             return Err(errors::invalid("k must be at least 1"));
         }
         let threshold = match (min_fused_score, fpir) {
-            (Some(_), Some(_)) => return Err(errors::invalid("give min_fused_score or fpir, not both")),
+            (Some(_), Some(_)) => {
+                return Err(errors::invalid("give min_fused_score or fpir, not both"));
+            }
             (Some(t), None) if t.is_nan() => return Err(errors::invalid("min_fused_score is NaN")),
             (Some(t), None) => Some(t),
-            (None, Some(f)) => Some(fpir_threshold(f, n_subjects.unwrap_or_else(|| self.inner.len()))?),
+            (None, Some(f)) => Some(fpir_threshold(
+                f,
+                n_subjects.unwrap_or_else(|| self.inner.len()),
+            )?),
             (None, None) => None,
         };
         let options = SearchOptions {
@@ -446,8 +530,10 @@ impl Gallery {
         };
         let probe = self.probe(face, fingers)?;
         let inner = &self.inner;
-        let found = threads::run(py, threads.or(self.threads), move || inner.search(&probe, &options))?
-            .map_err(errors::gallery)?;
+        let found = threads::run(py, threads.or(self.threads), move || {
+            inner.search(&probe, &options)
+        })?
+        .map_err(errors::gallery)?;
         Ok(found.into_iter().map(Candidate::from).collect())
     }
 
@@ -478,10 +564,19 @@ impl Gallery {
         let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let faces = face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
+            let faces =
+                face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
             let found = faces
                 .into_iter()
-                .map(|f| inner.search(&Probe { face: Some(f), fingers: Vec::new() }, &options))
+                .map(|f| {
+                    inner.search(
+                        &Probe {
+                            face: Some(f),
+                            fingers: Vec::new(),
+                        },
+                        &options,
+                    )
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(errors::gallery)?;
             let mut scores = Array2::<f64>::from_elem((found.len(), k), f64::NEG_INFINITY);
@@ -509,7 +604,9 @@ impl Gallery {
         let id = subject_id(id)?;
         let probe = self.probe(face, fingers)?;
         let inner = &self.inner;
-        py.detach(|| inner.verify(&id, &probe)).map(Candidate::from).map_err(errors::gallery)
+        py.detach(|| inner.verify(&id, &probe))
+            .map(Candidate::from)
+            .map_err(errors::gallery)
     }
 
     /// Writes the gallery to `path` (checksummed, replaced atomically).
@@ -521,8 +618,14 @@ impl Gallery {
     /// Reads a gallery written by `save`.
     #[classmethod]
     #[pyo3(signature = (path, threads = None))]
-    fn load(_cls: &Bound<'_, PyType>, py: Python<'_>, path: std::path::PathBuf, threads: Option<usize>) -> PyResult<Gallery> {
-        let inner = threads::run(py, threads, move || core_gallery::Gallery::load(&path))?.map_err(errors::gallery)?;
+    fn load(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        threads: Option<usize>,
+    ) -> PyResult<Gallery> {
+        let inner = threads::run(py, threads, move || core_gallery::Gallery::load(&path))?
+            .map_err(errors::gallery)?;
         Ok(Gallery { inner, threads })
     }
 }
