@@ -37,12 +37,10 @@ pub(crate) fn face_template(
 /// Face templates from every row (in parallel; run inside [`crate::threads::run`]). The
 /// error names the first bad row.
 pub(crate) fn face_templates(
-    what: &str,
     model: &str,
     rows: ArrayView2<'_, f32>,
 ) -> Result<Vec<FaceTemplate>, (usize, biomatch::face::FaceError)> {
     let rows: Vec<ArrayView1<'_, f32>> = rows.axis_iter(Axis(0)).collect();
-    let _ = what;
     rows.into_par_iter()
         .enumerate()
         .map(|(i, r)| face_template(model, r).map_err(|e| (i, e)))

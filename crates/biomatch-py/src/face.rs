@@ -1,7 +1,7 @@
 //! Face embeddings: 1:1 scores and the `FaceIndex` (exhaustive SIMD 1:N search).
 
 use biomatch::face::{self as core_face, Precision};
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
@@ -26,6 +26,9 @@ pub(crate) fn face_score(
 pub(crate) fn precision_arg(precision: &str) -> PyResult<Precision> {
     precision.parse::<Precision>().map_err(errors::invalid)
 }
+
+/// What `FaceIndex.search` returns: scores and ids, `[m, k]` each.
+type SearchResult<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<i64>>);
 
 /// An exhaustive face index over int64 ids (FAISS's `IndexFlatIP` with `add_with_ids`).
 #[pyclass(frozen, module = "biomatch._biomatch")]
@@ -125,8 +128,7 @@ impl FaceIndex {
         let model = self.inner.model().to_string();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || {
-            let templates = face_templates("embeddings", &model, rows)
-                .map_err(|e| row_error("embeddings", e))?;
+            let templates = face_templates(&model, rows).map_err(|e| row_error("embeddings", e))?;
             let entries: Vec<(u64, biomatch::face::FaceTemplate)> =
                 keys.into_iter().zip(templates).collect();
             inner.enrol_many(&entries).map_err(errors::face)
@@ -151,7 +153,7 @@ impl FaceIndex {
         queries: PyReadonlyArray2<'py, f32>,
         k: usize,
         threads: Option<usize>,
-    ) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<i64>>)> {
+    ) -> PyResult<SearchResult<'py>> {
         let rows = queries.as_array();
         check_columns("queries", &rows, self.inner.dim())?;
         if k == 0 {
@@ -160,8 +162,7 @@ impl FaceIndex {
         let model = self.inner.model().to_string();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let probes =
-                face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
+            let probes = face_templates(&model, rows).map_err(|e| row_error("queries", e))?;
             let found = inner.search_batch(&probes, k).map_err(errors::face)?;
             let m = found.len();
             let mut scores = Array2::<f32>::from_elem((m, k), f32::NEG_INFINITY);
@@ -173,7 +174,6 @@ impl FaceIndex {
                     ids[[q, j]] = c.id as i64;
                 }
             }
-            let _ = Axis(0);
             Ok((scores, ids))
         })??;
         Ok((scores.into_pyarray(py), ids.into_pyarray(py)))

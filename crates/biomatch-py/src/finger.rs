@@ -28,6 +28,9 @@ fn extract_params() -> &'static ExtractParams {
     PARAMS.get_or_init(ExtractParams::default)
 }
 
+/// What `FingerTemplate.__reduce__` returns: the constructor and its arguments.
+type Reduced<'py> = (Bound<'py, PyAny>, (String, Option<&'static str>));
+
 /// A fingerprint minutiae template: one or more finger views, with the format it was read
 /// as (`None` for extracted or synthetic templates).
 #[pyclass(frozen, module = "biomatch._biomatch")]
@@ -250,9 +253,7 @@ impl FingerTemplate {
         Ok(FingerTemplate::new(template, format_arg(format)?))
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (String, Option<&'static str>))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
         let t = slf.get();
         let state = serde_json::to_string(&t.template)
             .map_err(|e| errors::invalid(format!("cannot serialise the template: {e}")))?;

@@ -208,6 +208,9 @@ fn mode_arg(mode: &str, shortlist: Option<usize>) -> PyResult<SearchMode> {
     }
 }
 
+/// What `Gallery.get` returns: the face (if any) and one template per impression.
+type Record<'py> = (Option<Bound<'py, PyArray1<f32>>>, Vec<FingerTemplate>);
+
 /// The subject gallery: each subject (a string id) holds a face embedding, fingers, or both;
 /// `identify` fuses every modality of a probe into one calibrated score.
 #[pyclass(frozen, module = "biomatch._biomatch")]
@@ -366,11 +369,7 @@ impl Gallery {
 
     /// The record of `id`: `(face or None, fingers)`, one single-view template per enrolled
     /// impression.
-    fn get<'py>(
-        &self,
-        py: Python<'py>,
-        id: &str,
-    ) -> PyResult<(Option<Bound<'py, PyArray1<f32>>>, Vec<FingerTemplate>)> {
+    fn get<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Record<'py>> {
         let s = self.inner.get(&subject_id(id)?).map_err(errors::gallery)?;
         let face = s.face().map(|f| f.values().to_vec().into_pyarray(py));
         let fingers = s
@@ -450,8 +449,7 @@ impl Gallery {
         let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || -> PyResult<()> {
-            let faces = face_templates("embeddings", &model, rows)
-                .map_err(|e| row_error("embeddings", e))?;
+            let faces = face_templates(&model, rows).map_err(|e| row_error("embeddings", e))?;
             let subjects = ids
                 .into_iter()
                 .zip(faces)
@@ -564,8 +562,7 @@ impl Gallery {
         let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let faces =
-                face_templates("queries", &model, rows).map_err(|e| row_error("queries", e))?;
+            let faces = face_templates(&model, rows).map_err(|e| row_error("queries", e))?;
             let found = faces
                 .into_iter()
                 .map(|f| {
