@@ -14,8 +14,10 @@ t0=$(date +%s)
 echo "wheel built and installed in $(( $(date +%s) - t0 )) s"
 "$PY" -m pip install -q pytest mypy "ray==2.60.*"
 # The CLI is the tests' independent route to the same scores (built by `cargo test` already).
-[ -x target/debug/biomatch ] || cargo build -q -p biomatch-cli
-export BIOMATCH_CLI="$PWD/target/debug/biomatch"
+if [ -z "${BIOMATCH_CLI:-}" ]; then
+    [ -x target/debug/biomatch ] || cargo build -q -p biomatch-cli
+    export BIOMATCH_CLI="$PWD/target/debug/biomatch"
+fi
 "$PY" -m pytest -q -rs crates/biomatch-py/tests
 # stubtest imports the installed module and compares it with _biomatch.pyi.
 (cd /tmp && "$PY" -m mypy.stubtest biomatch._biomatch)
