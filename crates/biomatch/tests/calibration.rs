@@ -212,3 +212,30 @@ fn json_round_trip_and_checks() {
     ));
     assert!(Calibration::from_json("not json").is_err());
 }
+
+/// A saved calibration reloads bit for bit: its scores, and so its tail and every FMR
+/// (serde_json's default float parser can be one ulp off; the workspace enables
+/// `float_roundtrip`). Scores with long decimal expansions, as real ones have.
+#[test]
+fn json_round_trip_is_exact_for_arbitrary_scores() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let scores: Vec<f64> = (0..5000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64 * 0.7 - 0.2
+        })
+        .collect();
+    let cal = Calibration::from_impostor_scores(&scores).unwrap();
+    let back = Calibration::from_json(&cal.to_json()).unwrap();
+    assert_eq!(back, cal);
+    for i in 0..100 {
+        let s = 0.3 + f64::from(i) * 0.002;
+        assert_eq!(
+            back.fmr_of_score(s).to_bits(),
+            cal.fmr_of_score(s).to_bits(),
+            "score {s}"
+        );
+    }
+}
