@@ -110,9 +110,13 @@ def main():
     ap.add_argument("--ours", help="biomatch's eval verify --json of the same run")
     ap.add_argument("--json", help="write NIST's figures here")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", help="comma-separated transformations to run (default: every folder)")
     args = ap.parse_args()
     folders = []
+    only = args.only.split(",") if args.only else None
     for pert in sorted(os.listdir(args.images)):
+        if only and pert not in only:
+            continue
         for db in sorted(os.listdir(os.path.join(args.images, pert))):
             folders.append((pert, db, os.path.join(args.images, pert, db)))
     os.environ.setdefault("NBIS_BOZORTH_THREADS", "1")

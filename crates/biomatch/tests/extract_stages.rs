@@ -323,3 +323,53 @@ fn bad_inputs_are_typed_errors() {
     assert!(blank.minutiae.is_empty());
     assert_eq!((blank.width, blank.height), (300, 300));
 }
+
+/// A `w` x `h` image of grey `level` with uniform pixel noise of +-`amp` (a fixed LCG, so the
+/// test is reproducible).
+fn noise_image(w: usize, h: usize, level: f32, amp: f32) -> Raster {
+    let mut seed = 0x2545_f491u32;
+    let pixels = (0..w * h)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let u = (seed >> 8) as f32 / (1u32 << 24) as f32;
+            (level + amp * (2.0 * u - 1.0)).round().clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    Raster {
+        width: w,
+        height: h,
+        ppi: 500.0,
+        pixels,
+    }
+}
+
+#[test]
+fn images_without_a_print_give_few_or_no_minutiae() {
+    let p = ExtractParams::default();
+    // All background: white, light grey, and a dark frame stripe on white.
+    for level in [255.0, 200.0] {
+        let v = extract(&noise_image(300, 300, level, 0.0), &p).unwrap();
+        assert!(v.minutiae.is_empty(), "flat {level}: {}", v.minutiae.len());
+    }
+    let mut striped = noise_image(300, 300, 230.0, 0.0);
+    for y in 0..300 {
+        for x in 0..6 {
+            striped.pixels[y * 300 + x] = 30;
+        }
+    }
+    let v = extract(&striped, &p).unwrap();
+    assert!(v.minutiae.is_empty(), "stripe: {}", v.minutiae.len());
+    // Sensor noise alone has no ridge structure: far fewer minutiae than a real print
+    // (40-80), and never a panic.
+    for amp in [10.0, 40.0] {
+        let v = extract(&noise_image(300, 300, 150.0, amp), &p).unwrap();
+        assert!(v.minutiae.len() <= 10, "noise {amp}: {}", v.minutiae.len());
+    }
+    // The smallest image the extractor accepts works; one pixel less is a typed error.
+    let min = p.limits.min_side;
+    assert!(extract(&noise_image(min, min, 128.0, 30.0), &p).is_ok());
+    assert!(matches!(
+        extract(&noise_image(min - 1, min, 128.0, 30.0), &p),
+        Err(ExtractError::TooSmall { .. })
+    ));
+}

@@ -206,7 +206,7 @@ impl Default for ExtractParams {
             block_size: 8,
             frame: FrameParams {
                 max_stripe: 24,
-                ratio: 0.35,
+                ratio: 0.5,
             },
             segment: SegmentParams {
                 smooth_passes: 0,
@@ -228,7 +228,7 @@ impl Default for ExtractParams {
                 half_along: 6,
                 min_period: 4.0,
                 max_period: 18.0,
-                min_amplitude: 4.0,
+                min_amplitude: 6.0,
                 smooth_radius: 3,
                 default_period: 9.0,
             },
