@@ -6,8 +6,8 @@
 //! is below 1.01 are dropped, the others get relative widths (1 for the four lowest bands,
 //! `10 / (A_k ln σ²_k)` for the rest, with the specification's weights `A_k`), scaled by one
 //! factor chosen so that the modelled rate of the kept bands is the requested bit rate;
-//! bands whose width would exceed five standard deviations are dropped and the factor is
-//! recomputed. As with NIST's encoder, the achieved rate is below the parameter on typical
+//! bands whose width would exceed five standard deviations leave the model and the factor
+//! is recomputed (they are still coded, with their wide bins, as NIST's encoder does). As with NIST's encoder, the achieved rate is below the parameter on typical
 //! fingerprints (the model ignores the entropy coder's gain on zero runs). Every table value
 //! the decoder reads (bin widths, shift and scale) is rounded to its stored precision
 //! *before* use, so the decoder reconstructs exactly what the encoder quantised.
@@ -365,9 +365,13 @@ fn bin_widths(variances: &[f64; CODED_SUBBANDS], r: f64) -> [f64; CODED_SUBBANDS
             break;
         }
     }
+    // As in NIST's encoder, the bands left out of the rate model are still coded (with their
+    // wide bins) when their variance is above the threshold.
     let mut out = [0f64; CODED_SUBBANDS];
-    for &k in &kept {
-        out[k] = relative[k] / scale;
+    if !kept.is_empty() {
+        for k in (0..CODED_SUBBANDS).filter(|&k| variances[k] >= VARIANCE_THRESHOLD) {
+            out[k] = relative[k] / scale;
+        }
     }
     if kept.is_empty() {
         // A flat image: code the lowest subband anyway (a decoder needs one block).
