@@ -320,6 +320,37 @@ typedef struct {
 } biomatch_finger_view_info;
 
 /**
+ * Limits applied while loading a gallery file, which is untrusted input even with a valid
+ * checksum (see `biomatch_load_limits_default` for the defaults).
+ *
+ * A file over a limit is refused with `BIOMATCH_STATUS_CORRUPT_DATA` before anything is
+ * allocated for its content. Fixed limits, not settable: face-model tags of at most 4096
+ * bytes (stored once, shared by every face), subject ids of at most 256 bytes, face
+ * dimensions 128..=4096, at most 255 minutiae per view, 16 finger positions of 16
+ * impressions per subject.
+ */
+typedef struct {
+  /**
+   * Largest file accepted, in bytes (default 8 GiB). A file is never read past this limit,
+   * and a path that is not a regular file (a FIFO, a device) gives `BIOMATCH_STATUS_IO`.
+   */
+  uint64_t max_file_bytes;
+  /**
+   * Most subjects (default 2,000,000).
+   */
+  size_t max_subjects;
+  /**
+   * Most finger impressions over all subjects (default 4,000,000; each costs about 3 KiB
+   * once loaded).
+   */
+  size_t max_impressions;
+  /**
+   * Most face embeddings (default 2,000,000).
+   */
+  size_t max_faces;
+} biomatch_load_limits;
+
+/**
  * One candidate, copied out of a candidate list by `biomatch_candidate_list_get`.
  *
  * Scores that do not apply are NaN (test with `isnan`).
@@ -364,8 +395,9 @@ extern "C" {
 
 /**
  * Releases a buffer the library returned (for example from
- * `biomatch_finger_template_write`), with the length it returned. `(NULL, any)` is a no-op.
- * Passing any other pointer, or another length, is undefined behaviour.
+ * `biomatch_finger_template_write`). `(NULL, any)` is a no-op. The library remembers each
+ * buffer's size, so `len` is not trusted (pass the length it returned); a pointer the library
+ * did not hand out, or one already released, is ignored.
  */
 void biomatch_bytes_free(uint8_t *data, size_t len);
 
@@ -412,7 +444,8 @@ biomatch_status biomatch_diagnostic_panic(void);
  *
  * Ownership: the string belongs to the library. It stays valid until the calling thread's
  * next call to a status-returning biomatch function; copy it if you need it longer. Never
- * NULL. Each thread has its own message.
+ * NULL. Each thread has its own message. Called while the thread is being torn down (from a
+ * thread-exit destructor, after the library's per-thread state is gone) it returns `""`.
  */
 const char *biomatch_last_error_message(void);
 
@@ -540,18 +573,38 @@ biomatch_status biomatch_gallery_new(const char *face_model, size_t face_dimensi
 void biomatch_gallery_free(biomatch_gallery *gallery);
 
 /**
- * Loads a gallery saved by `biomatch_gallery_save` from the file at `path`. A missing or
- * unreadable file gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of another format
- * version, or corrupt (checksum) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success
- * `*out_gallery` receives a new gallery owned by the caller.
+ * Writes the default load limits to `*out_limits` (start from these and lower what a gate
+ * needs lower).
+ */
+biomatch_status biomatch_load_limits_default(biomatch_load_limits *out_limits);
+
+/**
+ * Loads a gallery saved by `biomatch_gallery_save` from the file at `path`, within the
+ * default limits (`biomatch_load_limits_default`). A missing or unreadable file, or a path
+ * that is not a regular file, gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of
+ * another format version, corrupt (checksum), over a limit, or inconsistent in any way
+ * (including a duplicate subject id, a non-finite minutia or an invalid embedding inside
+ * the file) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success `*out_gallery` receives a new
+ * gallery owned by the caller.
  */
 biomatch_status biomatch_gallery_load(const char *path, biomatch_gallery **out_gallery);
 
 /**
+ * As `biomatch_gallery_load`, within `limits` (NULL: the defaults).
+ */
+biomatch_status biomatch_gallery_load_with_limits(const char *path, const biomatch_load_limits *limits, biomatch_gallery **out_gallery);
+
+/**
  * Loads a gallery from the `len` bytes of a saved gallery file (for galleries delivered
- * over a network or kept in memory). Errors as `biomatch_gallery_load`.
+ * over a network or kept in memory), within the default limits. Errors as
+ * `biomatch_gallery_load`.
  */
 biomatch_status biomatch_gallery_load_bytes(const uint8_t *data, size_t len, biomatch_gallery **out_gallery);
+
+/**
+ * As `biomatch_gallery_load_bytes`, within `limits` (NULL: the defaults).
+ */
+biomatch_status biomatch_gallery_load_bytes_with_limits(const uint8_t *data, size_t len, const biomatch_load_limits *limits, biomatch_gallery **out_gallery);
 
 /**
  * Saves the gallery to `path`, atomically: a temporary file in the same directory is

@@ -89,6 +89,35 @@ fn main() {
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
-        std::process::exit(1);
+        std::process::exit(exit_code(&err));
     }
+}
+
+/// Exit status of a failed command: 3 for corrupt or foreign saved data (a gallery or face
+/// index file refused as corrupt, of another version, or not such a file at all), 1 for
+/// everything else (2 is clap's usage error).
+fn exit_code(err: &anyhow::Error) -> i32 {
+    use biomatch::face::FaceError;
+    use biomatch::gallery::GalleryError;
+    let corrupt = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<GalleryError>(),
+            Some(
+                GalleryError::Corrupt { .. }
+                    | GalleryError::ChecksumMismatch { .. }
+                    | GalleryError::NotAGallery
+                    | GalleryError::UnsupportedVersion(..)
+            )
+        ) || matches!(
+            cause.downcast_ref::<FaceError>(),
+            Some(
+                FaceError::Corrupt(_)
+                    | FaceError::ChecksumMismatch
+                    | FaceError::Truncated
+                    | FaceError::NotAnIndexFile
+                    | FaceError::UnsupportedVersion(_)
+            )
+        )
+    });
+    if corrupt { 3 } else { 1 }
 }

@@ -35,17 +35,26 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
+// Every access uses `try_with` and `try_borrow*`: during thread teardown (a C caller's
+// thread-exit destructor calling into the library after this thread-local is gone) `with`
+// would panic, and a panic there aborts. Then the message is simply not kept.
+
 /// Replaces this thread's last-error message (interior NULs are replaced).
 pub(crate) fn set_last_error(message: &str) {
     let text = CString::new(message.replace('\0', "\u{FFFD}")).unwrap_or_default();
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    let _ = LAST_ERROR.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut() {
+            *slot = text;
+        }
+    });
 }
 
 /// Empties this thread's last-error message.
 pub(crate) fn clear_last_error() {
-    LAST_ERROR.with(|slot| {
-        let mut slot = slot.borrow_mut();
-        if !slot.as_bytes().is_empty() {
+    let _ = LAST_ERROR.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut()
+            && !slot.as_bytes().is_empty()
+        {
             *slot = CString::default();
         }
     });
@@ -56,8 +65,13 @@ pub(crate) fn clear_last_error() {
 ///
 /// Ownership: the string belongs to the library. It stays valid until the calling thread's
 /// next call to a status-returning biomatch function; copy it if you need it longer. Never
-/// NULL. Each thread has its own message.
+/// NULL. Each thread has its own message. Called while the thread is being torn down (from a
+/// thread-exit destructor, after the library's per-thread state is gone) it returns `""`.
 #[unsafe(no_mangle)]
 pub extern "C" fn biomatch_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+    LAST_ERROR
+        .try_with(|slot| slot.try_borrow().map(|s| s.as_ptr()).ok())
+        .ok()
+        .flatten()
+        .unwrap_or(c"".as_ptr())
 }

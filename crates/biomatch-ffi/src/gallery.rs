@@ -4,6 +4,7 @@
 use std::ffi::{CString, c_char};
 use std::path::PathBuf;
 
+use biomatch_core::LoadLimits;
 use biomatch_core::finger::FingerView;
 use biomatch_core::finger::matcher::Matcher;
 use biomatch_core::gallery::{
@@ -16,7 +17,9 @@ use crate::calibration::biomatch_calibration;
 use crate::error::{FfiError, FfiResult};
 use crate::face::{biomatch_face_template, face_error};
 use crate::finger::biomatch_finger_template;
-use crate::ptr::{Out, free_handle, handle, into_handle, slice, utf8};
+use crate::ptr::{
+    Out, check_aligned, free_handle, handle, into_handle, optional_handle, slice, utf8,
+};
 use crate::status::biomatch_status;
 
 /// A gallery of subjects (an id, an optional face, fingers), opaque.
@@ -155,7 +158,7 @@ unsafe fn probe(
     finger_count: usize,
 ) -> FfiResult<Probe> {
     // SAFETY: `face` is NULL (no face) or a live face template handle.
-    let face = unsafe { face.as_ref() }.map(|f| f.template.clone());
+    let face = unsafe { optional_handle(face, "face") }?.map(|f| f.template.clone());
     // SAFETY: forwarded caller guarantees.
     let fingers = unsafe { finger_views(fingers, finger_count) }?;
     Ok(Probe { face, fingers })
@@ -216,12 +219,14 @@ pub unsafe extern "C" fn biomatch_gallery_new(
             ));
         }
         let mut config = GalleryConfig::new(model, face_dimension);
+        config.validate().map_err(gallery_error)?;
         // SAFETY: each is NULL or a live calibration handle.
-        config.face_calibration =
-            unsafe { face_calibration.as_ref() }.map(|c| c.calibration.clone());
+        config.face_calibration = unsafe { optional_handle(face_calibration, "face_calibration") }?
+            .map(|c| c.calibration.clone());
         // SAFETY: as above.
         config.finger_calibration =
-            unsafe { finger_calibration.as_ref() }.map(|c| c.calibration.clone());
+            unsafe { optional_handle(finger_calibration, "finger_calibration") }?
+                .map(|c| c.calibration.clone());
         let gallery = Gallery::new(config);
         let handle = biomatch_gallery::new(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
@@ -237,21 +242,116 @@ pub unsafe extern "C" fn biomatch_gallery_free(gallery: *mut biomatch_gallery) {
     ffi_free(|| unsafe { free_handle(gallery) });
 }
 
-/// Loads a gallery saved by `biomatch_gallery_save` from the file at `path`. A missing or
-/// unreadable file gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of another format
-/// version, or corrupt (checksum) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success
-/// `*out_gallery` receives a new gallery owned by the caller.
+/// Limits applied while loading a gallery file, which is untrusted input even with a valid
+/// checksum (see `biomatch_load_limits_default` for the defaults).
+///
+/// A file over a limit is refused with `BIOMATCH_STATUS_CORRUPT_DATA` before anything is
+/// allocated for its content. Fixed limits, not settable: face-model tags of at most 4096
+/// bytes (stored once, shared by every face), subject ids of at most 256 bytes, face
+/// dimensions 128..=4096, at most 255 minutiae per view, 16 finger positions of 16
+/// impressions per subject.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct biomatch_load_limits {
+    /// Largest file accepted, in bytes (default 8 GiB). A file is never read past this limit,
+    /// and a path that is not a regular file (a FIFO, a device) gives `BIOMATCH_STATUS_IO`.
+    pub max_file_bytes: u64,
+    /// Most subjects (default 2,000,000).
+    pub max_subjects: usize,
+    /// Most finger impressions over all subjects (default 4,000,000; each costs about 3 KiB
+    /// once loaded).
+    pub max_impressions: usize,
+    /// Most face embeddings (default 2,000,000).
+    pub max_faces: usize,
+}
+
+impl From<biomatch_load_limits> for LoadLimits {
+    fn from(l: biomatch_load_limits) -> LoadLimits {
+        LoadLimits {
+            max_file_bytes: l.max_file_bytes,
+            max_subjects: l.max_subjects,
+            max_impressions: l.max_impressions,
+            max_faces: l.max_faces,
+        }
+    }
+}
+
+/// Writes the default load limits to `*out_limits` (start from these and lower what a gate
+/// needs lower).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_load_limits_default(
+    out_limits: *mut biomatch_load_limits,
+) -> biomatch_status {
+    ffi_call("biomatch_load_limits_default", || {
+        let out = Out::new(out_limits, "out_limits")?;
+        let d = LoadLimits::default();
+        let limits = biomatch_load_limits {
+            max_file_bytes: d.max_file_bytes,
+            max_subjects: d.max_subjects,
+            max_impressions: d.max_impressions,
+            max_faces: d.max_faces,
+        };
+        // SAFETY: checked non-NULL and aligned; the caller provides writable memory.
+        unsafe { out.write(limits) };
+        Ok(())
+    })
+}
+
+/// The limits from C: NULL means the defaults.
+///
+/// # Safety
+/// `limits` is NULL or points to a readable `biomatch_load_limits`.
+unsafe fn load_limits(limits: *const biomatch_load_limits) -> FfiResult<LoadLimits> {
+    if limits.is_null() {
+        return Ok(LoadLimits::default());
+    }
+    check_aligned(limits, "limits")?;
+    // SAFETY: non-NULL and aligned (checked), readable by the caller's guarantee.
+    Ok(unsafe { *limits }.into())
+}
+
+/// A handle for a gallery read from a file: anything refused here is corrupt data too.
+fn loaded_handle(gallery: Gallery) -> FfiResult<biomatch_gallery> {
+    biomatch_gallery::new(gallery).map_err(|e| {
+        FfiError::new(
+            biomatch_status::CorruptData,
+            format!("gallery file: {}", e.message),
+        )
+    })
+}
+
+/// Loads a gallery saved by `biomatch_gallery_save` from the file at `path`, within the
+/// default limits (`biomatch_load_limits_default`). A missing or unreadable file, or a path
+/// that is not a regular file, gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of
+/// another format version, corrupt (checksum), over a limit, or inconsistent in any way
+/// (including a duplicate subject id, a non-finite minutia or an invalid embedding inside
+/// the file) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success `*out_gallery` receives a new
+/// gallery owned by the caller.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn biomatch_gallery_load(
     path: *const c_char,
     out_gallery: *mut *mut biomatch_gallery,
 ) -> biomatch_status {
-    ffi_call("biomatch_gallery_load", || {
+    // SAFETY: forwarded caller guarantees; NULL limits mean the defaults.
+    unsafe { biomatch_gallery_load_with_limits(path, std::ptr::null(), out_gallery) }
+}
+
+/// As `biomatch_gallery_load`, within `limits` (NULL: the defaults).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_gallery_load_with_limits(
+    path: *const c_char,
+    limits: *const biomatch_load_limits,
+    out_gallery: *mut *mut biomatch_gallery,
+) -> biomatch_status {
+    ffi_call("biomatch_gallery_load_with_limits", || {
         let out = Out::new(out_gallery, "out_gallery")?;
+        // SAFETY: the caller passes NULL or readable limits.
+        let limits = unsafe { load_limits(limits) }?;
         // SAFETY: the caller passes a NUL-terminated path.
         let path = unsafe { self::path(path) }?;
-        let gallery = Gallery::load(&path).map_err(gallery_error)?;
-        let handle = biomatch_gallery::new(gallery)?;
+        let gallery =
+            persist::load_with_limits(&path, Matcher::default(), &limits).map_err(gallery_error)?;
+        let handle = loaded_handle(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(handle)) };
         Ok(())
@@ -259,19 +359,35 @@ pub unsafe extern "C" fn biomatch_gallery_load(
 }
 
 /// Loads a gallery from the `len` bytes of a saved gallery file (for galleries delivered
-/// over a network or kept in memory). Errors as `biomatch_gallery_load`.
+/// over a network or kept in memory), within the default limits. Errors as
+/// `biomatch_gallery_load`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn biomatch_gallery_load_bytes(
     data: *const u8,
     len: usize,
     out_gallery: *mut *mut biomatch_gallery,
 ) -> biomatch_status {
-    ffi_call("biomatch_gallery_load_bytes", || {
+    // SAFETY: forwarded caller guarantees; NULL limits mean the defaults.
+    unsafe { biomatch_gallery_load_bytes_with_limits(data, len, std::ptr::null(), out_gallery) }
+}
+
+/// As `biomatch_gallery_load_bytes`, within `limits` (NULL: the defaults).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_gallery_load_bytes_with_limits(
+    data: *const u8,
+    len: usize,
+    limits: *const biomatch_load_limits,
+    out_gallery: *mut *mut biomatch_gallery,
+) -> biomatch_status {
+    ffi_call("biomatch_gallery_load_bytes_with_limits", || {
         let out = Out::new(out_gallery, "out_gallery")?;
+        // SAFETY: the caller passes NULL or readable limits.
+        let limits = unsafe { load_limits(limits) }?;
         // SAFETY: the caller passes `len` readable bytes (or NULL with len 0).
         let bytes = unsafe { slice(data, len, "data") }?;
-        let gallery = persist::from_bytes(bytes, Matcher::default()).map_err(gallery_error)?;
-        let handle = biomatch_gallery::new(gallery)?;
+        let gallery = persist::from_bytes_with_limits(bytes, Matcher::default(), &limits)
+            .map_err(gallery_error)?;
+        let handle = loaded_handle(gallery)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(handle)) };
         Ok(())
@@ -454,7 +570,7 @@ unsafe fn write_subject(
         // SAFETY: the caller passes a NUL-terminated id.
         let id = unsafe { self::subject_id(subject_id) }?;
         // SAFETY: `face` is NULL or a live face template handle.
-        let face = unsafe { face.as_ref() };
+        let face = unsafe { optional_handle(face, "face") }?;
         // SAFETY: forwarded caller guarantees on the finger array.
         let views = unsafe { finger_views(fingers, finger_count) }?;
         write(&g.gallery, subject(id, face, views)).map_err(gallery_error)

@@ -7,6 +7,8 @@
 //! * [`calibration`]: turning scores into estimated false-match rates and back.
 //! * [`gallery`]: subjects with a face and fingers, 1:N identification with calibrated
 //!   fusion, live updates and persistence.
+//! * [`load_limits`]: what loading an untrusted gallery or face index file may read and
+//!   allocate ([`LoadLimits`]).
 //! * [`eval`]: the field's accuracy metrics (EER, FMR100, FMR1000, ZeroFMR, FNIR at FPIR) and
 //!   DET curves.
 #![warn(missing_docs)]
@@ -17,4 +19,7 @@ pub mod eval;
 pub mod face;
 pub mod finger;
 pub mod gallery;
+pub mod load_limits;
 pub mod topk;
+
+pub use load_limits::LoadLimits;

@@ -64,7 +64,7 @@ fn round_trip_keeps_results_and_calibration() {
 #[test]
 fn damaged_files_are_typed_errors() {
     let (index, _) = build(Precision::I8);
-    let bytes = index.to_bytes();
+    let bytes = index.to_bytes().unwrap();
     // Every truncation point.
     for cut in [0, 5, 8, 11, 12, 20, 40, bytes.len() / 2, bytes.len() - 1] {
         let e = FaceIndex::from_bytes(&bytes[..cut]).unwrap_err();

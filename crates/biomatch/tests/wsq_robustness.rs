@@ -7,6 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use biomatch::finger::image::limits::MAX_WSQ_PIXELS_PER_INPUT_BYTE;
 use biomatch::finger::image::wsq::{WsqError, decode, is_wsq};
 use biomatch::finger::image::{ImageError, decode_bytes};
 use proptest::prelude::*;
@@ -57,7 +58,9 @@ fn valid_samples_decode() {
     assert!(!samples().is_empty(), "the fixture is missing");
     for s in samples() {
         assert!(is_wsq(s));
-        decode(s).expect("valid sample decodes");
+        let img = decode(s).expect("valid sample decodes");
+        // Real files are far from the expansion cap (the cap leaves a wide margin).
+        assert!(img.width * img.height < s.len() * MAX_WSQ_PIXELS_PER_INPUT_BYTE / 8);
     }
 }
 
@@ -89,11 +92,28 @@ fn forged_sizes_are_rejected_before_allocation() {
                 other => panic!("{w} x {h}: expected a size error, got {other:?}"),
             }
         }
-        // A size within the limits but far beyond what the data holds: the coefficient data
-        // runs out (no plane of 32 Mi floats is allocated first).
+        // A size within the image limits but far beyond what the data can encode: refused
+        // from the frame header by the pixels-per-byte cap (zero-run codes could otherwise
+        // expand a few kilobytes to 32 Mi coefficients), before any coefficient is decoded.
         let mut forged = s.clone();
         forged[sof + 6..sof + 8].copy_from_slice(&4096u16.to_be_bytes());
         forged[sof + 8..sof + 10].copy_from_slice(&8192u16.to_be_bytes());
+        match decode(&forged) {
+            Err(ImageError::Wsq(WsqError::ExpansionTooLarge {
+                pixels,
+                bytes,
+                limit,
+            })) => {
+                assert_eq!((pixels, bytes), (4096 * 8192, s.len()));
+                assert_eq!(limit, MAX_WSQ_PIXELS_PER_INPUT_BYTE);
+            }
+            other => panic!("expected ExpansionTooLarge, got {other:?}"),
+        }
+        // Just under the cap (a width the data does not hold): the coefficient data runs out.
+        let side = ((s.len() * MAX_WSQ_PIXELS_PER_INPUT_BYTE) as f64).sqrt() as u16 - 1;
+        let mut forged = s.clone();
+        forged[sof + 6..sof + 8].copy_from_slice(&side.to_be_bytes());
+        forged[sof + 8..sof + 10].copy_from_slice(&side.to_be_bytes());
         assert!(matches!(
             decode(&forged),
             Err(ImageError::Wsq(

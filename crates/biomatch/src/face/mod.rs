@@ -25,6 +25,7 @@ pub use index::FaceIndex;
 pub use kernels::{Isa, active_isa, dots_f16, dots_f32, dots_i8};
 pub use quant::i8_error_bound;
 pub use template::FaceTemplate;
+pub(crate) use template::check_model_tag;
 
 use thiserror::Error;
 
@@ -70,6 +71,14 @@ pub enum FaceError {
     DimensionOutOfRange {
         /// Given dimension.
         got: usize,
+    },
+    /// The face-model tag is longer than [`params::MAX_MODEL_TAG_BYTES`].
+    #[error("face model tag of {got} bytes exceeds the limit of {limit} bytes")]
+    ModelTagTooLong {
+        /// Length of the given tag.
+        got: usize,
+        /// The limit.
+        limit: usize,
     },
     /// Threshold or FMR asked of an index that has no calibration.
     #[error("the index has no calibration: call `calibrate` with impostor scores first")]

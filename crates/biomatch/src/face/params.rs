@@ -4,6 +4,8 @@
 pub const MIN_DIM: usize = 128;
 /// Largest supported embedding dimension.
 pub const MAX_DIM: usize = 4096;
+/// Longest face-model tag accepted (templates, indexes, galleries and their files), in bytes.
+pub const MAX_MODEL_TAG_BYTES: usize = 4096;
 
 /// Rows per gallery segment. A segment is the unit of copy-on-write (an enrolment or removal
 /// while searches hold a snapshot copies one segment: 8 MiB at 512 x f32) and of parallel work.

@@ -13,21 +13,21 @@
 //! rows       count x (id u64, then f32: dim x f32 | f16: dim x u16 | int8: scale f32 + dim x u8)
 //! crc32      u32      of every byte before it
 //! ```
-//! Loading checks the checksum before parsing; every length is checked against the bytes that
-//! remain, so a corrupt file never causes a huge allocation or a panic.
+//! Loading reads at most [`LoadLimits::max_file_bytes`] of a regular file, checks the declared
+//! size and the checksum before parsing, and every length against the bytes that remain and
+//! the [`LoadLimits`], so a corrupt or hostile file never causes a huge allocation or a panic.
 
 use std::io::Write;
 use std::path::Path;
 
 use super::index::{Encoded, FaceIndex, Rows};
-use super::params::{MAX_DIM, MIN_DIM};
+use super::params::{MAX_DIM, MAX_MODEL_TAG_BYTES, MIN_DIM};
 use super::{FaceError, Precision};
 use crate::calibration::Calibration;
+use crate::load_limits::{LoadLimits, ReadCappedError, read_capped};
 
 const MAGIC: &[u8; 8] = b"BMFACEIX";
 const VERSION: u32 = 1;
-/// Longest model tag accepted in a file.
-const MAX_MODEL_LEN: usize = 4096;
 
 fn io_err(path: &Path, e: std::io::Error) -> FaceError {
     FaceError::Io {
@@ -46,9 +46,17 @@ fn precision_code(p: Precision) -> u8 {
 
 impl FaceIndex {
     /// Serialises the index (one consistent snapshot) and its calibration to bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let snap = self.snapshot();
+    ///
+    /// An index whose model tag or dimension [`FaceIndex::from_bytes`] would refuse (a tag
+    /// over [`MAX_MODEL_TAG_BYTES`], a dimension outside 128..=4096) is
+    /// [`FaceError::ModelTagTooLong`] / [`FaceError::DimensionOutOfRange`].
+    pub fn to_bytes(&self) -> Result<Vec<u8>, FaceError> {
+        super::check_model_tag(self.model())?;
         let dim = self.dim();
+        if !(MIN_DIM..=MAX_DIM).contains(&dim) {
+            return Err(FaceError::DimensionOutOfRange { got: dim });
+        }
+        let snap = self.snapshot();
         let count: usize = snap.segments.iter().map(|s| s.ids.len()).sum();
         let row_bytes = 8 + self.precision().bytes_per_vector(dim);
         let calib = self
@@ -59,6 +67,7 @@ impl FaceIndex {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.push(precision_code(self.precision()));
+        // Both fit in 32 bits: checked above.
         out.extend_from_slice(&(dim as u32).to_le_bytes());
         out.extend_from_slice(&(self.model().len() as u32).to_le_bytes());
         out.extend_from_slice(self.model().as_bytes());
@@ -85,14 +94,14 @@ impl FaceIndex {
         }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
-        out
+        Ok(out)
     }
 
     /// Writes the index to `path` atomically: a temporary file beside it is written, synced
     /// and renamed over `path`, so readers see the old file or the new one, never a mix.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), FaceError> {
         let path = path.as_ref();
-        let bytes = self.to_bytes();
+        let bytes = self.to_bytes()?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => std::path::PathBuf::from("."),
@@ -116,15 +125,46 @@ impl FaceIndex {
         Ok(())
     }
 
-    /// Reads an index written by [`FaceIndex::save`].
+    /// Reads an index written by [`FaceIndex::save`], within the default [`LoadLimits`].
     pub fn load(path: impl AsRef<Path>) -> Result<FaceIndex, FaceError> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| io_err(path, e))?;
-        FaceIndex::from_bytes(&bytes)
+        FaceIndex::load_with_limits(path, &LoadLimits::default())
     }
 
-    /// Parses the bytes of [`FaceIndex::to_bytes`].
+    /// Reads an index written by [`FaceIndex::save`] within `limits`: a file over
+    /// [`LoadLimits::max_file_bytes`] (not read past the limit) or holding more than
+    /// [`LoadLimits::max_faces`] rows is [`FaceError::Corrupt`]; a path that is not a regular
+    /// file (a FIFO, a device) is [`FaceError::Io`].
+    pub fn load_with_limits(
+        path: impl AsRef<Path>,
+        limits: &LoadLimits,
+    ) -> Result<FaceIndex, FaceError> {
+        let path = path.as_ref();
+        let bytes = read_capped(path, limits.max_file_bytes).map_err(|e| match e {
+            ReadCappedError::Io(e) => io_err(path, e),
+            ReadCappedError::TooLarge { limit } => FaceError::Corrupt(format!(
+                "file is larger than the limit of {limit} bytes (LoadLimits)"
+            )),
+        })?;
+        FaceIndex::from_bytes_with_limits(&bytes, limits)
+    }
+
+    /// Parses the bytes of [`FaceIndex::to_bytes`] within the default [`LoadLimits`].
     pub fn from_bytes(bytes: &[u8]) -> Result<FaceIndex, FaceError> {
+        FaceIndex::from_bytes_with_limits(bytes, &LoadLimits::default())
+    }
+
+    /// Parses the bytes of [`FaceIndex::to_bytes`] within `limits`.
+    pub fn from_bytes_with_limits(
+        bytes: &[u8],
+        limits: &LoadLimits,
+    ) -> Result<FaceIndex, FaceError> {
+        if bytes.len() as u64 > limits.max_file_bytes {
+            return Err(FaceError::Corrupt(format!(
+                "{} bytes exceed the limit of {} bytes (LoadLimits)",
+                bytes.len(),
+                limits.max_file_bytes
+            )));
+        }
         if bytes.len() < MAGIC.len() + 4 {
             return Err(if bytes.len() >= MAGIC.len() && &bytes[..8] != MAGIC {
                 FaceError::NotAnIndexFile
@@ -154,7 +194,7 @@ impl FaceIndex {
             return Err(FaceError::Corrupt(format!("dimension {dim} out of range")));
         }
         let model_len = r.u32()? as usize;
-        if model_len > MAX_MODEL_LEN {
+        if model_len > MAX_MODEL_TAG_BYTES {
             return Err(FaceError::Corrupt(format!(
                 "model tag of {model_len} bytes"
             )));
@@ -178,6 +218,12 @@ impl FaceIndex {
             }
             _ => return Err(FaceError::Truncated),
         }
+        if count > limits.max_faces as u64 {
+            return Err(FaceError::Corrupt(format!(
+                "{count} rows exceed the limit of {} (LoadLimits)",
+                limits.max_faces
+            )));
+        }
         let (body, crc) = bytes.split_at(bytes.len() - 4);
         if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().expect("4 bytes")) {
             return Err(FaceError::ChecksumMismatch);
@@ -194,6 +240,7 @@ impl FaceIndex {
         };
         let index = FaceIndex::new(&model, dim, precision);
         index.set_calibration(calibration);
+        // `count` rows fill the file exactly (checked above), so this is bounded by its size.
         let mut rows = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let id = r.u64()?;
@@ -240,7 +287,8 @@ impl FaceIndex {
         }
         index.insert_encoded(rows).map_err(|e| match e {
             FaceError::DuplicateId(id) => FaceError::Corrupt(format!("id {id} appears twice")),
-            other => other,
+            e @ FaceError::Corrupt(_) => e,
+            other => FaceError::Corrupt(other.to_string()),
         })?;
         Ok(index)
     }

@@ -1,21 +1,39 @@
 //! The face template: a validated, L2-normalised embedding tagged with its model.
 
+use std::sync::Arc;
+
 use super::FaceError;
-use super::params::{MAX_DIM, MIN_DIM};
+use super::params::{MAX_DIM, MAX_MODEL_TAG_BYTES, MIN_DIM};
 
 /// An L2-normalised face embedding tagged with the model that produced it.
+///
+/// The tag is shared (`Arc<str>`): templates built with [`FaceTemplate::with_shared_model`]
+/// from one tag hold one copy of it between them, so a gallery of many faces costs the tag
+/// once, not once per face.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaceTemplate {
-    model: String,
+    model: Arc<str>,
     values: Vec<f32>,
 }
 
 impl FaceTemplate {
     /// Validates and L2-normalises an embedding.
     ///
-    /// Errors: a dimension outside 128..=4096 ([`FaceError::DimensionOutOfRange`]), a NaN or
-    /// infinite value ([`FaceError::NotFinite`]), the zero vector ([`FaceError::Zero`]).
+    /// Errors: a model tag longer than [`MAX_MODEL_TAG_BYTES`] ([`FaceError::ModelTagTooLong`]),
+    /// a dimension outside 128..=4096 ([`FaceError::DimensionOutOfRange`]), a NaN or infinite
+    /// value ([`FaceError::NotFinite`]), the zero vector ([`FaceError::Zero`]).
     pub fn new(model: &str, embedding: &[f32]) -> Result<FaceTemplate, FaceError> {
+        check_model_tag(model)?;
+        FaceTemplate::with_shared_model(&Arc::from(model), embedding)
+    }
+
+    /// As [`FaceTemplate::new`], sharing the caller's copy of the model tag (no copy of the
+    /// tag is made; use this when building many templates of one model).
+    pub fn with_shared_model(
+        model: &Arc<str>,
+        embedding: &[f32],
+    ) -> Result<FaceTemplate, FaceError> {
+        check_model_tag(model)?;
         if !(MIN_DIM..=MAX_DIM).contains(&embedding.len()) {
             return Err(FaceError::DimensionOutOfRange {
                 got: embedding.len(),
@@ -34,7 +52,7 @@ impl FaceTemplate {
             return Err(FaceError::Zero);
         }
         Ok(FaceTemplate {
-            model: model.to_string(),
+            model: Arc::clone(model),
             values: embedding
                 .iter()
                 .map(|v| (*v as f64 / norm) as f32)
@@ -62,8 +80,8 @@ impl FaceTemplate {
     pub fn similarity(&self, other: &FaceTemplate) -> Result<f32, FaceError> {
         if self.model != other.model {
             return Err(FaceError::ModelMismatch {
-                expected: self.model.clone(),
-                got: other.model.clone(),
+                expected: self.model.to_string(),
+                got: other.model.to_string(),
             });
         }
         if self.values.len() != other.values.len() {
@@ -80,4 +98,15 @@ impl FaceTemplate {
             .sum();
         Ok(dot.clamp(-1.0, 1.0) as f32)
     }
+}
+
+/// Checks a face-model tag's length against [`MAX_MODEL_TAG_BYTES`].
+pub(crate) fn check_model_tag(model: &str) -> Result<(), FaceError> {
+    if model.len() > MAX_MODEL_TAG_BYTES {
+        return Err(FaceError::ModelTagTooLong {
+            got: model.len(),
+            limit: MAX_MODEL_TAG_BYTES,
+        });
+    }
+    Ok(())
 }

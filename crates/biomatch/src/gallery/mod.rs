@@ -68,6 +68,19 @@ impl GalleryConfig {
             face_calibration: None,
         }
     }
+
+    /// Checks the configuration: a face-model tag of at most
+    /// [`MAX_MODEL_TAG_BYTES`](crate::face::params::MAX_MODEL_TAG_BYTES) bytes and a face
+    /// dimension in 128..=4096. A gallery built from a configuration that fails this check
+    /// accepts no face ([`Gallery::new`] does not fail) and cannot be saved.
+    pub fn validate(&self) -> Result<(), GalleryError> {
+        crate::face::check_model_tag(&self.face_model)?;
+        let range = crate::face::params::MIN_DIM..=crate::face::params::MAX_DIM;
+        if !range.contains(&self.face_dim) {
+            return Err(crate::face::FaceError::DimensionOutOfRange { got: self.face_dim }.into());
+        }
+        Ok(())
+    }
 }
 
 /// A probe: what a gate captured from the traveller. Each finger's position is taken from
@@ -601,9 +614,19 @@ impl Gallery {
         persist::save(self, path)
     }
 
-    /// Reads a gallery written by [`Gallery::save`], using the default matcher.
+    /// Reads a gallery written by [`Gallery::save`], using the default matcher, within the
+    /// default [`LoadLimits`](crate::LoadLimits).
     pub fn load(path: &std::path::Path) -> Result<Gallery, GalleryError> {
         persist::load(path, Matcher::default())
+    }
+
+    /// As [`Gallery::load`], within the given limits (a gate that loads only small
+    /// watchlists sets lower ones).
+    pub fn load_with_limits(
+        path: &std::path::Path,
+        limits: &crate::LoadLimits,
+    ) -> Result<Gallery, GalleryError> {
+        persist::load_with_limits(path, Matcher::default(), limits)
     }
 }
 

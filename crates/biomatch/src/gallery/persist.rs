@@ -25,22 +25,36 @@
 //! complete; a stale temporary file is never read. On Linux a successful save also removes
 //! the temporary files earlier saves to the same target left behind when their process died
 //! (their name carries the writer's process id; files of live processes are left alone, so
-//! concurrent saves from other processes are undisturbed). [`load`] checks magic, version, length and
-//! checksum before parsing, and every count inside the payload against the bytes left, so a
-//! corrupt file is a typed [`GalleryError`], never a panic or a huge allocation.
+//! concurrent saves from other processes are undisturbed).
+//!
+//! # Untrusted files
+//! A gallery file is untrusted input even when its checksum is valid (anyone can compute a
+//! CRC-32). [`load`] reads at most [`LoadLimits::max_file_bytes`] of a regular file, then checks
+//! magic, version, length and checksum before parsing, and every count and length inside the
+//! payload against the bytes left and the [`LoadLimits`] before reserving anything for it. The
+//! face-model tag (at most [`MAX_MODEL_TAG_BYTES`]) is read once and shared by every face.
+//! Every inconsistency found once the file has been read, including a duplicate subject id, a
+//! non-finite minutia, an invalid embedding or a record over the gallery's limits, is
+//! [`GalleryError::Corrupt`] (`BIOMATCH_STATUS_CORRUPT_DATA` in the C API): never a panic, an
+//! abort or an allocation the limits do not bound.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::calibration::Calibration;
+use crate::face::params::{MAX_DIM, MAX_MODEL_TAG_BYTES, MIN_DIM};
 use crate::face::{FaceTemplate, Precision};
 use crate::finger::matcher::Matcher;
 use crate::finger::template::{
     FingerPosition, FingerView, ImpressionType, Minutia, MinutiaKind, MinutiaQuality, Resolution,
 };
+use crate::gallery::params::{MAX_FINGERS_PER_SUBJECT, MAX_IMPRESSIONS, MAX_MINUTIAE};
 use crate::gallery::{Gallery, GalleryConfig, GalleryError, Subject, SubjectId};
+use crate::load_limits::{LoadLimits, ReadCappedError, read_capped};
 
 /// The magic bytes at the start of a gallery file.
 pub const MAGIC: &[u8; 8] = b"BMGALLRY";
@@ -140,6 +154,9 @@ pub(crate) fn save_inner(
     path: &Path,
     fail_after: Option<u64>,
 ) -> Result<(), GalleryError> {
+    // A configuration the loader would refuse is refused here, before any file is touched
+    // (so no dimension is ever truncated to 32 bits, no tag written that cannot be read).
+    gallery.config().validate()?;
     let tmp = temp_path(path);
     let err = io_err(&tmp);
     let file = OpenOptions::new()
@@ -195,7 +212,9 @@ pub(crate) fn save_inner(
 }
 
 fn put_str(out: &mut impl Write, s: &str) -> std::io::Result<()> {
-    out.write_all(&(s.len() as u32).to_le_bytes())?;
+    let len = u32::try_from(s.len())
+        .map_err(|_| std::io::Error::other("a text longer than 4 GiB cannot be saved"))?;
+    out.write_all(&len.to_le_bytes())?;
     out.write_all(s.as_bytes())
 }
 
@@ -221,7 +240,9 @@ fn quality_byte(q: MinutiaQuality) -> u8 {
 fn write_payload(gallery: &Gallery, out: &mut impl Write) -> std::io::Result<()> {
     let cfg = gallery.config();
     put_str(out, &cfg.face_model)?;
-    out.write_all(&(cfg.face_dim as u32).to_le_bytes())?;
+    let dim = u32::try_from(cfg.face_dim)
+        .map_err(|_| std::io::Error::other("face dimension does not fit in 32 bits"))?;
+    out.write_all(&dim.to_le_bytes())?;
     out.write_all(&[match cfg.face_precision {
         Precision::F32 => 0,
         Precision::F16 => 1,
@@ -321,8 +342,16 @@ impl<'a> Cursor<'a> {
         Ok(n as usize)
     }
 
-    fn str(&mut self) -> Result<&'a str, GalleryError> {
+    /// A length-prefixed UTF-8 text of at most `max` bytes (`what` names it in errors).
+    fn str(&mut self, max: usize, what: &str) -> Result<&'a str, GalleryError> {
+        let at = self.at;
         let n = self.u32()? as u64;
+        if n > max as u64 {
+            return Err(GalleryError::Corrupt {
+                offset: at,
+                reason: format!("{what} of {n} bytes exceeds the limit of {max} bytes"),
+            });
+        }
         let n = self.count(n, 1)?;
         let at = self.at;
         std::str::from_utf8(self.take(n)?).map_err(|_| GalleryError::Corrupt {
@@ -336,7 +365,7 @@ impl<'a> Cursor<'a> {
             0 => Ok(None),
             1 => {
                 let at = self.at;
-                let json = self.str()?;
+                let json = self.str(usize::MAX, "calibration")?;
                 let c: Calibration =
                     serde_json::from_str(json).map_err(|e| GalleryError::Corrupt {
                         offset: at,
@@ -355,17 +384,51 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Reads a gallery file written by [`save`].
+/// Reads a gallery file written by [`save`], within the default [`LoadLimits`].
 pub fn load(path: &Path, matcher: Matcher) -> Result<Gallery, GalleryError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(io_err(path))?;
-    from_bytes(&bytes, matcher)
+    load_with_limits(path, matcher, &LoadLimits::default())
 }
 
-/// Parses a gallery file's bytes.
+/// Reads a gallery file written by [`save`] within `limits`: a file over
+/// [`LoadLimits::max_file_bytes`] is [`GalleryError::Corrupt`] (and is not read past the
+/// limit); a path that is not a regular file (a FIFO, a device) is [`GalleryError::Io`].
+pub fn load_with_limits(
+    path: &Path,
+    matcher: Matcher,
+    limits: &LoadLimits,
+) -> Result<Gallery, GalleryError> {
+    let bytes = read_capped(path, limits.max_file_bytes).map_err(|e| match e {
+        ReadCappedError::Io(source) => io_err(path)(source),
+        ReadCappedError::TooLarge { limit } => GalleryError::Corrupt {
+            offset: 0,
+            reason: format!("file is larger than the limit of {limit} bytes (LoadLimits)"),
+        },
+    })?;
+    from_bytes_with_limits(&bytes, matcher, limits)
+}
+
+/// Parses a gallery file's bytes within the default [`LoadLimits`].
 pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryError> {
+    from_bytes_with_limits(bytes, matcher, &LoadLimits::default())
+}
+
+/// Any error found while turning parsed records into a gallery, as corrupt data.
+fn corrupt_at(offset: usize) -> impl Fn(GalleryError) -> GalleryError {
+    move |e| match e {
+        e @ GalleryError::Corrupt { .. } => e,
+        other => GalleryError::Corrupt {
+            offset,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Parses a gallery file's bytes within `limits` (see the [module documentation](self)).
+pub fn from_bytes_with_limits(
+    bytes: &[u8],
+    matcher: Matcher,
+    limits: &LoadLimits,
+) -> Result<Gallery, GalleryError> {
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(GalleryError::NotAGallery);
     }
@@ -373,6 +436,16 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
         return Err(GalleryError::Corrupt {
             offset: bytes.len(),
             reason: "file shorter than its header".into(),
+        });
+    }
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(GalleryError::Corrupt {
+            offset: 0,
+            reason: format!(
+                "file of {} bytes is larger than the limit of {} bytes (LoadLimits)",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
         });
     }
     let word =
@@ -400,8 +473,16 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
         data: payload,
         at: 0,
     };
-    let face_model = c.str()?.to_string();
+    // The tag is read once; every face shares this one copy.
+    let face_model: Arc<str> = Arc::from(c.str(MAX_MODEL_TAG_BYTES, "face model tag")?);
+    let dim_at = c.at;
     let face_dim = c.u32()? as usize;
+    if !(MIN_DIM..=MAX_DIM).contains(&face_dim) {
+        return Err(GalleryError::Corrupt {
+            offset: dim_at,
+            reason: format!("face dimension {face_dim} is outside {MIN_DIM}..={MAX_DIM}"),
+        });
+    }
     let face_precision = match c.u8()? {
         0 => Precision::F32,
         1 => Precision::F16,
@@ -411,33 +492,75 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
     let finger_calibration = c.calibration()?;
     let face_calibration = c.calibration()?;
     let config = GalleryConfig {
-        face_model,
+        face_model: face_model.to_string(),
         face_dim,
         face_precision,
         finger_calibration,
         face_calibration,
     };
+    let n_at = c.at;
     let n = c.u64()?;
-    let n = c.count(n, 9)?;
-    let mut subjects = Vec::with_capacity(n);
+    // Smallest subject record: id length (4) + 1 id byte + face flag (1) + impression count (4).
+    let n = c.count(n, 10)?;
+    if n > limits.max_subjects {
+        return Err(GalleryError::Corrupt {
+            offset: n_at,
+            reason: format!(
+                "{n} subjects exceed the limit of {} (LoadLimits)",
+                limits.max_subjects
+            ),
+        });
+    }
+    // Capacity grows with the records actually parsed, never from the count alone.
+    let mut subjects = Vec::with_capacity(n.min(1024));
+    let mut seen: HashSet<SubjectId> = HashSet::with_capacity(n.min(1024));
+    let (mut faces, mut impressions_total) = (0usize, 0usize);
     for _ in 0..n {
         let at = c.at;
-        let id = SubjectId::new(c.str()?).map_err(|e| GalleryError::Corrupt {
-            offset: at,
-            reason: e.to_string(),
-        })?;
+        let id =
+            SubjectId::new(c.str(SubjectId::MAX_BYTES, "subject id")?).map_err(corrupt_at(at))?;
+        if !seen.insert(id.clone()) {
+            return Err(GalleryError::Corrupt {
+                offset: at,
+                reason: format!("subject {id:?} appears twice"),
+            });
+        }
         let mut subject = Subject::new(id);
         match c.u8()? {
             0 => {}
             1 => {
+                faces += 1;
+                if faces > limits.max_faces {
+                    return Err(
+                        c.corrupt(format!("more than {} faces (LoadLimits)", limits.max_faces))
+                    );
+                }
+                let face_at = c.at;
                 let dim = c.count(config.face_dim as u64, 4)?;
                 let values = (0..dim).map(|_| c.f32()).collect::<Result<Vec<_>, _>>()?;
-                subject = subject.with_face(FaceTemplate::new(&config.face_model, &values)?);
+                let face = FaceTemplate::with_shared_model(&face_model, &values)
+                    .map_err(|e| corrupt_at(face_at)(e.into()))?;
+                subject = subject.with_face(face);
             }
             b => return Err(c.corrupt(format!("bad face flag {b}"))),
         }
+        let count_at = c.at;
         let impressions = c.u32()? as u64;
         let impressions = c.count(impressions, 16)?;
+        impressions_total += impressions;
+        if impressions > MAX_FINGERS_PER_SUBJECT * MAX_IMPRESSIONS
+            || impressions_total > limits.max_impressions
+        {
+            return Err(GalleryError::Corrupt {
+                offset: count_at,
+                reason: format!(
+                    "{impressions} impressions in one subject, {impressions_total} in all: over \
+                     the limits of {} per subject and {} per file (LoadLimits)",
+                    MAX_FINGERS_PER_SUBJECT * MAX_IMPRESSIONS,
+                    limits.max_impressions
+                ),
+            });
+        }
         for _ in 0..impressions {
             let head = c.take(4)?;
             let (pos, view_number, itype, fq) = (head[0], head[1], head[2], head[3]);
@@ -454,11 +577,25 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
             view.view_number = view_number;
             view.impression_type = ImpressionType(itype);
             view.finger_quality = fq;
+            let m_at = c.at;
             let m = c.u32()? as u64;
             let m = c.count(m, 14)?;
+            if m > MAX_MINUTIAE {
+                return Err(GalleryError::Corrupt {
+                    offset: m_at,
+                    reason: format!("{m} minutiae in one view (at most {MAX_MINUTIAE})"),
+                });
+            }
             view.minutiae.reserve(m);
             for _ in 0..m {
+                let minutia_at = c.at;
                 let (x, y, angle) = (c.f32()?, c.f32()?, c.f32()?);
+                if !(x.is_finite() && y.is_finite() && angle.is_finite()) {
+                    return Err(GalleryError::Corrupt {
+                        offset: minutia_at,
+                        reason: "a minutia coordinate or angle is NaN or infinite".into(),
+                    });
+                }
                 let kind = MinutiaKind::from_code(c.u8()?);
                 let quality = match c.u8()? {
                     254 => MinutiaQuality::Unknown,
@@ -475,13 +612,14 @@ pub fn from_bytes(bytes: &[u8], matcher: Matcher) -> Result<Gallery, GalleryErro
             }
             subject.add_finger(view);
         }
+        subject.validate().map_err(corrupt_at(at))?;
         subjects.push(subject);
     }
     if c.at != payload.len() {
         return Err(c.corrupt("trailing bytes after the last subject"));
     }
     let gallery = Gallery::with_matcher(config, matcher);
-    gallery.enrol_many(subjects)?;
+    gallery.enrol_many(subjects).map_err(corrupt_at(n_at))?;
     Ok(gallery)
 }
 

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod crafted;
+
 /// The datasets folder: `BIOMATCH_DATASETS`, else `../shared/datasets` beside the workspace.
 pub fn datasets() -> PathBuf {
     match std::env::var_os("BIOMATCH_DATASETS") {

@@ -65,6 +65,16 @@ impl Frame {
         };
         let w = ((width as f64 * factor).round() as usize).max(1);
         let h = ((height as f64 * factor).round() as usize).max(1);
+        // The limits hold after resampling too: enlarging a 250 ppi image doubles each side,
+        // so a 4 Mpx input would otherwise become a 16 Mpx working frame.
+        if w > limits.max_side || h > limits.max_side || w.saturating_mul(h) > limits.max_pixels {
+            return Err(ExtractError::TooLarge {
+                width: w,
+                height: h,
+                max_side: limits.max_side,
+                max_pixels: limits.max_pixels,
+            });
+        }
         if w < limits.min_side || h < limits.min_side {
             return Err(ExtractError::TooSmall {
                 width: w,

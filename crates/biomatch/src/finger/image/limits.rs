@@ -14,6 +14,16 @@ pub const MAX_DIMENSION: usize = 8192;
 /// Largest accepted number of pixels (`width * height`): 32 Mi, e.g. 8192 x 4096.
 pub const MAX_PIXELS: usize = 32 * 1024 * 1024;
 
+/// Most pixels (and so most decompressed coefficients) a WSQ file may declare per byte of
+/// its own size. WSQ codes most coefficients of a blank area as zero runs of up to 65,535
+/// coefficients in about 3 bytes, so without this a 2 KB file could make the decoder fill
+/// 32 Mi coefficients (128 MB) and a 32 Mi-pixel plane before failing. Real fingerprint WSQ
+/// files hold 8 to 18 pixels per byte (the reference files: 7.9, 12.3, 18.2; the FBI's
+/// 0.75 bit per pixel target is 10.7); 256 (0.03 bit per pixel) leaves a wide margin. The
+/// decoder refuses a file over this before allocating anything for its pixels, and also caps
+/// the coefficients it decodes at this many per input byte.
+pub const MAX_WSQ_PIXELS_PER_INPUT_BYTE: usize = 256;
+
 /// Lowest accepted resolution in pixels per inch.
 pub const MIN_PPI: f32 = 250.0;
 

@@ -6,7 +6,7 @@
 //! do not alias). Pixel centres are aligned: resampled pixel `i` covers the original position
 //! `(i + 0.5) / scale - 0.5`.
 
-use super::limits::{MAX_PIXELS, TARGET_PPI};
+use super::limits::TARGET_PPI;
 use super::{ImageError, Raster, check_geometry, check_ppi};
 
 /// A resampled raster and the scale from original to resampled pixel coordinates.
@@ -69,14 +69,9 @@ pub fn resample_to_ppi(raster: &Raster, target_ppi: f32) -> Result<Resampled, Im
     }
     let out_w = ((raster.width as f64 * factor).round() as usize).max(1);
     let out_h = ((raster.height as f64 * factor).round() as usize).max(1);
-    // Enlarging is bounded by the ppi range (at most 6x per side); keep the result within a
-    // fixed multiple of the input limit.
-    if out_w.saturating_mul(out_h) > 4 * MAX_PIXELS {
-        return Err(ImageError::TooLarge {
-            width: out_w,
-            height: out_h,
-        });
-    }
+    // The result obeys the same limits as any decoded image (enlarging from 250 ppi doubles
+    // each side, so a raster within the limits can produce one beyond them).
+    check_geometry(out_w, out_h)?;
     let plane = resample_plane(
         &raster.pixels,
         (raster.width, raster.height),

@@ -83,6 +83,19 @@ pub enum WsqError {
         /// Coefficients decoded.
         got: usize,
     },
+    /// The file declares more pixels than its size can plausibly encode (see
+    /// [`MAX_WSQ_PIXELS_PER_INPUT_BYTE`](super::limits::MAX_WSQ_PIXELS_PER_INPUT_BYTE)).
+    #[error(
+        "{pixels} pixels from {bytes} bytes of WSQ exceed the limit of {limit} pixels per byte"
+    )]
+    ExpansionTooLarge {
+        /// Pixels (width x height) the frame header declares.
+        pixels: usize,
+        /// Size of the WSQ data.
+        bytes: usize,
+        /// The limit per byte.
+        limit: usize,
+    },
     /// A valid feature this decoder does not implement.
     #[error("unsupported WSQ feature: {0}")]
     Unsupported(String),
@@ -184,6 +197,18 @@ pub fn decode(data: &[u8]) -> Result<WsqImage, ImageError> {
         r_scale,
     } = frame;
     check_geometry(width, height)?;
+    // Decompression is bounded by the input: no file expands past this many coefficients or
+    // pixels per byte, whatever its zero-run codes say.
+    let per_byte = super::limits::MAX_WSQ_PIXELS_PER_INPUT_BYTE;
+    let expansion_cap = data.len().saturating_mul(per_byte);
+    if width * height > expansion_cap {
+        return Err(WsqError::ExpansionTooLarge {
+            pixels: width * height,
+            bytes: data.len(),
+            limit: per_byte,
+        }
+        .into());
+    }
     let tree = Tree::new(width, height);
 
     // Blocks until EOI; coefficients are collected in subband order across blocks.
@@ -203,8 +228,9 @@ pub fn decode(data: &[u8]) -> Result<WsqImage, ImageError> {
                 if tables.transform.is_none() {
                     return Err(WsqError::MissingTable("transform table").into());
                 }
-                let limit = *expected
-                    .get_or_insert_with(|| quant::coded_coefficients(quant, &tree.subbands));
+                let limit = (*expected
+                    .get_or_insert_with(|| quant::coded_coefficients(quant, &tree.subbands)))
+                .min(expansion_cap);
                 let table = tables.huffman[id]
                     .as_ref()
                     .ok_or(WsqError::MissingTable("Huffman table named by a block"))?;
