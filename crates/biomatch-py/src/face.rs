@@ -231,9 +231,9 @@ impl FaceIndex {
     }
 
     /// The index as bytes (the file format of `save`).
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let bytes = py.detach(|| self.inner.to_bytes());
-        PyBytes::new(py, &bytes)
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| self.inner.to_bytes()).map_err(errors::face)?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// An index from the bytes of `to_bytes`.
@@ -250,6 +250,6 @@ impl FaceIndex {
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let from_bytes = slf.get_type().getattr("from_bytes")?;
-        Ok((from_bytes, (slf.get().to_bytes(slf.py()),)))
+        Ok((from_bytes, (slf.get().to_bytes(slf.py())?,)))
     }
 }
