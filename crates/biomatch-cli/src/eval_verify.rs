@@ -346,11 +346,6 @@ fn row_name(r: &DbResult) -> String {
     }
 }
 
-/// The row's name as a borrowed label for the DET legend.
-fn row_label(r: &DbResult) -> &str {
-    r.perturbation.name()
-}
-
 /// Genuine comparisons wrongly rejected at the EER: the EER times the genuine count,
 /// rounded (one genuine pair of 280 is 0.36 points).
 fn genuine_errors(r: &DbResult) -> usize {
@@ -685,14 +680,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         write_calibration(path, &results, &args)?;
     }
     if let Some(path) = &args.det {
+        // One line per database and transformation, named as in the table.
+        let names: Vec<String> = results.iter().map(row_name).collect();
         let series: Vec<_> = results
             .iter()
-            .map(|r| DetSeries {
-                name: if perturbations.len() > 1 {
-                    row_label(r)
-                } else {
-                    &r.name
-                },
+            .zip(&names)
+            .map(|(r, name)| DetSeries {
+                name,
                 curve: &r.curve,
             })
             .collect();

@@ -33,11 +33,12 @@ pub(crate) fn trim(image: Grid<f32>, params: &FrameParams, min_side: usize) -> (
     let row_var: Vec<f32> = (0..h)
         .map(|y| along_line_std((0..w).map(|x| image.at(x, y))))
         .collect();
+    let (column_median, row_median) = (median(&column_var), median(&row_var));
     let t = Trim {
-        left: stripe_width(column_var.iter().copied(), &column_var, params),
-        right: stripe_width(column_var.iter().rev().copied(), &column_var, params),
-        top: stripe_width(row_var.iter().copied(), &row_var, params),
-        bottom: stripe_width(row_var.iter().rev().copied(), &row_var, params),
+        left: stripe_width(column_var.iter().copied(), column_median, params),
+        right: stripe_width(column_var.iter().rev().copied(), column_median, params),
+        top: stripe_width(row_var.iter().copied(), row_median, params),
+        bottom: stripe_width(row_var.iter().rev().copied(), row_median, params),
     };
     if t == Trim::default() || w < t.left + t.right + min_side || h < t.top + t.bottom + min_side {
         return (image, Trim::default());
@@ -57,12 +58,16 @@ pub(crate) fn trim(image: Grid<f32>, params: &FrameParams, min_side: usize) -> (
     )
 }
 
-/// How many lines, from the edge inwards, vary less than `params.ratio` times the median
-/// variation of all lines (at most `params.max_stripe`).
-fn stripe_width(from_edge: impl Iterator<Item = f32>, all: &[f32], params: &FrameParams) -> usize {
-    let mut sorted = all.to_vec();
+/// The median of `values` (the upper one of an even count).
+fn median(values: &[f32]) -> f32 {
+    let mut sorted = values.to_vec();
     sorted.sort_by(f32::total_cmp);
-    let median = sorted[sorted.len() / 2];
+    sorted[sorted.len() / 2]
+}
+
+/// How many lines, from the edge inwards, vary less than `params.ratio` times `median`, the
+/// median variation of all lines in that direction (at most `params.max_stripe`).
+fn stripe_width(from_edge: impl Iterator<Item = f32>, median: f32, params: &FrameParams) -> usize {
     if median <= 0.0 {
         return 0;
     }
