@@ -5,14 +5,17 @@
 //! caller passes, and ignores pointers it never handed out (or already released) instead of
 //! corrupting the heap.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
 use crate::boundary::ffi_free;
 
-/// Live buffers: address -> allocated length.
-fn live() -> &'static Mutex<HashMap<usize, usize>> {
-    static LIVE: OnceLock<Mutex<HashMap<usize, usize>>> = OnceLock::new();
+/// Live buffers: address -> allocated length. A B-tree rather than a hash map: its nodes are
+/// referenced by their start address, so memory checkers see the process-lifetime registry as
+/// reachable at exit (a hash table is referenced through an interior pointer, which valgrind
+/// reports as "possibly lost").
+fn live() -> &'static Mutex<BTreeMap<usize, usize>> {
+    static LIVE: OnceLock<Mutex<BTreeMap<usize, usize>>> = OnceLock::new();
     LIVE.get_or_init(Mutex::default)
 }
 
