@@ -96,19 +96,19 @@ impl Builder {
         self
     }
 
+    /// The value of Type-1 field `1.NNN`, empty when absent (dates and agency ids that image
+    /// records repeat).
+    fn type1_value(&self, field: u32) -> Vec<u8> {
+        self.type1
+            .field(field)
+            .map(|f| f.value.clone())
+            .unwrap_or_default()
+    }
+
     /// Adds a Type-14 fingerprint image record; returns the builder and the record's IDC.
     pub fn finger_image(mut self, image: &FingerImage<'_>) -> (Builder, u32) {
         let idc = self.take_idc();
-        let date = self
-            .type1
-            .field(5)
-            .map(|f| f.value.clone())
-            .unwrap_or_default();
-        let src = self
-            .type1
-            .field(8)
-            .map(|f| f.value.clone())
-            .unwrap_or_default();
+        let (date, src) = (self.type1_value(5), self.type1_value(8));
         let mut r = TaggedRecord {
             record_type: 14,
             fields: vec![Field::new(14, 1, "0")],
@@ -142,16 +142,7 @@ impl Builder {
         data: &[u8],
     ) -> (Builder, u32) {
         let idc = self.take_idc();
-        let date = self
-            .type1
-            .field(5)
-            .map(|f| f.value.clone())
-            .unwrap_or_default();
-        let src = self
-            .type1
-            .field(8)
-            .map(|f| f.value.clone())
-            .unwrap_or_default();
+        let (date, src) = (self.type1_value(5), self.type1_value(8));
         let mut r = TaggedRecord {
             record_type: 10,
             fields: vec![Field::new(10, 1, "0")],
