@@ -1,8 +1,17 @@
-//! `biomatch eval verify` and `biomatch match` end to end on the ISO template folders (skipped
-//! when the datasets are absent).
+//! `biomatch eval verify` and `biomatch match` end to end on the ISO template folders; every
+//! figure the CLI reports is checked against one computed here with the core library's
+//! reader and matcher. Skipped when the datasets are absent and `BIOMATCH_DATASETS` is unset;
+//! a failure when it is set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use biomatch::calibration::Calibration;
+use biomatch::eval::dataset::ImageLoader;
+use biomatch::eval::{VerificationCurve, VerificationSummary};
+use biomatch::finger::FingerView;
+use biomatch::finger::formats::{ReadOptions, read};
+use biomatch::finger::matcher::Matcher;
 
 fn datasets() -> PathBuf {
     match std::env::var_os("BIOMATCH_DATASETS") {
@@ -11,16 +20,92 @@ fn datasets() -> PathBuf {
     }
 }
 
-fn iso_folder(year: &str, db: &str) -> Option<PathBuf> {
-    let p = datasets().join("iso-secugen").join(year).join(db);
+/// The dataset folder `rel`. When it is missing: a failure if `BIOMATCH_DATASETS` is set (as
+/// in CI), else `None` after saying the test is skipped.
+fn dataset(rel: &str) -> Option<PathBuf> {
+    let p = datasets().join(rel);
     if p.exists() {
         Some(p)
+    } else if std::env::var_os("BIOMATCH_DATASETS").is_some() {
+        panic!(
+            "dataset {} not found, and BIOMATCH_DATASETS is set: a missing dataset is a failure",
+            p.display()
+        );
     } else {
         eprintln!(
-            "SKIPPED: dataset {} not found (set BIOMATCH_DATASETS)",
+            "SKIPPED: dataset {} not found (set BIOMATCH_DATASETS to run and require it)",
             p.display()
         );
         None
+    }
+}
+
+fn iso_folder(year: &str, db: &str) -> Option<PathBuf> {
+    dataset(&format!("iso-secugen/{year}/{db}"))
+}
+
+/// The views of an FVC folder's templates (`F_I.iso`), read with the core library, as
+/// (finger, impression, view), sorted.
+fn iso_views(dir: &Path) -> Vec<(u32, u32, FingerView)> {
+    let mut out: Vec<(u32, u32, FingerView)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "iso"))
+        .map(|p| {
+            let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+            let (f, i) = stem.split_once('_').unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            let view = read(&bytes, &ReadOptions::default())
+                .unwrap()
+                .template
+                .views
+                .remove(0);
+            (f.parse().unwrap(), i.parse().unwrap(), view)
+        })
+        .collect();
+    out.sort_by_key(|(f, i, _)| (*f, *i));
+    out
+}
+
+/// Genuine and impostor scores computed directly with the core matcher: genuine = every
+/// pair of impressions of one finger; impostor = every pair of different fingers
+/// (`all_impostors`) or only the first impressions of different fingers (the FVC protocol).
+fn expected_scores(
+    views: &[(u32, u32, FingerView)],
+    all_impostors: bool,
+) -> (Vec<f64>, Vec<f64>) {
+    let m = Matcher::default();
+    let prepared: Vec<_> = views.iter().map(|(_, _, v)| m.prepare(v)).collect();
+    let first_of = |f: u32| views.iter().filter(|x| x.0 == f).map(|x| x.1).min().unwrap();
+    let mut scratch = m.scratch();
+    let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
+    for i in 0..views.len() {
+        for j in i + 1..views.len() {
+            let same = views[i].0 == views[j].0;
+            let firsts = views[i].1 == first_of(views[i].0) && views[j].1 == first_of(views[j].0);
+            if same || all_impostors || firsts {
+                let s = f64::from(m.score(&prepared[i], &prepared[j], &mut scratch));
+                if same { genuine.push(s) } else { impostor.push(s) }
+            }
+        }
+    }
+    (genuine, impostor)
+}
+
+/// Checks a database entry of the CLI's JSON report against a summary computed here.
+fn assert_report_matches(db: &serde_json::Value, want: &VerificationSummary) {
+    assert_eq!(db["genuine"].as_u64(), Some(want.genuine as u64), "{db}");
+    assert_eq!(db["impostor"].as_u64(), Some(want.impostor as u64), "{db}");
+    for (key, v) in [
+        ("eer", want.eer),
+        ("eer_low", want.eer_low),
+        ("eer_high", want.eer_high),
+        ("fmr100", want.fmr100),
+        ("fmr1000", want.fmr1000),
+        ("zero_fmr", want.zero_fmr),
+    ] {
+        let got = db[key].as_f64().unwrap();
+        assert!((got - v).abs() < 1e-12, "{key}: CLI {got}, expected {v}");
     }
 }
 
@@ -85,23 +170,34 @@ fn verify_is_deterministic_and_complete() {
     assert_eq!(dbs.len(), 2);
     assert_eq!(dbs[0]["name"], "fvc2004/DB3_B");
     assert_eq!(dbs[1]["name"], "fvc2002/DB1_B");
-    for db in dbs {
-        assert_eq!(
-            (db["genuine"].as_u64(), db["impostor"].as_u64()),
-            (Some(280), Some(2880))
-        );
-        for key in [
-            "eer", "eer_low", "eer_high", "fmr100", "fmr1000", "zero_fmr",
-        ] {
-            let v = db[key].as_f64().unwrap();
-            assert!((0.0..=1.0).contains(&v), "{key} = {v}");
-        }
-        assert!(db["eer_low"].as_f64() <= db["eer_high"].as_f64());
+    let mut csv_scores = Vec::new();
+    for (db, dir) in dbs.iter().zip([&db3, &db1]) {
+        let views = iso_views(dir);
+        assert_eq!(views.len(), 80, "{}", dir.display());
+        let (genuine, impostor) = expected_scores(&views, true);
+        assert_eq!((genuine.len(), impostor.len()), (280, 2880));
+        let want = VerificationCurve::new(&genuine, &impostor)
+            .unwrap()
+            .summary();
+        assert_report_matches(db, &want);
+        csv_scores.extend(genuine.iter().chain(&impostor).copied());
     }
     let mean = (dbs[0]["eer"].as_f64().unwrap() + dbs[1]["eer"].as_f64().unwrap()) / 2.0;
     assert!((report["mean_eer"].as_f64().unwrap() - mean).abs() < 1e-12);
-    // One CSV row per comparison plus the header.
+    // One CSV row per comparison plus the header, each score one computed here.
     assert_eq!(outputs[0].1.lines().count(), 1 + 2 * 3160);
+    let mut from_csv: Vec<f64> = outputs[0]
+        .1
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().trim().parse().unwrap())
+        .collect();
+    from_csv.sort_by(f64::total_cmp);
+    csv_scores.sort_by(f64::total_cmp);
+    assert_eq!(from_csv.len(), csv_scores.len());
+    for (a, b) in from_csv.iter().zip(&csv_scores) {
+        assert!((a - b).abs() < 1e-5, "CSV score {a} vs {b}");
+    }
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -126,8 +222,14 @@ fn fvc_protocol_counts() {
     );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(report["databases"][0]["genuine"], 280);
-    assert_eq!(report["databases"][0]["impostor"], 45);
+    let views = iso_views(&db);
+    assert_eq!(views.len(), 80);
+    let (genuine, impostor) = expected_scores(&views, false);
+    assert_eq!((genuine.len(), impostor.len()), (280, 45));
+    let want = VerificationCurve::new(&genuine, &impostor)
+        .unwrap()
+        .summary();
+    assert_report_matches(&report["databases"][0], &want);
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -135,11 +237,9 @@ fn fvc_protocol_counts() {
 /// times are reported next to the accuracy.
 #[test]
 fn image_folder_is_extracted_and_timed() {
-    let images = datasets().join("fvc2002").join("DB1_B");
-    if !images.exists() {
-        eprintln!("SKIPPED: dataset {} not found", images.display());
+    let Some(images) = dataset("fvc2002/DB1_B") else {
         return;
-    }
+    };
     let run = biomatch()
         .args(["eval", "verify"])
         .arg(&images)
@@ -165,8 +265,21 @@ fn image_folder_is_extracted_and_timed() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let db = &report["databases"][0];
-    assert_eq!(db["genuine"], 280);
-    assert_eq!(db["impostor"], 2880);
+    // The same images extracted and scored here with the core library.
+    let ds = biomatch::eval::dataset::Dataset::open(&images, Some(500.0)).unwrap();
+    assert_eq!(ds.files.len(), 80);
+    let extracted = ds.load_views(&ImageLoader::new(500.0)).unwrap();
+    let views: Vec<(u32, u32, FingerView)> = ds
+        .files
+        .iter()
+        .zip(extracted)
+        .map(|(f, v)| (f.id.finger, f.id.impression, v))
+        .collect();
+    let (genuine, impostor) = expected_scores(&views, true);
+    let want = VerificationCurve::new(&genuine, &impostor)
+        .unwrap()
+        .summary();
+    assert_report_matches(db, &want);
     let median = db["extract_ms_median"].as_f64().unwrap();
     let mean = db["extract_ms_mean"].as_f64().unwrap();
     assert!(median > 0.0 && mean > 0.0, "{median} {mean}");
@@ -193,7 +306,15 @@ fn match_prints_one_score() {
     let text = String::from_utf8(run.stdout).unwrap();
     assert_eq!(text.lines().count(), 1);
     let score: f32 = text.trim().parse().unwrap();
-    assert!(score.is_finite() && score >= 0.0);
+    let views = iso_views(&db);
+    let m = Matcher::default();
+    let want = m.score(
+        &m.prepare(&views[0].2),
+        &m.prepare(&views[1].2),
+        &mut m.scratch(),
+    );
+    assert_eq!((views[0].0, views[0].1, views[1].1), (101, 1, 2));
+    assert_eq!(score, want, "CLI score vs the core matcher's");
     let missing = biomatch()
         .arg("match")
         .arg(db.join("101_1.iso"))
@@ -255,7 +376,19 @@ fn calibration_round_trip_through_the_cli() {
         .and_then(|r| r.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{text}"));
-    assert!((0.0..=1.0).contains(&fmr));
+    // The same estimate from a calibration built here on the same impostor scores.
+    let views = iso_views(&db);
+    let (_, impostor) = expected_scores(&views, true);
+    let own = Calibration::from_impostor_scores(&impostor).unwrap();
+    let m = Matcher::default();
+    let (a, b) = (&views[0].2, &views[8].2);
+    assert_eq!((views[0].0, views[8].0, views[8].1), (101, 102, 1));
+    let score = m.score(&m.prepare(a), &m.prepare(b), &mut m.scratch());
+    let want = own.fmr_of_score(f64::from(score));
+    assert!(
+        (fmr - want).abs() <= 1e-3 * want.abs() + 1e-300,
+        "CLI FMR {fmr} vs {want}"
+    );
     // A broken calibration file is refused with its name.
     std::fs::write(&cal, "{}").unwrap();
     let bad = biomatch()

@@ -179,8 +179,10 @@ fn mutated_samples_never_panic() {
     };
     let mut reads = 0;
     let mut errors = 0;
+    let mut samples = 0;
     for rel in SAMPLES {
         let Some(bytes) = sample(rel) else { return };
+        samples += 1;
         // Keep the big palm file's mutations near its headers.
         let span = bytes.len().min(20_000);
         for i in 0..400 {
@@ -238,4 +240,5 @@ fn mutated_samples_never_panic() {
     }
     eprintln!("{reads} mutated reads succeeded, {errors} were typed errors");
     assert!(errors > 0 && reads > 0);
+    assert_eq!(samples, SAMPLES.len(), "every sample was mutated");
 }

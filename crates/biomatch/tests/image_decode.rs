@@ -273,6 +273,7 @@ fn fvc_tiffs_decode_to_their_strips() {
     let Some(root) = common::dataset("fvc2002") else {
         return;
     };
+    let mut decoded = 0;
     for db in ["DB1_B", "DB2_B", "DB3_B", "DB4_B"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(db))
             .unwrap()
@@ -280,7 +281,9 @@ fn fvc_tiffs_decode_to_their_strips() {
             .filter(|p| p.extension().is_some_and(|e| e == "tif"))
             .collect();
         files.sort();
+        assert_eq!(files.len(), 80, "10 fingers x 8 TIFFs in {db}");
         for path in files.iter().step_by(9) {
+            decoded += 1;
             let data = std::fs::read(path).unwrap();
             let d = decode_bytes_detailed(&data, None).unwrap();
             assert_eq!(d.format, SourceFormat::Tiff);
@@ -303,4 +306,5 @@ fn fvc_tiffs_decode_to_their_strips() {
             assert_eq!(r.raster.width, (w as f64 * 500.0 / 569.0).round() as usize);
         }
     }
+    assert_eq!(decoded, 4 * 9);
 }

@@ -18,7 +18,9 @@ fn samples() -> &'static [Vec<u8>] {
     SAMPLES.get_or_init(|| {
         // The fixture always; the dataset's files when present.
         let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/wsq")];
-        dirs.extend(common::dataset("formats/wsq"));
+        let dataset = common::dataset("formats/wsq");
+        let expected = if dataset.is_some() { 4 } else { 1 };
+        dirs.extend(dataset);
         let mut paths: Vec<PathBuf> = dirs
             .iter()
             .flat_map(|d| std::fs::read_dir(d).unwrap())
@@ -26,6 +28,7 @@ fn samples() -> &'static [Vec<u8>] {
             .filter(|p| p.extension().is_some_and(|e| e == "wsq"))
             .collect();
         paths.sort();
+        assert_eq!(paths.len(), expected, "WSQ samples (fixture + dataset): {paths:?}");
         paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
     })
 }

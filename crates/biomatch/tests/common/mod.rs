@@ -13,14 +13,28 @@ pub fn datasets() -> PathBuf {
     }
 }
 
-/// The datasets sub-folder `rel`, or `None` after printing why the test is skipped.
+/// True when `BIOMATCH_DATASETS` is set (as in CI): every dataset a test names must then be
+/// present, and a missing one fails the test instead of skipping it.
+pub fn datasets_required() -> bool {
+    std::env::var_os("BIOMATCH_DATASETS").is_some()
+}
+
+/// The dataset folder or file `rel`. When it is missing: a failure (panic) if
+/// `BIOMATCH_DATASETS` is set, else `None` after printing why the test is skipped.
 pub fn dataset(rel: &str) -> Option<PathBuf> {
     let p = datasets().join(rel);
     if p.exists() {
         Some(p)
+    } else if datasets_required() {
+        panic!(
+            "dataset {} not found, and BIOMATCH_DATASETS is set: a missing dataset is a \
+             failure (unset BIOMATCH_DATASETS to skip dataset tests)",
+            p.display()
+        );
     } else {
         eprintln!(
-            "SKIPPED: dataset {} not found (set BIOMATCH_DATASETS)",
+            "SKIPPED: dataset {} not found (the default ../shared/datasets is absent; set \
+             BIOMATCH_DATASETS to run, and require, the dataset tests)",
             p.display()
         );
         None

@@ -1,0 +1,40 @@
+//! Fuzz target: a gallery file's bytes must load or give a typed error, never a panic, a hang
+//! or an allocation beyond the (here lowered) load limits.
+//!
+//! Random bytes rarely pass the CRC-32, so for inputs whose first byte is odd the target
+//! rewrites the header's payload length and checksum first: the payload parser itself is
+//! fuzzed, as a hostile file with a valid checksum would reach it.
+#![no_main]
+
+use biomatch::LoadLimits;
+use biomatch::finger::matcher::Matcher;
+use biomatch::gallery::persist;
+use libfuzzer_sys::fuzz_target;
+
+/// Header bytes before the payload (see `gallery::persist`).
+const HEADER_LEN: usize = 32;
+
+/// Small limits keep every accepted input quick to load.
+const LIMITS: LoadLimits = LoadLimits {
+    max_file_bytes: 1 << 20,
+    max_subjects: 64,
+    max_impressions: 128,
+    max_faces: 64,
+};
+
+fuzz_target!(|input: &[u8]| {
+    let Some((&mode, data)) = input.split_first() else {
+        return;
+    };
+    let mut bytes = data.to_vec();
+    if mode & 1 == 1 && bytes.len() >= HEADER_LEN {
+        let payload_len = (bytes.len() - HEADER_LEN) as u64;
+        let crc = crc32fast::hash(&bytes[HEADER_LEN..]);
+        bytes[16..24].copy_from_slice(&payload_len.to_le_bytes());
+        bytes[24..28].copy_from_slice(&crc.to_le_bytes());
+    }
+    if let Ok(g) = persist::from_bytes_with_limits(&bytes, Matcher::default(), &LIMITS) {
+        assert!(g.len() <= LIMITS.max_subjects);
+        assert!(g.finger_count() <= LIMITS.max_impressions);
+    }
+});
