@@ -2,16 +2,19 @@
 //!
 //! Concurrency: the gallery is a list of segments of at most `SEGMENT_ROWS` rows, each behind
 //! an `Arc`, collected in an immutable snapshot (`Arc<Snapshot>`). A search clones the
-//! current snapshot's `Arc` under a short read lock and scans it with no lock held, so it sees
-//! exactly the entries of one moment. A writer (enrol, remove) takes the write lock and edits
-//! the snapshot through `Arc::make_mut`: when no search holds the snapshot it is edited in
-//! place; otherwise the snapshot's list of segment pointers and the one touched segment are
-//! copied, and running searches keep their old, consistent view. Nothing is ever lost or seen
-//! twice: every snapshot is the state between two complete writes.
+//! published snapshot's `Arc` under a short read lock and scans it with no lock held, so it
+//! sees exactly the entries of one moment. Writers (enrol, remove) take turns on a writer
+//! mutex that searches never touch. When no search holds the published snapshot or any of
+//! its segments, a writer edits it in place under the publishing lock (an append or a row
+//! move, no copy). Otherwise it copies the list of segment pointers and the touched segments
+//! with no lock but the writer mutex held, then publishes the new snapshot by swapping one
+//! `Arc`: a copy never stalls a search, and running searches keep their old, consistent view.
+//! Nothing is ever lost or seen twice: every snapshot is the state between two complete
+//! writes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use rayon::prelude::*;
 
@@ -153,19 +156,26 @@ pub(crate) struct Snapshot {
     len: usize,
 }
 
-/// Writer-side state: the current snapshot and where each id lives.
+impl Snapshot {
+    /// True when nothing but this snapshot refers to any of its segments (no older snapshot
+    /// held by a search shares one), so editing them in place copies nothing.
+    fn segments_unshared(&self) -> bool {
+        self.segments.iter().all(|s| Arc::strong_count(s) == 1)
+    }
+}
+
+/// Writer-side bookkeeping: where each id lives. Guarded by the writer mutex; always
+/// describes the published snapshot between writes.
 #[derive(Debug, Default)]
-struct State {
-    snap: Arc<Snapshot>,
+struct Slots {
     /// id -> (segment, row).
     slots: HashMap<u64, (usize, usize)>,
     /// Segments with room, lowest first.
     open: BTreeSet<usize>,
 }
 
-impl State {
-    fn insert(&mut self, id: u64, enc: &Encoded, precision: Precision) {
-        let snap = Arc::make_mut(&mut self.snap);
+impl Slots {
+    fn insert(&mut self, snap: &mut Snapshot, id: u64, enc: &Encoded, precision: Precision) {
         let s = match self.open.first() {
             Some(&s) => s,
             None => {
@@ -183,9 +193,8 @@ impl State {
         snap.len += 1;
     }
 
-    fn remove(&mut self, id: u64, dim: usize) -> Result<(), FaceError> {
+    fn remove(&mut self, snap: &mut Snapshot, id: u64, dim: usize) -> Result<(), FaceError> {
         let (s, row) = self.slots.remove(&id).ok_or(FaceError::UnknownId(id))?;
-        let snap = Arc::make_mut(&mut self.snap);
         let seg = Arc::make_mut(&mut snap.segments[s]);
         if let Some(moved) = seg.swap_remove(row, dim) {
             self.slots.insert(moved, (s, row));
@@ -299,7 +308,10 @@ pub struct FaceIndex {
     model: String,
     dim: usize,
     precision: Precision,
-    state: RwLock<State>,
+    /// The published snapshot (searches clone it under a short read lock).
+    current: RwLock<Arc<Snapshot>>,
+    /// Writers' bookkeeping; holding it is what makes a writer the only one.
+    writer: Mutex<Slots>,
     calibration: RwLock<Option<Calibration>>,
     kernels: &'static Kernels,
 }
@@ -322,7 +334,8 @@ impl FaceIndex {
             model: model.to_string(),
             dim,
             precision,
-            state: RwLock::new(State::default()),
+            current: RwLock::new(Arc::default()),
+            writer: Mutex::new(Slots::default()),
             calibration: RwLock::new(None),
             kernels: kernels::best(),
         }
@@ -364,27 +377,47 @@ impl FaceIndex {
         Ok(())
     }
 
-    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
-    }
-
+    /// The published snapshot: what a search started now sees.
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.read_state().snap)
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Applies `edit` (which must succeed: callers check first) as one write and publishes
+    /// the result. The caller holds the writer mutex (`slots`).
+    fn write(&self, slots: &mut Slots, edit: impl FnOnce(&mut Slots, &mut Snapshot)) {
+        {
+            // In place when nothing else refers to the snapshot or its segments: the edit
+            // copies nothing, so holding the publishing lock for it is short. Readers only
+            // clone under the read lock, so the counts cannot grow while it is held.
+            let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+            if let Some(snap) = Arc::get_mut(&mut current)
+                && snap.segments_unshared()
+            {
+                edit(slots, snap);
+                return;
+            }
+        }
+        // Otherwise copy outside the publishing lock (only the touched segments are copied,
+        // by `Arc::make_mut`), then publish by swapping the `Arc`.
+        let mut next = (*self.snapshot()).clone();
+        edit(slots, &mut next);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
     }
 
     /// Enrols a template under `id`.
     pub fn enrol(&self, id: u64, template: &FaceTemplate) -> Result<(), FaceError> {
         self.check(template)?;
         let enc = Encoded::from_values(template.values(), self.precision);
-        let mut st = self.write_state();
-        if st.slots.contains_key(&id) {
+        let mut slots = self.lock_writer();
+        if slots.slots.contains_key(&id) {
             return Err(FaceError::DuplicateId(id));
         }
-        st.insert(id, &enc, self.precision);
+        let precision = self.precision;
+        self.write(&mut slots, |sl, snap| sl.insert(snap, id, &enc, precision));
         Ok(())
     }
 
@@ -412,29 +445,41 @@ impl FaceIndex {
         if let Some((id, _)) = rows.iter().find(|(id, _)| !seen.insert(*id)) {
             return Err(FaceError::DuplicateId(*id));
         }
-        let mut st = self.write_state();
-        if let Some((id, _)) = rows.iter().find(|(id, _)| st.slots.contains_key(id)) {
+        let mut slots = self.lock_writer();
+        if let Some((id, _)) = rows.iter().find(|(id, _)| slots.slots.contains_key(id)) {
             return Err(FaceError::DuplicateId(*id));
         }
-        for (id, enc) in &rows {
-            st.insert(*id, enc, self.precision);
-        }
+        let precision = self.precision;
+        self.write(&mut slots, |sl, snap| {
+            for (id, enc) in &rows {
+                sl.insert(snap, *id, enc, precision);
+            }
+        });
         Ok(())
     }
 
     /// Removes `id`.
     pub fn remove(&self, id: u64) -> Result<(), FaceError> {
-        self.write_state().remove(id, self.dim)
+        let mut slots = self.lock_writer();
+        if !slots.slots.contains_key(&id) {
+            return Err(FaceError::UnknownId(id));
+        }
+        let dim = self.dim;
+        self.write(&mut slots, |sl, snap| {
+            // Checked above under the same writer lock.
+            let _ = sl.remove(snap, id, dim);
+        });
+        Ok(())
     }
 
-    /// Whether `id` is enrolled.
+    /// Whether `id` is enrolled (waits for a write in progress).
     pub fn contains(&self, id: u64) -> bool {
-        self.read_state().slots.contains_key(&id)
+        self.lock_writer().slots.contains_key(&id)
     }
 
     /// Number of enrolled templates.
     pub fn len(&self) -> usize {
-        self.read_state().snap.len
+        self.snapshot().len
     }
 
     /// True when nothing is enrolled.
@@ -444,9 +489,10 @@ impl FaceIndex {
 
     /// The stored (for f16 and int8: dequantised) vector of `id`.
     pub fn stored_vector(&self, id: u64) -> Result<Vec<f32>, FaceError> {
-        let st = self.read_state();
-        let (s, row) = *st.slots.get(&id).ok_or(FaceError::UnknownId(id))?;
-        Ok(st.snap.segments[s].decoded(row, self.dim))
+        // Under the writer mutex the slots describe the published snapshot.
+        let slots = self.lock_writer();
+        let (s, row) = *slots.slots.get(&id).ok_or(FaceError::UnknownId(id))?;
+        Ok(self.snapshot().segments[s].decoded(row, self.dim))
     }
 
     /// The `k` best candidates, best first (ties: smaller id first).
@@ -468,16 +514,38 @@ impl FaceIndex {
         probes: &[FaceTemplate],
         k: usize,
     ) -> Result<Vec<Vec<Candidate>>, FaceError> {
+        self.search_batch_in(&self.snapshot(), probes, k)
+    }
+
+    /// The `k` best candidates of `probe` in `snap` (a snapshot of this index taken earlier,
+    /// e.g. with a gallery's), best first.
+    pub(crate) fn search_top_k_in(
+        &self,
+        snap: &Snapshot,
+        probe: &FaceTemplate,
+        k: usize,
+    ) -> Result<Vec<Candidate>, FaceError> {
+        Ok(self
+            .search_batch_in(snap, std::slice::from_ref(probe), k)?
+            .remove(0))
+    }
+
+    /// [`FaceIndex::search_batch`] over the snapshot `snap`.
+    fn search_batch_in(
+        &self,
+        snap: &Snapshot,
+        probes: &[FaceTemplate],
+        k: usize,
+    ) -> Result<Vec<Vec<Candidate>>, FaceError> {
         for p in probes {
             self.check(p)?;
         }
         if probes.is_empty() {
             return Ok(Vec::new());
         }
-        let snap = self.snapshot();
         let kern = self.kernels;
         if probes.len() >= BATCH_MIN_PROBES && kern.has_batch() {
-            let heaps = super::batch::search(kern, &snap, probes, self.precision, self.dim, k);
+            let heaps = super::batch::search(kern, snap, probes, self.precision, self.dim, k);
             return Ok(heaps
                 .into_iter()
                 .map(|h| to_candidates(h.into_sorted_vec()))

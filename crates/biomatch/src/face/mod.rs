@@ -11,7 +11,7 @@
 
 mod bandwidth;
 mod batch;
-mod index;
+pub(crate) mod index;
 mod kernels;
 pub mod npy;
 pub mod params;

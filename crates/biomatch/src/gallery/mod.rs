@@ -9,8 +9,12 @@
 //!   matcher's compact candidate side, so the exact stage prepares nothing per search, and a
 //!   gallery no larger than the shortlist is searched exhaustively.
 //! * Readers search an immutable snapshot taken under a lock held only to clone an `Arc`;
-//!   a writer builds the next snapshot (sharing untouched copy-on-write segments) and
-//!   publishes it, so searches never see half an update: no lost or phantom subjects.
+//!   the snapshot holds the subjects, the finger index and the face index's state of one
+//!   moment. A writer prepares the new subjects (the costly part, in parallel) before taking
+//!   the writer mutex, builds the next snapshot under it (sharing untouched copy-on-write
+//!   segments; no parallel work while it is held, so enrolling from inside a rayon task
+//!   cannot deadlock) and publishes it by swapping one `Arc`, so searches never see half an
+//!   update: no lost or phantom subjects.
 //! * [`Gallery::save`] / [`Gallery::load`] use a versioned, checksummed file replaced
 //!   atomically ([`persist`]).
 
@@ -171,6 +175,9 @@ struct Snapshot {
     by_id: Vec<Arc<Shard>>,
     by_key: Vec<Arc<KeyShard>>,
     fingers: FingerIndex,
+    /// The face index as it was when this snapshot was published: exactly the faces of
+    /// this snapshot's subjects.
+    faces: Arc<crate::face::index::Snapshot>,
     subjects: usize,
 }
 
@@ -190,6 +197,7 @@ impl Snapshot {
             by_id: (0..SUBJECT_SHARDS).map(|_| Arc::default()).collect(),
             by_key: (0..SUBJECT_SHARDS).map(|_| Arc::default()).collect(),
             fingers: FingerIndex::default(),
+            faces: Arc::default(),
             subjects: 0,
         }
     }
@@ -202,8 +210,16 @@ impl Snapshot {
         self.by_key[key_shard(key)].get(&key)
     }
 
-    /// Applies removals then insertions, copying only the touched shards.
-    fn apply(&self, removed: &[Arc<Entry>], added: Vec<Arc<Entry>>) -> Snapshot {
+    /// Applies removals then insertions (whose fingers are already indexed, see
+    /// [`index_entries`]), copying only the touched shards, with the face index's state
+    /// `faces`. Runs no parallel work (it is called under the writer mutex).
+    fn apply(
+        &self,
+        removed: &[Arc<Entry>],
+        added: Vec<Arc<Entry>>,
+        indexed: Vec<IndexedFinger>,
+        faces: Arc<crate::face::index::Snapshot>,
+    ) -> Snapshot {
         let mut next = self.clone();
         for e in removed {
             Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())]).remove(e.subject.id());
@@ -214,10 +230,6 @@ impl Snapshot {
             let keys: Vec<u64> = removed.iter().map(|e| e.key).collect();
             next.fingers = next.fingers.without_subjects(&keys);
         }
-        let indexed: Vec<IndexedFinger> = added
-            .par_iter()
-            .flat_map_iter(|e| e.records.iter().map(|r| IndexedFinger::new(r.clone())))
-            .collect();
         for e in added {
             Arc::make_mut(&mut next.by_key[key_shard(e.key)]).insert(e.key, e.clone());
             Arc::make_mut(&mut next.by_id[id_shard(e.subject.id())])
@@ -225,8 +237,18 @@ impl Snapshot {
             next.subjects += 1;
         }
         next.fingers = next.fingers.with_added(indexed);
+        next.faces = faces;
         next
     }
+}
+
+/// The first-stage index entries of new entries' fingers (in parallel: call it before
+/// taking the writer mutex).
+fn index_entries(entries: &[Arc<Entry>]) -> Vec<IndexedFinger> {
+    entries
+        .par_iter()
+        .flat_map_iter(|e| e.records.iter().map(|r| IndexedFinger::new(r.clone())))
+        .collect()
 }
 
 /// The subject gallery. All methods take `&self`: share it between threads with an `Arc`.
@@ -398,20 +420,26 @@ impl Gallery {
 
     /// Enrols many subjects at once (all or none), publishing one new snapshot.
     pub fn enrol_many(&self, subjects: Vec<Subject>) -> Result<(), GalleryError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let snap = self.snapshot();
         let mut seen = std::collections::HashSet::new();
         for s in &subjects {
             s.validate()?;
             if let Some(f) = s.face() {
                 self.check_face(f)?;
             }
-            if snap.get(s.id()).is_some() || !seen.insert(s.id().clone()) {
+            if !seen.insert(s.id().clone()) {
                 return Err(GalleryError::DuplicateId(s.id().to_string()));
             }
         }
+        // Already enrolled ids are refused before the costly part (and again under the lock,
+        // where the answer is final).
+        let current = self.snapshot();
+        if let Some(s) = subjects.iter().find(|s| current.get(s.id()).is_some()) {
+            return Err(GalleryError::DuplicateId(s.id().to_string()));
+        }
+        drop(current);
         // A block of fresh keys, assigned in input order (deterministic ties in searches);
-        // preparing the fingers is the costly part of enrolment, so it runs in parallel.
+        // preparing and indexing the fingers is the costly part of enrolment, so it runs in
+        // parallel, before the writer mutex is taken.
         let first = self
             .next_key
             .fetch_add(subjects.len() as u64, Ordering::Relaxed);
@@ -420,30 +448,42 @@ impl Gallery {
             .enumerate()
             .map(|(i, s)| self.make_entry(first + i as u64, s))
             .collect();
-        // Faces go in before the snapshot names the subjects, so no published subject lacks
-        // its face; a face whose subject is not yet published is ignored by searches.
+        let indexed = index_entries(&entries);
+
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        if let Some(e) = entries.iter().find(|e| snap.get(e.subject.id()).is_some()) {
+            return Err(GalleryError::DuplicateId(e.subject.id().to_string()));
+        }
         self.enrol_faces(&entries)?;
-        self.publish(snap.apply(&[], entries));
+        let faces = self.face.snapshot();
+        self.publish(snap.apply(&[], entries, indexed, faces));
         Ok(())
     }
 
     /// Replaces the record of an enrolled subject; an unknown id is
     /// [`GalleryError::UnknownId`].
     pub fn replace(&self, subject: Subject) -> Result<(), GalleryError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let snap = self.snapshot();
         subject.validate()?;
         if let Some(f) = subject.face() {
             self.check_face(f)?;
         }
-        let old = snap
-            .get(subject.id())
-            .cloned()
-            .ok_or_else(|| GalleryError::UnknownId(subject.id().to_string()))?;
+        if !self.contains(subject.id()) {
+            return Err(GalleryError::UnknownId(subject.id().to_string()));
+        }
         let entry = self.make_entry(self.next_key.fetch_add(1, Ordering::Relaxed), subject);
+        let indexed = index_entries(std::slice::from_ref(&entry));
+
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        let old = snap
+            .get(entry.subject.id())
+            .cloned()
+            .ok_or_else(|| GalleryError::UnknownId(entry.subject.id().to_string()))?;
         self.enrol_faces(std::slice::from_ref(&entry))?;
-        self.publish(snap.apply(std::slice::from_ref(&old), vec![entry]));
-        self.remove_faces(&[old]);
+        self.remove_faces(std::slice::from_ref(&old));
+        let faces = self.face.snapshot();
+        self.publish(snap.apply(std::slice::from_ref(&old), vec![entry], indexed, faces));
         Ok(())
     }
 
@@ -455,9 +495,9 @@ impl Gallery {
             .get(id)
             .cloned()
             .ok_or_else(|| GalleryError::UnknownId(id.to_string()))?;
-        self.publish(snap.apply(std::slice::from_ref(&old), Vec::new()));
-        // The face leaves the index only after no new search can see the subject.
         self.remove_faces(std::slice::from_ref(&old));
+        let faces = self.face.snapshot();
+        self.publish(snap.apply(std::slice::from_ref(&old), Vec::new(), Vec::new(), faces));
         Ok(old.subject.clone())
     }
 
@@ -560,9 +600,9 @@ impl Gallery {
                 SearchMode::Exhaustive => usize::MAX,
                 SearchMode::Fast { .. } => FACE_SHORTLIST.max(options.top_k),
             };
-            for c in self.face.search_top_k(face, k)? {
-                // Keys not in this snapshot belong to writes not yet published (or already
-                // unpublished): ignoring them is what keeps results free of phantoms.
+            // The face index's state published with this snapshot: its keys are exactly the
+            // faces of this snapshot's subjects.
+            for c in self.face.search_top_k_in(&snap.faces, face, k)? {
                 if let Some(e) = snap.by_key(c.id) {
                     candidates.entry(e.key).or_insert_with(|| e.clone());
                 }

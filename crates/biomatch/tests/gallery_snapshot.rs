@@ -1,0 +1,192 @@
+//! One snapshot per search: while a writer removes and re-enrols subjects (each time with a
+//! new face), every search's result must be exactly one published state of the gallery:
+//! its subjects, and each face score that of the face enrolled in that state. Also: enrolling
+//! from inside rayon tasks does not deadlock (no lock is held across parallel work).
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use biomatch::face::FaceTemplate;
+use biomatch::finger::{
+    FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
+};
+use biomatch::gallery::{Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId};
+
+const DIM: usize = 128;
+const SUBJECTS: usize = 24;
+
+/// The face of subject `i` in its `version`-th enrolment.
+fn face(i: usize, version: usize) -> FaceTemplate {
+    common::random_face((i * 10_000 + version) as u64 + 1, DIM)
+}
+
+fn subject(i: usize, version: usize) -> Subject {
+    Subject::new(SubjectId::new(&format!("s-{i}")).unwrap()).with_face(face(i, version))
+}
+
+/// A published state: the face version of each subject, `None` while it is removed.
+type State = Vec<Option<usize>>;
+
+/// Cosine similarity computed here in f64 (both templates are unit vectors).
+fn cosine(a: &FaceTemplate, b: &FaceTemplate) -> f64 {
+    a.values()
+        .iter()
+        .zip(b.values())
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum()
+}
+
+/// The state, among `states`, that `result` shows exactly (ids and every score).
+fn matching_state(
+    result: &[(String, f32)],
+    states: &[State],
+    probe: &FaceTemplate,
+) -> Option<usize> {
+    states.iter().position(|state| {
+        let present: Vec<(String, usize)> = state
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (format!("s-{i}"), v)))
+            .collect();
+        present.len() == result.len()
+            && present.iter().all(|(id, v)| {
+                result.iter().any(|(rid, score)| {
+                    rid == id && (f64::from(*score) - cosine(probe, &face(id[2..].parse().unwrap(), *v))).abs() < 1e-5
+                })
+            })
+    })
+}
+
+#[test]
+fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
+    let g = Arc::new(Gallery::new(GalleryConfig::new("m", DIM)));
+    g.enrol_many((0..SUBJECTS).map(|i| subject(i, 0)).collect())
+        .unwrap();
+    // states[k] is the k-th published state; `step` counts the states logged so far. The
+    // writer publishes, then logs: a search can see at most one state beyond `step`.
+    let states: Arc<Mutex<Vec<State>>> = Arc::new(Mutex::new(vec![vec![Some(0); SUBJECTS]]));
+    let step = Arc::new(AtomicUsize::new(0));
+    let rounds = 12;
+    let writer = {
+        let (g, states, step) = (g.clone(), states.clone(), step.clone());
+        std::thread::spawn(move || {
+            let mut state: State = vec![Some(0); SUBJECTS];
+            for round in 1..=rounds {
+                for i in 0..SUBJECTS {
+                    let id = SubjectId::new(&format!("s-{i}")).unwrap();
+                    g.remove(&id).unwrap();
+                    state[i] = None;
+                    states.lock().unwrap().push(state.clone());
+                    step.fetch_add(1, Ordering::SeqCst);
+                    g.enrol(subject(i, round)).unwrap();
+                    state[i] = Some(round);
+                    states.lock().unwrap().push(state.clone());
+                    step.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        })
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|r| {
+            let (g, step) = (g.clone(), step.clone());
+            std::thread::spawn(move || {
+                let probe = common::random_face(900_000 + r, DIM);
+                let mut seen = Vec::new();
+                let total = 2 * rounds * SUBJECTS;
+                while step.load(Ordering::SeqCst) < total {
+                    let before = step.load(Ordering::SeqCst);
+                    let hits = g
+                        .search(
+                            &Probe {
+                                face: Some(probe.clone()),
+                                fingers: vec![],
+                            },
+                            &SearchOptions {
+                                top_k: SUBJECTS + 10,
+                                mode: SearchMode::Exhaustive,
+                                ..Default::default()
+                            },
+                        )
+                        .unwrap();
+                    let after = step.load(Ordering::SeqCst);
+                    let result: Vec<(String, f32)> = hits
+                        .iter()
+                        .map(|h| (h.id.to_string(), h.face.as_ref().unwrap().score))
+                        .collect();
+                    seen.push((before, after, result));
+                }
+                (probe, seen)
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    let states = states.lock().unwrap().clone();
+    assert_eq!(states.len(), 1 + 2 * rounds * SUBJECTS);
+    let mut checked = 0;
+    for r in readers {
+        let (probe, seen) = r.join().unwrap();
+        for (before, after, result) in seen {
+            // The states published between the search's start and end (plus the one that
+            // may have been published but not yet logged when `after` was read).
+            let window = &states[before..(after + 2).min(states.len())];
+            assert!(
+                matching_state(&result, window, &probe).is_some(),
+                "a search (states {before}..={}) saw no single published state: {result:?}",
+                after + 1
+            );
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} searches each matched one published state");
+    assert!(checked > 0);
+    assert_eq!(g.len(), SUBJECTS);
+}
+
+fn finger(seed: u64) -> FingerView {
+    let mut v = FingerView::new(300, 400, Resolution::PPI_500);
+    v.finger_position = FingerPosition::UNKNOWN;
+    for k in 0..30u64 {
+        let h = (seed * 31 + k).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        v.minutiae.push(Minutia {
+            x: 40.0 + (h % 220) as f32,
+            y: 40.0 + ((h >> 16) % 320) as f32,
+            angle: ((h >> 32) % 360) as f32,
+            kind: MinutiaKind::RidgeEnding,
+            quality: MinutiaQuality::Score(50),
+        });
+    }
+    v
+}
+
+#[test]
+fn enrolling_from_inside_rayon_tasks_does_not_deadlock() {
+    let g = Arc::new(Gallery::new(GalleryConfig::new("m", DIM)));
+    let (tx, rx) = mpsc::channel();
+    let worker = {
+        let g = g.clone();
+        std::thread::spawn(move || {
+            use rayon::prelude::*;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                (0..200u64).into_par_iter().for_each(|i| {
+                    // Each enrolment prepares its fingers with rayon inside this pool.
+                    let s = Subject::new(SubjectId::new(&format!("r-{i}")).unwrap())
+                        .with_finger(finger(i))
+                        .with_finger(finger(1000 + i));
+                    g.enrol_many(vec![s]).unwrap();
+                })
+            });
+            tx.send(()).unwrap();
+        })
+    };
+    rx.recv_timeout(Duration::from_secs(120))
+        .expect("enrolling from rayon tasks did not finish in 120 s (deadlock?)");
+    worker.join().unwrap();
+    assert_eq!((g.len(), g.finger_count()), (200, 400));
+}
