@@ -1,6 +1,10 @@
 //! One snapshot per search: while a writer removes and re-enrols subjects (each time with a
 //! new face), every search's result must be exactly one published state of the gallery:
-//! its subjects, and each face score that of the face enrolled in that state. Also: enrolling
+//! its subjects, and each face score that of the face enrolled in that state. The probes
+//! carry a finger too, and the gallery holds finger-only subjects, so each search spends
+//! time in the exhaustive finger stage between taking its snapshot and reaching the faces:
+//! a face stage that looked at the live face index instead of the snapshot's would see later
+//! writes. Also: enrolling
 //! from inside rayon tasks does not deadlock (no lock is held across parallel work).
 
 mod common;
@@ -9,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
+use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
 use biomatch::finger::{
     FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
@@ -60,21 +65,42 @@ fn matching_state(
     })
 }
 
+/// Finger-only subjects: the exhaustive finger stage of every search scores them all.
+const BALLAST: usize = 600;
+/// Searches per reader thread.
+const SEARCHES: usize = 40;
+
 #[test]
 fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
-    let g = Arc::new(Gallery::new(GalleryConfig::new("m", DIM)));
+    let mut config = GalleryConfig::new("m", DIM);
+    let impostors: Vec<f64> = (0..1000).map(|i| f64::from(i) / 2000.0).collect();
+    config.finger_calibration = Some(Calibration::from_impostor_scores(&impostors).unwrap());
+    config.face_calibration = Some(Calibration::from_impostor_scores(&impostors).unwrap());
+    let g = Arc::new(Gallery::new(config));
+    g.enrol_many(
+        (0..BALLAST)
+            .map(|j| {
+                Subject::new(SubjectId::new(&format!("b-{j}")).unwrap())
+                    .with_finger(finger(j as u64))
+            })
+            .collect(),
+    )
+    .unwrap();
     g.enrol_many((0..SUBJECTS).map(|i| subject(i, 0)).collect())
         .unwrap();
     // states[k] is the k-th published state; `step` counts the states logged so far. The
     // writer publishes, then logs: a search can see at most one state beyond `step`.
     let states: Arc<Mutex<Vec<State>>> = Arc::new(Mutex::new(vec![vec![Some(0); SUBJECTS]]));
     let step = Arc::new(AtomicUsize::new(0));
-    let rounds = 12;
+    let readers_done = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let (g, states, step) = (g.clone(), states.clone(), step.clone());
+        let (g, states, step, readers_done) =
+            (g.clone(), states.clone(), step.clone(), readers_done.clone());
         std::thread::spawn(move || {
             let mut state: State = vec![Some(0); SUBJECTS];
-            for round in 1..=rounds {
+            let mut round = 0;
+            while readers_done.load(Ordering::SeqCst) < 2 {
+                round += 1;
                 for i in 0..SUBJECTS {
                     let id = SubjectId::new(&format!("s-{i}")).unwrap();
                     g.remove(&id).unwrap();
@@ -91,41 +117,44 @@ fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
     };
     let readers: Vec<_> = (0..2)
         .map(|r| {
-            let (g, step) = (g.clone(), step.clone());
+            let (g, step, readers_done) = (g.clone(), step.clone(), readers_done.clone());
             std::thread::spawn(move || {
                 let probe = common::random_face(900_000 + r, DIM);
                 let mut seen = Vec::new();
-                let total = 2 * rounds * SUBJECTS;
-                while step.load(Ordering::SeqCst) < total {
+                for _ in 0..SEARCHES {
                     let before = step.load(Ordering::SeqCst);
                     let hits = g
                         .search(
                             &Probe {
                                 face: Some(probe.clone()),
-                                fingers: vec![],
+                                fingers: vec![finger(r)],
                             },
                             &SearchOptions {
-                                top_k: SUBJECTS + 10,
+                                top_k: BALLAST + SUBJECTS + 10,
                                 mode: SearchMode::Exhaustive,
                                 ..Default::default()
                             },
                         )
                         .unwrap();
                     let after = step.load(Ordering::SeqCst);
+                    let ballast = hits.iter().filter(|h| h.face.is_none()).count();
+                    assert_eq!(ballast, BALLAST, "every finger-only subject is a candidate");
                     let result: Vec<(String, f32)> = hits
                         .iter()
-                        .map(|h| (h.id.to_string(), h.face.as_ref().unwrap().score))
+                        .filter_map(|h| Some((h.id.to_string(), h.face.as_ref()?.score)))
                         .collect();
                     seen.push((before, after, result));
                 }
+                readers_done.fetch_add(1, Ordering::SeqCst);
                 (probe, seen)
             })
         })
         .collect();
     writer.join().unwrap();
     let states = states.lock().unwrap().clone();
-    assert_eq!(states.len(), 1 + 2 * rounds * SUBJECTS);
+    assert_eq!(states.len(), 1 + step.load(Ordering::SeqCst));
     let mut checked = 0;
+    let mut spanning = 0;
     for r in readers {
         let (probe, seen) = r.join().unwrap();
         for (before, after, result) in seen {
@@ -138,11 +167,17 @@ fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
                 after + 1
             );
             checked += 1;
+            spanning += usize::from(after > before);
         }
     }
-    eprintln!("{checked} searches each matched one published state");
-    assert!(checked > 0);
-    assert_eq!(g.len(), SUBJECTS);
+    eprintln!(
+        "{checked} searches each matched one published state ({spanning} ran across writes, \
+         {} states published)",
+        states.len()
+    );
+    assert_eq!(checked, 2 * SEARCHES);
+    assert!(spanning > 0, "no search overlapped a write: the test tested nothing");
+    assert_eq!(g.len(), BALLAST + SUBJECTS);
 }
 
 fn finger(seed: u64) -> FingerView {
