@@ -5,6 +5,10 @@
 #
 #   scripts/fuzz.sh [RUNS] [TARGET...]      RUNS defaults to 10,000,000; targets to all
 #
+# FUZZ_MAX_SECONDS (optional) also stops each target after that many seconds (the results
+# line then shows the executions reached). BIOMATCH_CLI names an already built `biomatch`
+# binary for making the gallery seeds (default: cargo build --release).
+#
 # Needs: rustup nightly toolchain and `cargo install cargo-fuzz`. Seeds the corpora from
 # fixtures/ and, when present, the datasets' formats/ folder (BIOMATCH_DATASETS, default
 # ../shared/datasets). Runs under `nice -n 19` with one job: meant for a nightly schedule.
@@ -81,15 +85,33 @@ for prec in (0, 1, 2):
 PY
 
 # Gallery seeds: small galleries built by the CLI (fingers only, and fingers with faces).
-cargo build --release -q -p biomatch-cli
+cli=${BIOMATCH_CLI:-}
+if [ -z "$cli" ]; then
+    cargo build --release -q -p biomatch-cli
+    cli=target/release/biomatch
+fi
 gdir=fuzz/corpus/gallery_load
 mkdir -p "$gdir"
 tmp=$(mktemp -d)
 mkdir -p "$tmp/f"
 cp fixtures/gallery/fingers/10[12]_1.iso "$tmp/f/"
-target/release/biomatch gallery build "$tmp/f" --out "$tmp/g.bmg" >/dev/null
-for first in 0 1; do
-    { printf "\\x0$first"; cat "$tmp/g.bmg"; } >"$gdir/seed_fingers_$first"
+"$cli" gallery build --fingers "$tmp/f" --out "$tmp/g.bmg" >/dev/null
+# Two 128-value face embeddings (.npy written by hand: no numpy needed).
+python3 - "$tmp/faces.npy" <<'PY'
+import struct, sys
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 128), }"
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(struct.pack("<256f", *[((j * 37) % 11 - 5) / 30.0 for j in range(256)]))
+PY
+printf 'a\nb\n' >"$tmp/labels.txt"
+"$cli" gallery build --fingers "$tmp/f" --faces "$tmp/faces.npy" --labels "$tmp/labels.txt" \
+    --face-model m --out "$tmp/gf.bmg" >/dev/null
+for g in g gf; do
+    for first in 0 1; do
+        { printf "\\x0$first"; cat "$tmp/$g.bmg"; } >"$gdir/seed_${g}_$first"
+    done
 done
 rm -rf "$tmp"
 
@@ -99,7 +121,9 @@ for t in "${targets[@]}"; do
     log=$(mktemp)
     start=$(date +%s)
     status=0
-    nice -n 19 cargo +nightly fuzz run -O "$t" "corpus/$t" -- -runs="$runs" \
+    limit=()
+    [ -n "${FUZZ_MAX_SECONDS:-}" ] && limit=(-max_total_time="$FUZZ_MAX_SECONDS")
+    nice -n 19 cargo +nightly fuzz run -O "$t" "corpus/$t" -- -runs="$runs" "${limit[@]}" \
         -max_len="$(max_len "$t")" -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
         >"$log" 2>&1 || status=$?
     secs=$(($(date +%s) - start))

@@ -1,11 +1,18 @@
-//! `biomatch bench finger-match`: single-thread speed of the 1:1 minutiae matcher, prepared
-//! probe against prepared templates, over the impostor pairs of the iso-secugen set.
+//! `biomatch bench finger-match`: single-thread speed of the 1:1 minutiae matcher over the
+//! iso-secugen set, reported three ways: impostor pairs and genuine pairs (both sides prepared
+//! beforehand, as in a 1:N search where the probe is prepared once), and prepare-plus-score
+//! (the probe prepared from its minutiae for every comparison, as in a 1:1 passport check),
+//! over all pairs. Pairs run in a seeded random order, so consecutive comparisons rarely
+//! share a probe (no probe stays hot in the cache by construction).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use biomatch::finger::FingerView;
 use biomatch::finger::formats::{ReadOptions, read};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use biomatch::finger::matcher::{Kernel, Matcher, PreparedFinger};
 
 /// Arguments.
@@ -15,10 +22,11 @@ pub struct Args {
     /// ../shared/datasets).
     #[arg(long)]
     datasets: Option<PathBuf>,
-    /// Also write the result as JSON to this file (key `comparisons_per_s`).
+    /// Also write the result as JSON to this file (keys `comparisons_per_s` for impostor
+    /// pairs, `genuine_comparisons_per_s`, `prepare_and_score_per_s`).
     #[arg(long)]
     json: Option<PathBuf>,
-    /// How many timed passes over all impostor pairs (the median is reported).
+    /// How many timed passes over each pair set (the median is reported).
     #[arg(long, default_value_t = 7)]
     repeats: usize,
     /// Edge-verification kernel family: scalar, avx2 or avx512 (default: the best this CPU
@@ -30,6 +38,7 @@ pub struct Args {
 /// One database's prepared templates, with the finger each belongs to.
 struct Database {
     fingers: Vec<u32>,
+    views: Vec<FingerView>,
     prepared: Vec<PreparedFinger>,
 }
 
@@ -42,6 +51,7 @@ fn load_database(matcher: &Matcher, dir: &Path) -> anyhow::Result<Database> {
     paths.sort();
     let mut db = Database {
         fingers: Vec::new(),
+        views: Vec::new(),
         prepared: Vec::new(),
     };
     for path in paths {
@@ -59,6 +69,7 @@ fn load_database(matcher: &Matcher, dir: &Path) -> anyhow::Result<Database> {
         };
         db.fingers.push(finger);
         db.prepared.push(matcher.prepare(view));
+        db.views.push(view.clone());
     }
     Ok(db)
 }
@@ -97,89 +108,146 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
-    // Every unordered pair of impressions of different fingers, within each database.
-    let mut pairs: Vec<(&PreparedFinger, &PreparedFinger)> = Vec::new();
-    for db in &databases {
+    // Every unordered pair of impressions within each database, as (database, i, j), split
+    // into impostor (different fingers) and genuine (same finger) pairs, each in a seeded
+    // random order.
+    let mut impostor: Vec<(usize, usize, usize)> = Vec::new();
+    let mut genuine: Vec<(usize, usize, usize)> = Vec::new();
+    for (d, db) in databases.iter().enumerate() {
         for i in 0..db.prepared.len() {
             for j in i + 1..db.prepared.len() {
                 if db.fingers[i] != db.fingers[j] {
-                    pairs.push((&db.prepared[i], &db.prepared[j]));
+                    impostor.push((d, i, j));
+                } else {
+                    genuine.push((d, i, j));
                 }
             }
         }
     }
-    if pairs.is_empty() {
-        bail!("no impostor pairs found under {}", root.display());
+    if impostor.is_empty() || genuine.is_empty() {
+        bail!("no impostor or genuine pairs found under {}", root.display());
     }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_f1);
+    impostor.shuffle(&mut rng);
+    genuine.shuffle(&mut rng);
+    let mut all: Vec<(usize, usize, usize)> = impostor.iter().chain(&genuine).copied().collect();
+    all.shuffle(&mut rng);
     let templates: usize = databases.iter().map(|d| d.prepared.len()).sum();
+    let repeats = args.repeats.max(1);
     let mut scratch = matcher.scratch();
-    // Warm-up pass: grows the scratch buffers and the caches.
-    let mut checksum = 0.0f64;
-    for (a, b) in &pairs {
-        checksum += matcher.score(a, b, &mut scratch) as f64;
-    }
-    let mut rates = Vec::with_capacity(args.repeats.max(1));
-    let cpu_start = thread_cpu_seconds();
-    for _ in 0..args.repeats.max(1) {
-        let start = Instant::now();
+
+    let prepared_pairs = |pairs: &[(usize, usize, usize)],
+                          scratch: &mut biomatch::finger::matcher::MatchScratch| {
         let mut sum = 0.0f64;
-        for (a, b) in &pairs {
-            sum += matcher.score(a, b, &mut scratch) as f64;
+        for &(d, i, j) in pairs {
+            let db = &databases[d];
+            sum += matcher.score(&db.prepared[i], &db.prepared[j], scratch) as f64;
         }
-        let secs = start.elapsed().as_secs_f64();
-        std::hint::black_box(sum);
-        rates.push(pairs.len() as f64 / secs);
-    }
-    // Comparisons per second of CPU time actually given to this thread (shared machines).
-    let cpu_rate = match (cpu_start, thread_cpu_seconds()) {
-        (Some(a), Some(b)) if b > a => Some((pairs.len() * rates.len()) as f64 / (b - a)),
-        _ => None,
+        sum
     };
-    rates.sort_by(f64::total_cmp);
-    let median = rates[rates.len() / 2];
-    let us = 1e6 / median;
+    let impostor_rate = timed(repeats, impostor.len(), || {
+        prepared_pairs(&impostor, &mut scratch)
+    });
+    let genuine_rate = timed(repeats, genuine.len(), || {
+        prepared_pairs(&genuine, &mut scratch)
+    });
+    let prepare_rate = timed(repeats, all.len(), || {
+        let mut sum = 0.0f64;
+        for &(d, i, j) in &all {
+            let db = &databases[d];
+            let probe = matcher.prepare(&db.views[i]);
+            sum += matcher.score(&probe, &db.prepared[j], &mut scratch) as f64;
+        }
+        sum
+    });
+
     println!(
-        "finger-match: {} templates, {} impostor pairs x {} passes, 1 thread, {} kernel",
+        "finger-match: {} templates, 1 thread, {} kernel, {} passes per set (median reported), \
+         pairs in a seeded random order",
         templates,
-        pairs.len(),
-        rates.len(),
-        matcher.kernel().name()
+        matcher.kernel().name(),
+        repeats
     );
-    println!(
-        "median {:.0} comparisons/s ({:.2} us/comparison); min {:.0}, max {:.0}; score sum {:.3}",
-        median,
-        us,
-        rates[0],
-        rates[rates.len() - 1],
-        checksum
-    );
-    if let Some(cpu) = cpu_rate {
+    for (what, pairs, r) in [
+        ("impostor pairs, both sides prepared", impostor.len(), &impostor_rate),
+        ("genuine pairs, both sides prepared", genuine.len(), &genuine_rate),
+        ("prepare probe + score, all pairs", all.len(), &prepare_rate),
+    ] {
         println!(
-            "per CPU second of this thread: {:.0} comparisons/s ({:.2} us/comparison); \
-             wall-clock figures are lower when the machine is shared",
-            cpu,
-            1e6 / cpu
+            "  {what} ({pairs}): median {:.0} /s ({:.2} us each); min {:.0}, max {:.0}{}",
+            r.median,
+            1e6 / r.median,
+            r.min,
+            r.max,
+            r.cpu
+                .map(|c| format!("; per CPU second of this thread {c:.0} /s"))
+                .unwrap_or_default()
         );
     }
+    println!(
+        "  (impostor comparisons can stop early when no root pair agrees; genuine ones rarely \
+         do; wall-clock figures are lower than per-CPU ones on a shared machine)"
+    );
     if let Some(path) = args.json {
         let json = serde_json::json!({
             "bench": "finger-match",
             "dataset": "iso-secugen",
             "templates": templates,
-            "impostor_pairs": pairs.len(),
-            "passes": rates.len(),
+            "impostor_pairs": impostor.len(),
+            "genuine_pairs": genuine.len(),
+            "passes": repeats,
             "threads": 1,
             "kernel": matcher.kernel().name(),
-            "comparisons_per_s": median,
-            "us_per_comparison": us,
-            "comparisons_per_s_min": rates[0],
-            "comparisons_per_s_max": rates[rates.len() - 1],
-            "comparisons_per_cpu_s": cpu_rate,
+            "order": "seeded random",
+            "comparisons_per_s": impostor_rate.median,
+            "us_per_comparison": 1e6 / impostor_rate.median,
+            "comparisons_per_s_min": impostor_rate.min,
+            "comparisons_per_s_max": impostor_rate.max,
+            "comparisons_per_cpu_s": impostor_rate.cpu,
+            "genuine_comparisons_per_s": genuine_rate.median,
+            "genuine_comparisons_per_cpu_s": genuine_rate.cpu,
+            "prepare_and_score_per_s": prepare_rate.median,
+            "prepare_and_score_per_cpu_s": prepare_rate.cpu,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&json)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Rates of one timed workload: median, min and max over the passes (wall clock), and the
+/// rate per CPU second of this thread over all passes.
+struct Rate {
+    median: f64,
+    min: f64,
+    max: f64,
+    cpu: Option<f64>,
+}
+
+/// Runs `pass` (which does `n` operations and returns a checksum) once to warm up, then
+/// `repeats` timed times.
+fn timed(repeats: usize, n: usize, mut pass: impl FnMut() -> f64) -> Rate {
+    std::hint::black_box(pass());
+    let mut rates = Vec::with_capacity(repeats);
+    let cpu_start = thread_cpu_seconds();
+    for _ in 0..repeats {
+        let start = Instant::now();
+        let sum = pass();
+        let secs = start.elapsed().as_secs_f64();
+        std::hint::black_box(sum);
+        rates.push(n as f64 / secs);
+    }
+    let cpu = match (cpu_start, thread_cpu_seconds()) {
+        (Some(a), Some(b)) if b > a => Some((n * repeats) as f64 / (b - a)),
+        _ => None,
+    };
+    rates.sort_by(f64::total_cmp);
+    Rate {
+        median: rates[rates.len() / 2],
+        min: rates[0],
+        max: rates[rates.len() - 1],
+        cpu,
+    }
 }
 
 /// CPU time this thread has used, in seconds, when the platform tells (Linux); used to show

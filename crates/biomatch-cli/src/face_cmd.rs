@@ -46,7 +46,8 @@ pub struct BenchArgs {
     /// Probes searched together (1: single-probe search).
     #[arg(long, default_value_t = 1)]
     batch: usize,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; the output states the count used, and
+    /// `--threads 1` gives the per-core figure peers usually quote).
     #[arg(long)]
     threads: Option<usize>,
     /// Candidates returned per probe.
@@ -212,12 +213,17 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     let bound_ms = gallery_bytes as f64 / (bandwidth * 1e9) * 1e3;
     let gbps = gallery_bytes as f64 / (ms_per_query / 1e3) / 1e9;
     println!(
-        "face bench: n {} dim {} precision {} isa {} threads {} batch {} queries {} k {}",
+        "face bench: n {} dim {} precision {} isa {} threads {} ({}) batch {} queries {} k {}",
         args.n,
         args.dim,
         args.precision.name(),
         active_isa().name(),
         threads,
+        if args.threads.is_some() {
+            "--threads"
+        } else {
+            "all cores, the default"
+        },
         args.batch,
         args.queries,
         args.k
