@@ -11,9 +11,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use biomatch::finger::FingerView;
 use biomatch::finger::formats::{ReadOptions, read};
+use biomatch::finger::matcher::{Kernel, Matcher, PreparedFinger};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use biomatch::finger::matcher::{Kernel, Matcher, PreparedFinger};
 
 /// Arguments.
 #[derive(clap::Args)]
@@ -125,9 +125,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if impostor.is_empty() || genuine.is_empty() {
-        bail!("no impostor or genuine pairs found under {}", root.display());
+        bail!(
+            "no impostor or genuine pairs found under {}",
+            root.display()
+        );
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_f1);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x005e_edf1);
     impostor.shuffle(&mut rng);
     genuine.shuffle(&mut rng);
     let mut all: Vec<(usize, usize, usize)> = impostor.iter().chain(&genuine).copied().collect();
@@ -136,15 +139,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let repeats = args.repeats.max(1);
     let mut scratch = matcher.scratch();
 
-    let prepared_pairs = |pairs: &[(usize, usize, usize)],
-                          scratch: &mut biomatch::finger::matcher::MatchScratch| {
-        let mut sum = 0.0f64;
-        for &(d, i, j) in pairs {
-            let db = &databases[d];
-            sum += matcher.score(&db.prepared[i], &db.prepared[j], scratch) as f64;
-        }
-        sum
-    };
+    let prepared_pairs =
+        |pairs: &[(usize, usize, usize)], scratch: &mut biomatch::finger::matcher::MatchScratch| {
+            let mut sum = 0.0f64;
+            for &(d, i, j) in pairs {
+                let db = &databases[d];
+                sum += matcher.score(&db.prepared[i], &db.prepared[j], scratch) as f64;
+            }
+            sum
+        };
     let impostor_rate = timed(repeats, impostor.len(), || {
         prepared_pairs(&impostor, &mut scratch)
     });
@@ -169,8 +172,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         repeats
     );
     for (what, pairs, r) in [
-        ("impostor pairs, both sides prepared", impostor.len(), &impostor_rate),
-        ("genuine pairs, both sides prepared", genuine.len(), &genuine_rate),
+        (
+            "impostor pairs, both sides prepared",
+            impostor.len(),
+            &impostor_rate,
+        ),
+        (
+            "genuine pairs, both sides prepared",
+            genuine.len(),
+            &genuine_rate,
+        ),
         ("prepare probe + score, all pairs", all.len(), &prepare_rate),
     ] {
         println!(

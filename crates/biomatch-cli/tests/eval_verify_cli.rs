@@ -70,13 +70,17 @@ fn iso_views(dir: &Path) -> Vec<(u32, u32, FingerView)> {
 /// Genuine and impostor scores computed directly with the core matcher: genuine = every
 /// pair of impressions of one finger; impostor = every pair of different fingers
 /// (`all_impostors`) or only the first impressions of different fingers (the FVC protocol).
-fn expected_scores(
-    views: &[(u32, u32, FingerView)],
-    all_impostors: bool,
-) -> (Vec<f64>, Vec<f64>) {
+fn expected_scores(views: &[(u32, u32, FingerView)], all_impostors: bool) -> (Vec<f64>, Vec<f64>) {
     let m = Matcher::default();
     let prepared: Vec<_> = views.iter().map(|(_, _, v)| m.prepare(v)).collect();
-    let first_of = |f: u32| views.iter().filter(|x| x.0 == f).map(|x| x.1).min().unwrap();
+    let first_of = |f: u32| {
+        views
+            .iter()
+            .filter(|x| x.0 == f)
+            .map(|x| x.1)
+            .min()
+            .unwrap()
+    };
     let mut scratch = m.scratch();
     let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
     for i in 0..views.len() {
@@ -85,7 +89,11 @@ fn expected_scores(
             let firsts = views[i].1 == first_of(views[i].0) && views[j].1 == first_of(views[j].0);
             if same || all_impostors || firsts {
                 let s = f64::from(m.score(&prepared[i], &prepared[j], &mut scratch));
-                if same { genuine.push(s) } else { impostor.push(s) }
+                if same {
+                    genuine.push(s)
+                } else {
+                    impostor.push(s)
+                }
             }
         }
     }

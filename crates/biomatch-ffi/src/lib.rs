@@ -17,6 +17,7 @@
 // Each export's pointer contract is documented once, in the header's "Conventions" section
 // (see cbindgen.toml), rather than in a `# Safety` paragraph per function.
 #![allow(clippy::missing_safety_doc)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod boundary;
 mod bytes;

@@ -13,6 +13,7 @@
 //!   DET curves.
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod calibration;
 pub mod eval;

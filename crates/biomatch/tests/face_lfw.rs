@@ -101,7 +101,10 @@ fn index_recall_at_10_against_f64_brute_force() {
             .map(|(t, g)| g.iter().filter(|c| t.contains(&(c.id as usize))).count())
             .sum();
         let recall = hits as f64 / (10 * ts.len()) as f64;
-        eprintln!("{precision:?} recall@10 = {recall:.5} ({hits} of {})", 10 * ts.len());
+        eprintln!(
+            "{precision:?} recall@10 = {recall:.5} ({hits} of {})",
+            10 * ts.len()
+        );
         assert!(recall >= min_recall, "{precision:?} recall@10 {recall}");
     }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use biomatch::finger::FingerView;
 use biomatch::finger::formats::{ReadOptions, read};
-use biomatch::finger::matcher::Matcher;
 use biomatch::gallery::synth::SynthModel;
 use biomatch::gallery::{
     Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId,
@@ -66,7 +65,12 @@ fn distractors_follow_real_minutia_statistics() {
         return;
     };
     let real: Vec<FingerView> = fingers(&root).into_iter().flatten().collect();
-    assert_eq!(real.len(), 80, "10 fingers x 8 impressions in {}", root.display());
+    assert_eq!(
+        real.len(),
+        80,
+        "10 fingers x 8 impressions in {}",
+        root.display()
+    );
     let model = SynthModel::fit(&real).unwrap();
     let synth: Vec<FingerView> = (0..500).map(|i| model.generate(3, i)).collect();
     let count = |v: &[FingerView]| mean(v.iter().map(|v| v.minutiae.len() as f32));
@@ -99,7 +103,6 @@ fn fast_search_returns_the_exhaustive_top_candidate() {
     let Some(root) = common::dataset("iso-secugen/fvc2002") else {
         return;
     };
-    let m = Matcher::default();
     let mut all = Vec::new();
     for db in ["DB1_B", "DB2_B"] {
         all.extend(fingers(&root.join(db)));

@@ -18,7 +18,9 @@ use biomatch::face::FaceTemplate;
 use biomatch::finger::{
     FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
 };
-use biomatch::gallery::{Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId};
+use biomatch::gallery::{
+    Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId,
+};
 
 const DIM: usize = 128;
 const SUBJECTS: usize = 24;
@@ -59,7 +61,10 @@ fn matching_state(
         present.len() == result.len()
             && present.iter().all(|(id, v)| {
                 result.iter().any(|(rid, score)| {
-                    rid == id && (f64::from(*score) - cosine(probe, &face(id[2..].parse().unwrap(), *v))).abs() < 1e-5
+                    rid == id
+                        && (f64::from(*score) - cosine(probe, &face(id[2..].parse().unwrap(), *v)))
+                            .abs()
+                            < 1e-5
                 })
             })
     })
@@ -94,8 +99,12 @@ fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
     let step = Arc::new(AtomicUsize::new(0));
     let readers_done = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let (g, states, step, readers_done) =
-            (g.clone(), states.clone(), step.clone(), readers_done.clone());
+        let (g, states, step, readers_done) = (
+            g.clone(),
+            states.clone(),
+            step.clone(),
+            readers_done.clone(),
+        );
         std::thread::spawn(move || {
             let mut state: State = vec![Some(0); SUBJECTS];
             let mut round = 0;
@@ -176,7 +185,10 @@ fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
         states.len()
     );
     assert_eq!(checked, 2 * SEARCHES);
-    assert!(spanning > 0, "no search overlapped a write: the test tested nothing");
+    assert!(
+        spanning > 0,
+        "no search overlapped a write: the test tested nothing"
+    );
     assert_eq!(g.len(), BALLAST + SUBJECTS);
 }
 

@@ -67,7 +67,11 @@ fn encoded_images_match_nists_encoder_in_size_and_quality() {
         }
         compared += 1;
     }
-    assert_eq!(compared, NIST.len(), "every image with a NIST figure was encoded");
+    assert_eq!(
+        compared,
+        NIST.len(),
+        "every image with a NIST figure was encoded"
+    );
 }
 
 #[test]

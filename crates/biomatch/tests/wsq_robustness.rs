@@ -28,7 +28,11 @@ fn samples() -> &'static [Vec<u8>] {
             .filter(|p| p.extension().is_some_and(|e| e == "wsq"))
             .collect();
         paths.sort();
-        assert_eq!(paths.len(), expected, "WSQ samples (fixture + dataset): {paths:?}");
+        assert_eq!(
+            paths.len(),
+            expected,
+            "WSQ samples (fixture + dataset): {paths:?}"
+        );
         paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
     })
 }

@@ -99,6 +99,8 @@ pub(super) unsafe fn verify_run(
     out: &mut [EdgeMatch],
     mut n: usize,
 ) -> usize {
+    // A reversed run would make `to - from` wrap (and the bounds below meaningless).
+    assert!(from <= to, "verify_run: from {from} > to {to}");
     // Bounds of every pointer used below, padding included: slicing panics instead of
     // reading out of bounds.
     let alpha_a = &slots.alpha_a[from..to + SLOT_PADDING];
@@ -156,7 +158,7 @@ pub(super) unsafe fn verify_run(
                 32,
             ),
         );
-        // SAFETY (both stores): `n` has grown by at most one per slot before slot `i`, so
+        // SAFETY: (both stores) `n` has grown by at most one per slot before slot `i`, so
         // `n + 8 <= n0 + count + 8 <= out.len()` (asserted above, `n0` the count on entry)
         // and each store writes four matches from `n`. `EdgeMatch` is `repr(C)`, 8 bytes,
         // alignment 2 and valid for every bit pattern; the stores are unaligned.
