@@ -1,0 +1,83 @@
+//! `biomatch demo` (the README's main job) end to end: its five decisions are the ones the
+//! scenarios call for, and each follows the decision rule the demo states from the fused FMR it
+//! prints. Lines are found by their text (scenario titles, decision words), not by position,
+//! so scenarios added to the demo do not break the test.
+
+use std::process::Command;
+
+/// The decision line following the scenario whose title contains `title`, and the fused FMR
+/// printed on the first candidate line after it.
+fn decision<'a>(lines: &[&'a str], title: &str) -> (&'a str, f64) {
+    let start = lines
+        .iter()
+        .position(|l| l.contains(title) && l.split_once(". ").is_some())
+        .unwrap_or_else(|| panic!("no scenario titled {title:?}"));
+    let rest = &lines[start + 1..];
+    let d = rest
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| {
+            l.starts_with("passport ") || l.starts_with("WATCHLIST HIT") || l.starts_with("NO HIT")
+        })
+        .unwrap_or_else(|| panic!("no decision after {title:?}"));
+    let fmr = rest
+        .iter()
+        .find_map(|l| {
+            let after = l.split_once("fused FMR ")?.1;
+            after.split_whitespace().next()?.parse::<f64>().ok()
+        })
+        .unwrap_or_else(|| panic!("no fused FMR after {title:?}"));
+    (d, fmr)
+}
+
+/// A threshold stated in the demo's decision-rule line, e.g. "accept when fused FMR <= 1e-4".
+fn stated_threshold(text: &str, rule: &str) -> f64 {
+    let after = text
+        .split_once(rule)
+        .unwrap_or_else(|| panic!("no rule {rule:?} in the output"))
+        .1;
+    after
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("unreadable threshold after {rule:?}"))
+}
+
+#[test]
+fn demo_makes_its_five_decisions() {
+    let run = Command::new(env!("CARGO_BIN_EXE_biomatch"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let accept = stated_threshold(&text, "1:1 accept when fused FMR <=");
+    let hit = stated_threshold(&text, "1:N hit when fused FMR <=");
+    assert!(accept > 0.0 && hit > 0.0, "{text}");
+
+    let (d, fmr) = decision(&lines, "Genuine traveller: P-001");
+    assert!(d.starts_with("passport P-001: ACCEPT"), "{d}\n{text}");
+    assert!(fmr <= accept, "accepted at fused FMR {fmr} above {accept}");
+
+    let (d, fmr) = decision(&lines, "Impostor: P-003 travels on P-002's passport");
+    assert!(d.starts_with("passport P-002: REJECT"), "{d}\n{text}");
+    assert!(fmr > accept, "rejected at fused FMR {fmr} within {accept}");
+
+    let (d, fmr) = decision(&lines, "enrolled traveller P-002");
+    assert!(d.starts_with("WATCHLIST HIT P-002"), "{d}\n{text}");
+    assert!(fmr <= hit, "hit at fused FMR {fmr} above {hit}");
+
+    let (d, fmr) = decision(&lines, "traveller not enrolled");
+    assert!(d.starts_with("NO HIT"), "{d}\n{text}");
+    assert!(fmr > hit, "no hit although the best fused FMR {fmr} is within {hit}");
+
+    let (d, fmr) = decision(&lines, "by finger only");
+    assert!(d.starts_with("WATCHLIST HIT P-001"), "{d}\n{text}");
+    assert!(fmr <= hit, "hit at fused FMR {fmr} above {hit}");
+}

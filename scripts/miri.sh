@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Miri (undefined-behaviour checker) over the unit tests of the pure-Rust parsers: template
+# formats and ANSI/NIST-ITL transactions (finger::formats), the WSQ decoder
+# (finger::image::wsq) and gallery persistence (gallery::persist).
+#
+#   scripts/miri.sh [TEST-FILTER...]     default: the four areas above
+#
+# Needs the nightly toolchain with the miri component (`rustup +nightly component add miri`).
+# Miri interprets the code: expect minutes per area. Isolation is off because the persistence
+# tests write temporary files; -Zmiri-ignore-leaks because rayon's global pool outlives a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation -Zmiri-ignore-leaks}"
+filters=("$@")
+[ ${#filters[@]} -eq 0 ] && filters=(finger::formats:: finger::image::wsq:: gallery::persist::)
+status=0
+for f in "${filters[@]}"; do
+    echo "== miri: $f"
+    start=$(date +%s)
+    if nice -n 19 cargo +nightly miri test -p biomatch --lib -- "$f"; then
+        echo "== miri: $f passed in $(($(date +%s) - start)) s"
+    else
+        status=1
+        echo "== miri: $f FAILED after $(($(date +%s) - start)) s"
+    fi
+done
+exit $status
