@@ -75,7 +75,10 @@ fn demo_makes_its_five_decisions() {
 
     let (d, fmr) = decision(&lines, "traveller not enrolled");
     assert!(d.starts_with("NO HIT"), "{d}\n{text}");
-    assert!(fmr > hit, "no hit although the best fused FMR {fmr} is within {hit}");
+    assert!(
+        fmr > hit,
+        "no hit although the best fused FMR {fmr} is within {hit}"
+    );
 
     let (d, fmr) = decision(&lines, "by finger only");
     assert!(d.starts_with("WATCHLIST HIT P-001"), "{d}\n{text}");

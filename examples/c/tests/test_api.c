@@ -29,6 +29,50 @@ static biomatch_finger_template *read_finger(const char *name) {
     return t;
 }
 
+/* Expected scores computed by the Rust library (fixtures/c/expected-scores.txt, written and
+ * kept current by crates/biomatch/tests/c_fixture_scores.rs): "finger A B S" for the ten
+ * fixture fingers, "face A B S" for the fixture faces. */
+#define MAX_EXPECTED 2048
+static struct {
+    char kind[8], a[24], b[24];
+    float score;
+} expected_scores[MAX_EXPECTED];
+static size_t expected_count;
+
+static void load_expected(void) {
+    FILE *f = fopen(util_path(fixtures, "expected-scores.txt"), "r");
+    CHECK(f != NULL);
+    if (f == NULL) {
+        return;
+    }
+    char line[128];
+    while (fgets(line, sizeof line, f) != NULL && expected_count < MAX_EXPECTED) {
+        if (line[0] == '#') {
+            continue;
+        }
+        if (sscanf(line, "%7s %23s %23s %f", expected_scores[expected_count].kind,
+                   expected_scores[expected_count].a, expected_scores[expected_count].b,
+                   &expected_scores[expected_count].score) == 4) {
+            expected_count++;
+        }
+    }
+    fclose(f);
+    CHECK(expected_count == 100 + 40 * 40);
+}
+
+/* The Rust library's score of `a` against `b` (NAN, and a failed check, when not listed). */
+static float expected(const char *kind, const char *a, const char *b) {
+    for (size_t i = 0; i < expected_count; i++) {
+        if (strcmp(expected_scores[i].kind, kind) == 0 && strcmp(expected_scores[i].a, a) == 0 &&
+            strcmp(expected_scores[i].b, b) == 0) {
+            return expected_scores[i].score;
+        }
+    }
+    fprintf(stderr, "no expected %s score for %s %s\n", kind, a, b);
+    CHECK(0);
+    return NAN;
+}
+
 static biomatch_face_template *read_face(const char *name) {
     size_t dim = 0;
     float *values = util_read_f32(util_path(fixtures, name), &dim);
@@ -244,7 +288,11 @@ static void test_finger_templates(void) {
     CHECK_STATUS(biomatch_finger_score(a1, b1, &impostor), BIOMATCH_STATUS_OK);
     CHECK_STATUS(biomatch_finger_score(b1, a1, &swapped), BIOMATCH_STATUS_OK);
     CHECK(isfinite(self) && isfinite(genuine) && isfinite(impostor) && isfinite(swapped));
-    CHECK(self >= 0.0f && genuine >= 0.0f && impostor >= 0.0f);
+    /* Each score is the Rust matcher's for the same two templates. */
+    CHECK(self == expected("finger", "101_1", "101_1"));
+    CHECK(genuine == expected("finger", "101_1", "101_2"));
+    CHECK(impostor == expected("finger", "101_1", "102_1"));
+    CHECK(swapped == expected("finger", "102_1", "101_1"));
     CHECK(self >= genuine && self >= impostor);
     /* Two impressions of finger 101 score above finger 101 against finger 102. */
     CHECK(genuine > impostor);
@@ -447,6 +495,8 @@ static void test_faces(void) {
     CHECK_STATUS(biomatch_face_score(w0, p0, &genuine), BIOMATCH_STATUS_OK);
     CHECK_STATUS(biomatch_face_score(w0, w1, &impostor), BIOMATCH_STATUS_OK);
     CHECK(genuine > impostor);
+    CHECK(fabsf(genuine - expected("face", "watchlist_00", "probe_00")) <= 1e-6f);
+    CHECK(fabsf(impostor - expected("face", "watchlist_00", "watchlist_01")) <= 1e-6f);
     size_t dim = 0;
     CHECK_STATUS(biomatch_face_template_dimension(w0, &dim), BIOMATCH_STATUS_OK);
     CHECK(dim == 512);
@@ -668,27 +718,49 @@ static void test_gallery_identify_save_load(void) {
     CHECK_STATUS(biomatch_gallery_contains(g, "w03", &has), BIOMATCH_STATUS_OK);
     CHECK(has);
 
-    /* Each enrolled face finds itself first, with its own score; the list agrees with 1:1
-     * face scores computed independently. */
+    /* The face search returns the four enrolled faces closest to w03, in the order and with
+     * the scores the Rust library computes (w03 itself first, score 1). */
     biomatch_face_template *w3 = read_face("face/watchlist_03.f32");
     biomatch_face_template *w5 = read_face("face/watchlist_05.f32");
+    int rank[10];
+    for (int k = 0; k < 10; k++) {
+        rank[k] = k;
+    }
+    float face_expected[10];
+    char wname[32];
+    for (int k = 0; k < 10; k++) {
+        snprintf(wname, sizeof wname, "watchlist_%02d", k);
+        face_expected[k] = expected("face", "watchlist_03", wname);
+    }
+    for (int i = 0; i < 10; i++) { /* selection sort, best first */
+        for (int j = i + 1; j < 10; j++) {
+            if (face_expected[rank[j]] > face_expected[rank[i]]) {
+                int t = rank[i];
+                rank[i] = rank[j];
+                rank[j] = t;
+            }
+        }
+    }
     biomatch_candidate_list *list = NULL;
     CHECK_STATUS(biomatch_gallery_identify_face(g, w3, 4, &list), BIOMATCH_STATUS_OK);
     size_t len = 0;
     CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
     CHECK(len == 4);
     biomatch_candidate first, second;
+    char want_id[16];
+    for (size_t c = 0; c < len && c < 4; c++) {
+        biomatch_candidate cand;
+        CHECK_STATUS(biomatch_candidate_list_get(list, c, &cand), BIOMATCH_STATUS_OK);
+        snprintf(want_id, sizeof want_id, "w%02d", rank[c]);
+        CHECK(strcmp(cand.subject_id, want_id) == 0);
+        CHECK(fabsf(cand.face_score - face_expected[rank[c]]) < 1e-5f);
+        CHECK(isnan(cand.finger_score) && isnan(cand.fused_fmr));
+    }
     CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
     CHECK(strcmp(first.subject_id, "w03") == 0);
     CHECK(fabsf(first.face_score - 1.0f) < 1e-4f);
-    CHECK(isnan(first.finger_score) && isnan(first.fused_fmr));
     CHECK_STATUS(biomatch_candidate_list_get(list, 1, &second), BIOMATCH_STATUS_OK);
     CHECK(second.fused_score <= first.fused_score);
-    if (strcmp(second.subject_id, "w05") == 0) {
-        float direct = 0;
-        CHECK_STATUS(biomatch_face_score(w3, w5, &direct), BIOMATCH_STATUS_OK);
-        CHECK(fabsf(direct - second.face_score) < 1e-4f);
-    }
     const char *first_id = first.subject_id;
     double first_fused = first.fused_score;
     CHECK_STATUS(biomatch_candidate_list_get(list, len, &first),
@@ -698,14 +770,28 @@ static void test_gallery_identify_save_load(void) {
     list = NULL;
     biomatch_candidate_list_free(list);
 
-    /* Finger identification: the enrolled impression finds its subject first. */
+    /* Finger identification: the enrolled impression finds its own subject, f103, first;
+     * every candidate's score is the Rust matcher's for 103_1 against that subject's
+     * impression, best first. */
     biomatch_finger_template *f103 = read_finger("finger/103_1.iso");
     CHECK_STATUS(biomatch_gallery_identify_finger(g, f103, 3, &list), BIOMATCH_STATUS_OK);
     CHECK_STATUS(biomatch_candidate_list_len(list, &len), BIOMATCH_STATUS_OK);
-    CHECK(len >= 1);
-    if (len >= 1) {
-        CHECK_STATUS(biomatch_candidate_list_get(list, 0, &first), BIOMATCH_STATUS_OK);
-        CHECK(strncmp(first.subject_id, "f", 1) == 0 && !isnan(first.finger_score));
+    CHECK(len == 3);
+    float previous = INFINITY;
+    for (size_t c = 0; c < len && c < 3; c++) {
+        biomatch_candidate cand;
+        CHECK_STATUS(biomatch_candidate_list_get(list, c, &cand), BIOMATCH_STATUS_OK);
+        int finger_no = 0;
+        CHECK(sscanf(cand.subject_id, "f%d", &finger_no) == 1 && finger_no >= 101 &&
+              finger_no <= 105);
+        char fname[16];
+        snprintf(fname, sizeof fname, "%d_1", finger_no);
+        CHECK(fabsf(cand.finger_score - expected("finger", "103_1", fname)) <= 1e-6f);
+        CHECK(cand.finger_score <= previous);
+        previous = cand.finger_score;
+        if (c == 0) {
+            CHECK(strcmp(cand.subject_id, "f103") == 0);
+        }
     }
     biomatch_candidate_list_free(list);
 
@@ -816,6 +902,9 @@ static void test_gallery_multimodal(void) {
     CHECK(!isnan(c.face_fmr) && !isnan(c.finger_fmr) && !isnan(c.finger_score));
     CHECK(c.fused_fmr == 0.0 || fabs(c.fused_score + log10(c.fused_fmr)) < 1e-6);
     CHECK(strcmp(c.subject_id, "one") == 0);
+    /* Its per-modality scores are the Rust library's. */
+    CHECK(fabsf(c.finger_score - expected("finger", "101_2", "101_1")) <= 1e-6f);
+    CHECK(fabsf(c.face_score - expected("face", "probe_01", "watchlist_01")) < 1e-5f);
     biomatch_candidate_list_free(list);
     biomatch_finger_template_free(probe_finger);
     biomatch_finger_template_free((biomatch_finger_template *)f1[0]);
@@ -871,6 +960,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     fixtures = argv[1];
+    load_expected();
     test_version();
     test_status_text();
     biomatch_finger_template *finger = read_finger("finger/101_1.iso");

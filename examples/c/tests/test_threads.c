@@ -77,8 +77,12 @@ static void *read_loop(void *arg) {
             r->failures++;
             continue;
         }
+        /* Ten stable subjects are always enrolled: every list holds exactly five. */
         size_t len = 0;
-        biomatch_candidate_list_len(list, &len);
+        if (biomatch_candidate_list_len(list, &len) != BIOMATCH_STATUS_OK || len != 5) {
+            fprintf(stderr, "reader %d: %zu candidates, expected 5\n", r->index, len);
+            r->failures++;
+        }
         for (size_t c = 0; c < len; c++) {
             biomatch_candidate cand;
             if (biomatch_candidate_list_get(list, c, &cand) != BIOMATCH_STATUS_OK) {
