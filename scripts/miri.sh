@@ -3,7 +3,9 @@
 # formats and ANSI/NIST-ITL transactions (finger::formats), the WSQ decoder
 # (finger::image::wsq) and gallery persistence (gallery::persist).
 #
-#   scripts/miri.sh [TEST-FILTER...]     default: the four areas above
+#   scripts/miri.sh [TEST-FILTER...]     default: the four areas above, then the integration
+#                                        tests of the template readers on the fixtures
+#                                        (tests/formats_fixtures.rs)
 #
 # Needs the nightly toolchain with the miri component (`rustup +nightly component add miri`).
 # Miri interprets the code: expect minutes per area. Isolation is off because the persistence
@@ -24,4 +26,14 @@ for f in "${filters[@]}"; do
         echo "== miri: $f FAILED after $(($(date +%s) - start)) s"
     fi
 done
+if [ $# -eq 0 ]; then
+    echo "== miri: --test formats_fixtures"
+    start=$(date +%s)
+    if nice -n 19 cargo +nightly miri test -p biomatch --test formats_fixtures; then
+        echo "== miri: formats_fixtures passed in $(($(date +%s) - start)) s"
+    else
+        status=1
+        echo "== miri: formats_fixtures FAILED after $(($(date +%s) - start)) s"
+    fi
+fi
 exit $status
