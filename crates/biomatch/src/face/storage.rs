@@ -77,6 +77,10 @@ impl<T: Pod> RowBuf<T> {
     /// starting on a huge-page boundary; `None` for smaller buffers or when mapping fails.
     #[cfg(target_os = "linux")]
     fn map_huge(cap: usize) -> Option<Store<T>> {
+        // Miri cannot run mmap/madvise: the heap buffer behaves the same, only unaligned.
+        if cfg!(miri) {
+            return None;
+        }
         let bytes = cap.checked_mul(std::mem::size_of::<T>())?;
         if bytes < HUGE_PAGE {
             return None;
