@@ -16,8 +16,10 @@ use biomatch::eval::{
     DetSeries, PairList, Perturbation, Protocol, VerificationCurve, VerificationSummary, det_svg,
 };
 use biomatch::finger::extract::ExtractParams;
+use biomatch::finger::formats::{Format, write};
 use biomatch::finger::image::encode_png;
-use biomatch::finger::matcher::Matcher;
+use biomatch::finger::matcher::{Matcher, MatcherParams};
+use biomatch::finger::template::{FingerTemplate, FingerView};
 use serde::Serialize;
 
 /// Which comparisons to run.
@@ -72,6 +74,15 @@ pub struct Args {
     /// `ppi.txt` per folder, to run other extractors (NIST MINDTCT) on the same images.
     #[arg(long, value_name = "DIR")]
     write_images: Option<PathBuf>,
+    /// Matcher constants to use instead of the defaults (JSON; missing fields keep their
+    /// default values), for tuning runs.
+    #[arg(long, value_name = "FILE.json")]
+    matcher_params: Option<PathBuf>,
+    /// Also write every image folder's extracted minutiae as ISO/IEC 19794-2:2005 templates
+    /// into DIR/TRANSFORMATION/DATABASE/NNN_M.iso, so that matcher tuning runs can score the
+    /// same minutiae without extracting again.
+    #[arg(long, value_name = "DIR")]
+    write_templates: Option<PathBuf>,
 }
 
 /// A folder argument: the folder and, for images, their resolution.
@@ -236,6 +247,7 @@ struct RunSetup<'a> {
     perturbation: Perturbation,
     seed: u64,
     write_images: Option<&'a Path>,
+    write_templates: Option<&'a Path>,
 }
 
 fn evaluate(spec: &FolderSpec, setup: &RunSetup) -> anyhow::Result<DbResult> {
@@ -263,6 +275,9 @@ fn evaluate(spec: &FolderSpec, setup: &RunSetup) -> anyhow::Result<DbResult> {
                 write_transformed(root, spec, &dataset, &loader)?;
             }
             let views = dataset.load_views(&loader)?;
+            if let Some(root) = setup.write_templates {
+                write_templates(root, spec, &dataset, setup.perturbation, &views)?;
+            }
             (views, Some(loader.extract_ms()))
         }
     };
@@ -374,6 +389,29 @@ fn write_transformed(
         std::fs::write(dir.join(&name), png)
             .with_context(|| format!("cannot write {}", dir.join(&name).display()))
     })
+}
+
+/// Writes one folder's extracted views as ISO/IEC 19794-2:2005 templates into
+/// ROOT/TRANSFORMATION/DATABASE (the database named as in the table, so that evaluating the
+/// written folder gives rows of the same name).
+fn write_templates(
+    root: &Path,
+    spec: &FolderSpec,
+    dataset: &Dataset,
+    perturbation: Perturbation,
+    views: &[FingerView],
+) -> anyhow::Result<()> {
+    let dir = root
+        .join(perturbation.name())
+        .join(database_name(&spec.dir));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (f, view) in dataset.files.iter().zip(views) {
+        let bytes = write(&FingerTemplate::single(view.clone()), Format::Iso2005)
+            .with_context(|| format!("cannot encode the minutiae of {}", f.path.display()))?;
+        let path = dir.join(format!("{:03}_{}.iso", f.id.finger, f.id.impression));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn median_of(values: &[f64]) -> f64 {
@@ -618,13 +656,22 @@ fn write_calibration(path: &Path, results: &[DbResult], args: &Args) -> anyhow::
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Prints the extractor's default constants as JSON.
-pub fn print_params() -> anyhow::Result<()> {
-    println!(
-        "{}",
+/// Prints the extractor's (or with `matcher`, the matcher's) default constants as JSON.
+pub fn print_params(matcher: bool) -> anyhow::Result<()> {
+    let text = if matcher {
+        serde_json::to_string_pretty(&MatcherParams::default())?
+    } else {
         serde_json::to_string_pretty(&ExtractParams::default())?
-    );
+    };
+    println!("{text}");
     Ok(())
+}
+
+/// Reads constants (extractor or matcher) from a JSON file.
+fn read_params<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not {what}", path.display()))
 }
 
 /// Runs the evaluation.
@@ -643,15 +690,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .context("cannot start the worker threads")?;
     let threads = pool.current_num_threads();
-    let matcher = Matcher::default();
+    let matcher = match &args.matcher_params {
+        None => Matcher::default(),
+        Some(path) => Matcher::new(read_params(path, "matcher parameters")?),
+    };
     let params = match &args.extract_params {
         None => ExtractParams::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("{}: not extractor parameters", path.display()))?
-        }
+        Some(path) => read_params(path, "extractor parameters")?,
     };
     let perturbations = parse_perturbations(&args.perturb)?;
     let mut results = Vec::new();
@@ -663,6 +708,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             perturbation,
             seed: args.seed,
             write_images: args.write_images.as_deref(),
+            write_templates: args.write_templates.as_deref(),
         };
         for spec in &specs {
             results.push(pool.install(|| evaluate(spec, &setup))?);

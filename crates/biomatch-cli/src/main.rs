@@ -56,8 +56,13 @@ enum EvalCmd {
     /// Face verification accuracy and quantised-index recall over an embeddings file.
     Face(face_cmd::EvalArgs),
     /// Print the extractor's default constants as JSON (the form `verify --extract-params`
-    /// reads; tuning scripts start from it).
-    Params,
+    /// reads; tuning scripts start from it), or with `--matcher` the matcher's (the form
+    /// `verify --matcher-params` reads).
+    Params {
+        /// The matcher's constants instead of the extractor's.
+        #[arg(long)]
+        matcher: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,7 +82,7 @@ fn main() {
         Command::Match(args) => match_cmd::run(args),
         Command::Eval(EvalCmd::Verify(args)) => eval_verify::run(args),
         Command::Eval(EvalCmd::Face(args)) => face_cmd::run_eval(args),
-        Command::Eval(EvalCmd::Params) => eval_verify::print_params(),
+        Command::Eval(EvalCmd::Params { matcher }) => eval_verify::print_params(matcher),
         Command::Bench(BenchCmd::FingerMatch(args)) => bench_finger::run(args),
         Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
         Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),

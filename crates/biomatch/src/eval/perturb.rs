@@ -14,11 +14,13 @@
 //! | `blur-noise` | Gaussian blur sigma 1 px, then additive noise sigma 8 grey levels |
 //! | `scale-0.9`, `scale-1.1` | a sensor whose true resolution is 0.9 / 1.1 times its label |
 //! | `fill` | the print cut by every edge, faint ridges on mid-grey, pores, scanner stripes |
+//! | `wsq` | a WSQ encode-decode at 0.75 bit/pixel (images exchanged between agencies) |
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
+use crate::finger::image::wsq::{self, WsqEncodeOptions};
 use crate::finger::image::{ImageError, Raster, resample_to_ppi};
 
 /// One transformation of the robustness suite.
@@ -46,11 +48,15 @@ pub enum Perturbation {
     /// every edge, grey range mapped to 90..180, noise sigma 10, 1 % bright pore-like dots
     /// (+40), a dark 6 px stripe on the left edge and a 5 px one at the bottom, blur 0.6 px.
     Fill,
+    /// Encoded as WSQ at 0.75 bit/pixel (the FBI's usual setting) and decoded again: the
+    /// wavelet quantisation's blur and ringing, as in images that travel in ANSI/NIST-ITL
+    /// transactions.
+    Wsq,
 }
 
 impl Perturbation {
     /// Every transformation of the suite, baseline first.
-    pub const ALL: [Perturbation; 10] = [
+    pub const ALL: [Perturbation; 11] = [
         Perturbation::None,
         Perturbation::Crop,
         Perturbation::Frame,
@@ -61,6 +67,7 @@ impl Perturbation {
         Perturbation::Scale09,
         Perturbation::Scale11,
         Perturbation::Fill,
+        Perturbation::Wsq,
     ];
 
     /// The name used on the command line and in reports.
@@ -76,6 +83,7 @@ impl Perturbation {
             Perturbation::Scale09 => "scale-0.9",
             Perturbation::Scale11 => "scale-1.1",
             Perturbation::Fill => "fill",
+            Perturbation::Wsq => "wsq",
         }
     }
 
@@ -114,6 +122,11 @@ impl Perturbation {
                 return Ok(r);
             }
             Perturbation::Fill => fill(&plane, &mut rng),
+            Perturbation::Wsq => {
+                let options = WsqEncodeOptions { bitrate: 0.75 };
+                let decoded = wsq::decode(&wsq::encode(raster, &options)?)?;
+                return Raster::new(decoded.width, decoded.height, raster.ppi, decoded.pixels);
+            }
         };
         Ok(out.to_raster(raster.ppi))
     }
@@ -339,6 +352,22 @@ mod tests {
             assert_eq!(Perturbation::from_name(p.name()), Some(p));
         }
         assert_eq!(Perturbation::from_name("sharpen"), None);
+    }
+
+    #[test]
+    fn wsq_keeps_the_geometry_and_stays_close_to_the_image() {
+        let r = ridges(120, 140);
+        let w = Perturbation::Wsq.apply(&r, 1).unwrap();
+        assert_eq!((w.width, w.height, w.ppi), (r.width, r.height, r.ppi));
+        assert_ne!(w.pixels, r.pixels, "0.75 bit/pixel is lossy");
+        let mean_abs = r
+            .pixels
+            .iter()
+            .zip(&w.pixels)
+            .map(|(&a, &b)| (a as f64 - b as f64).abs())
+            .sum::<f64>()
+            / r.pixels.len() as f64;
+        assert!(mean_abs < 12.0, "mean absolute error {mean_abs}");
     }
 
     #[test]

@@ -3,9 +3,16 @@
 //! Lengths are in *matcher units*: pixels of a 500 ppi (197 ppcm) image, whatever the
 //! resolution the template states. Angles are in degrees.
 
+use serde::{Deserialize, Serialize};
+
 /// Tuning parameters of the matcher. [`MatcherParams::default`] holds the values tuned
 /// globally on the eight FVC 2002/2004 B databases (never per database or per file).
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Serialisable (JSON through serde; missing fields keep their default values, unknown
+/// fields are refused) so that tuning runs can evaluate other constants without a rebuild.
+/// Out-of-range values are clamped where they are used, never a panic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MatcherParams {
     /// At most this many minutiae of a view are used (the first ones, in record order).
     pub max_minutiae: usize,
