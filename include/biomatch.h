@@ -727,6 +727,34 @@ const char *biomatch_version(void);
  */
 uint32_t biomatch_version_number(void);
 
+/**
+ * Encodes an 8-bit grayscale fingerprint image as WSQ: `height` rows of `width` grey levels
+ * (0 black, 255 white), row `y` starting at `pixels + y * stride`, `len` bytes in the buffer
+ * (at least `stride * (height - 1) + width`), scanned at `ppi` pixels per inch (written in
+ * the file's NISTCOM comment). `bitrate` is the target of the specification's bit
+ * allocation in bits per pixel (0.75 is the FBI's usual setting, about 15:1; accepted range
+ * 0.05 to 8); the achieved rate is usually below it, as with NIST's encoder.
+ *
+ * On success `*out_data` / `*out_len` receive a new buffer owned by the caller (release it
+ * with `biomatch_bytes_free`). An empty or too large image (sides up to 65535 and the
+ * library's limits: 8192 per side, 32 Mi pixels), a stride below the width, a short buffer, an unsupported
+ * resolution or a bit rate outside the range gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_wsq_encode(const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, float bitrate, uint8_t **out_data, size_t *out_len);
+
+/**
+ * Decodes WSQ data (`len` bytes at `data`) to an 8-bit grayscale image.
+ *
+ * On success `*out_pixels` / `*out_pixels_len` receive a new buffer of `width * height`
+ * grey levels, row-major with no padding, owned by the caller (release it with
+ * `biomatch_bytes_free`); `*out_width` and `*out_height` the size; `*out_ppi` the resolution
+ * from the file's NISTCOM comment, or 0 when the file states none. Data that is not WSQ,
+ * truncated or malformed, or that declares more pixels than its size can encode, gives
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE` (the last-error message says what is wrong); a
+ * decoded size past the library's image limits gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_wsq_decode(const uint8_t *data, size_t len, uint8_t **out_pixels, size_t *out_pixels_len, uint32_t *out_width, uint32_t *out_height, float *out_ppi);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -31,6 +31,7 @@ mod gallery;
 mod ptr;
 mod status;
 mod version;
+mod wsq;
 
 #[cfg(test)]
 mod tests;
@@ -45,3 +46,4 @@ pub use finger::*;
 pub use gallery::*;
 pub use status::{biomatch_status, biomatch_status_str};
 pub use version::{biomatch_version, biomatch_version_number};
+pub use wsq::{biomatch_wsq_decode, biomatch_wsq_encode};
