@@ -16,7 +16,8 @@ use super::params::FrequencyParams;
 pub(crate) struct Periods {
     /// The smoothed period in pixels of every block.
     pub(crate) period: Grid<f32>,
-    /// Whether the block's own signature gave a plausible period.
+    /// Whether the block's own signature gave a plausible period with even swings (see
+    /// [`FrequencyParams::min_swing_ratio`]).
     pub(crate) measured: Grid<bool>,
 }
 
@@ -29,6 +30,7 @@ pub(crate) fn periods(
     params: &FrequencyParams,
 ) -> Periods {
     let mut raw = Grid::new(blocks.cols, blocks.rows, f32::NAN);
+    let mut measured = Grid::new(blocks.cols, blocks.rows, false);
     let reach = params.window_across / 2 + params.half_along + 2;
     let padded = pad_replicate(image, reach);
     let stride = padded.width as isize;
@@ -56,6 +58,12 @@ pub(crate) fn periods(
             }
             if let Some(p) = signature_period(&signature, params) {
                 raw.set(bx, by, p);
+                measured.set(
+                    bx,
+                    by,
+                    params.min_swing_ratio <= 0.0
+                        || swing_ratio(&signature) >= params.min_swing_ratio,
+                );
             }
         }
     }
@@ -68,11 +76,7 @@ pub(crate) fn periods(
     };
     Periods {
         period: smooth_valid(&raw, params.smooth_radius, median),
-        measured: Grid {
-            width: raw.width,
-            height: raw.height,
-            data: raw.data.iter().map(|p| !p.is_nan()).collect(),
-        },
+        measured,
     }
 }
 
@@ -97,6 +101,38 @@ fn strip_offsets(ridge: f32, stride: isize, params: &FrequencyParams) -> Vec<isi
         }
     }
     out
+}
+
+/// How even the signature's swings are: the median over its largest grey-level change
+/// between successive extrema (after the same light smoothing as [`signature_period`]), in
+/// `[0, 1]`. Ridges rise and fall by similar amounts; a step edge (a sensor window's
+/// border) is one large swing among the small ones its ringing adds. 0 without two swings.
+fn swing_ratio(signature: &[f32]) -> f32 {
+    let n = signature.len();
+    let smooth: Vec<f32> = (0..n)
+        .map(|k| {
+            let a = signature[k.saturating_sub(1)];
+            let c = signature[(k + 1).min(n - 1)];
+            0.25 * a + 0.5 * signature[k] + 0.25 * c
+        })
+        .collect();
+    let mut extrema = Vec::new();
+    for k in 1..n.saturating_sub(1) {
+        let (a, b, c) = (smooth[k - 1], smooth[k], smooth[k + 1]);
+        if (b > a && b >= c) || (b < a && b <= c) {
+            extrema.push(b);
+        }
+    }
+    let mut swings: Vec<f32> = extrema.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    if swings.len() < 2 {
+        return 0.0;
+    }
+    let largest = swings.iter().copied().fold(0.0, f32::max);
+    if largest <= 0.0 {
+        return 0.0;
+    }
+    let mid = swings.len() / 2;
+    *swings.select_nth_unstable_by(mid, f32::total_cmp).1 / largest
 }
 
 /// The mean spacing of the signature's peaks and troughs, if plausible.
@@ -178,4 +214,26 @@ fn smooth_valid(raw: &Grid<f32>, r: usize, fallback: f32) -> Grid<f32> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ridges_swing_evenly_and_a_step_edge_does_not() {
+        let ridges: Vec<f32> = (0..32)
+            .map(|k| 100.0 + 30.0 * (2.0 * PI * k as f32 / 8.0).sin())
+            .collect();
+        assert!(swing_ratio(&ridges) > 0.9);
+        // A grey-to-white step with a little ringing on each side.
+        let step: Vec<f32> = (0..32)
+            .map(|k| {
+                let ring = 3.0 * (2.0 * PI * k as f32 / 6.0).sin();
+                if k < 16 { 190.0 + ring } else { 250.0 + ring }
+            })
+            .collect();
+        assert!(swing_ratio(&step) < 0.3, "{}", swing_ratio(&step));
+        assert_eq!(swing_ratio(&[7.0; 32]), 0.0);
+    }
 }

@@ -109,6 +109,11 @@ pub struct FrequencyParams {
     pub max_period: f32,
     /// Smallest signature amplitude (grey levels) worth measuring.
     pub min_amplitude: f32,
+    /// Smallest ratio of the median to the largest swing of a block's ridge signature for the
+    /// block to count as measured ridges when the mask is refined (0 = not checked). Ridges
+    /// rise and fall by similar amounts; the border of a sensor window, with the ringing that
+    /// lossy compression adds beside it, is one large swing among small ones.
+    pub min_swing_ratio: f32,
     /// Radius, in blocks, of the averaging of valid periods.
     pub smooth_radius: usize,
     /// Period used when no block gives a valid measurement.
@@ -229,6 +234,7 @@ impl Default for ExtractParams {
                 min_period: 4.0,
                 max_period: 18.0,
                 min_amplitude: 6.0,
+                min_swing_ratio: 0.04,
                 smooth_radius: 3,
                 default_period: 9.0,
             },
