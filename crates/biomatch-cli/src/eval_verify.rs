@@ -87,12 +87,12 @@ pub struct Args {
 
 /// A folder argument: the folder and, for images, their resolution.
 #[derive(Debug, PartialEq)]
-struct FolderSpec {
-    dir: PathBuf,
-    ppi: Option<f32>,
+pub(crate) struct FolderSpec {
+    pub(crate) dir: PathBuf,
+    pub(crate) ppi: Option<f32>,
 }
 
-fn parse_folder(spec: &str) -> anyhow::Result<FolderSpec> {
+pub(crate) fn parse_folder(spec: &str) -> anyhow::Result<FolderSpec> {
     if Path::new(spec).exists() {
         return Ok(FolderSpec {
             dir: PathBuf::from(spec),
@@ -121,7 +121,7 @@ fn parse_folder(spec: &str) -> anyhow::Result<FolderSpec> {
 }
 
 /// A short name for a folder: its last two path components ("fvc2002/DB1_B").
-fn database_name(dir: &Path) -> String {
+pub(crate) fn database_name(dir: &Path) -> String {
     let parts: Vec<_> = dir
         .components()
         .filter_map(|c| match c {

@@ -11,6 +11,7 @@ mod face_cmd;
 mod gallery_cmd;
 mod image_cmd;
 mod match_cmd;
+mod quality_cmd;
 mod template_cmd;
 
 /// biomatch: fingerprint and face matching for border gates.
@@ -36,6 +37,8 @@ enum Command {
     Bench(BenchCmd),
     /// Extract minutiae from a fingerprint image into a template.
     Extract(extract_cmd::Args),
+    /// Score the quality of fingerprint images (0-100) with feedback flags.
+    Quality(quality_cmd::Args),
     /// Decode fingerprint images (WSQ and common formats).
     #[command(subcommand)]
     Image(image_cmd::ImageCmd),
@@ -55,6 +58,9 @@ enum EvalCmd {
     Verify(eval_verify::Args),
     /// Face verification accuracy and quantised-index recall over an embeddings file.
     Face(face_cmd::EvalArgs),
+    /// How well quality scores predict verification errors (error versus discard), with
+    /// other measures (NIST NFIQ 2) and other matchers' scores from CSV files.
+    Quality(quality_cmd::EvalArgs),
     /// Print the extractor's default constants as JSON (the form `verify --extract-params`
     /// reads; tuning scripts start from it), or with `--matcher` the matcher's (the form
     /// `verify --matcher-params` reads).
@@ -87,6 +93,8 @@ fn main() {
         Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
         Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Quality(args) => quality_cmd::run(args),
+        Command::Eval(EvalCmd::Quality(args)) => quality_cmd::run_eval(args),
         Command::Image(cmd) => image_cmd::run(cmd),
         Command::An2k(cmd) => an2k_cmd::run(cmd),
         Command::Gallery(cmd) => gallery_cmd::run(cmd),

@@ -7,6 +7,7 @@
 //! * [`scoring`]: scoring a pair list in parallel with deterministic output.
 //! * [`det`]: DET curves drawn as SVG.
 //! * [`perturb`]: seeded image transformations of the robustness suite.
+//! * [`quality`]: judging quality scores by error versus discard.
 //!
 //! ```
 //! use biomatch::eval::{VerificationCurve, fnir_at_fpir, MatedSearch, NonMatedSearch};
@@ -32,6 +33,7 @@ pub mod identification;
 pub mod metrics;
 pub mod perturb;
 pub mod protocol;
+pub mod quality;
 pub mod scoring;
 
 pub use det::{DetAxes, DetSeries, det_svg};

@@ -4,6 +4,7 @@ pub mod extract;
 pub mod formats;
 pub mod image;
 pub mod matcher;
+pub mod quality;
 pub mod template;
 
 pub use template::{

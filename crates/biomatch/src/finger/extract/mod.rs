@@ -18,6 +18,7 @@ mod filter;
 mod frame;
 mod frequency;
 mod grid;
+mod measure;
 mod orientation;
 mod params;
 mod quality;
@@ -29,6 +30,7 @@ mod thin;
 use thiserror::Error;
 
 use crate::finger::image::Raster;
+use crate::finger::quality::QualityReport;
 use crate::finger::template::{FingerView, Resolution};
 
 pub use params::{
@@ -102,12 +104,30 @@ pub fn extract(raster: &Raster, params: &ExtractParams) -> Result<FingerView, Ex
     extract_with_sink(raster, params, &mut NoSink)
 }
 
+/// Extracts the minutiae and measures the image's quality in the same pass (see
+/// [`crate::finger::quality`]). The view's `finger_quality` is the report's score.
+pub fn extract_with_quality(
+    raster: &Raster,
+    params: &ExtractParams,
+) -> Result<(FingerView, QualityReport), ExtractError> {
+    extract_full(raster, params, &mut NoSink)
+}
+
 /// Extracts the minutiae, handing every stage's intermediate result to `sink`.
 pub fn extract_with_sink<S: DebugSink>(
     raster: &Raster,
     params: &ExtractParams,
     sink: &mut S,
 ) -> Result<FingerView, ExtractError> {
+    extract_full(raster, params, sink).map(|(view, _)| view)
+}
+
+/// The whole pipeline: the view and its quality report.
+fn extract_full<S: DebugSink>(
+    raster: &Raster,
+    params: &ExtractParams,
+    sink: &mut S,
+) -> Result<(FingerView, QualityReport), ExtractError> {
     let frame = resample::Frame::check(raster, &params.limits)?;
     let image = resample::to_500ppi(raster, &frame);
     let (image, trim) = frame::trim(image, &params.frame, params.limits.min_side);
@@ -147,7 +167,16 @@ pub fn extract_with_sink<S: DebugSink>(
         raster.height as u16,
         Resolution::from_ppi(raster.ppi),
     );
-    view.finger_quality = quality::finger_quality(&mask, &field);
+    let report = QualityReport::from_features(measure::measure(&measure::Stages {
+        image: &image,
+        blocks,
+        contrast_mask: &contrast_mask,
+        mask: &mask,
+        field: &field,
+        periods: &periods,
+        minutiae: &rated,
+    }));
+    view.finger_quality = report.score;
     view.minutiae = rated
         .iter()
         .map(|m| {
@@ -158,7 +187,7 @@ pub fn extract_with_sink<S: DebugSink>(
             })
         })
         .collect();
-    Ok(view)
+    Ok((view, report))
 }
 
 /// Hands a block map to the sink.

@@ -1,5 +1,5 @@
 //! Per-minutia quality (0..=100) from the orientation coherence around the minutia and its
-//! distance to the background; the finger quality is the mean foreground coherence.
+//! distance to the background (the image's quality is [`crate::finger::quality`]'s).
 
 use super::detect::Candidate;
 use super::grid::{Blocks, Grid};
@@ -39,19 +39,4 @@ pub(crate) fn rate(
     };
     rated.sort_by_key(|m| std::cmp::Reverse(score(m)));
     rated
-}
-
-/// Finger quality 0..=100: the mean coherence of the foreground blocks.
-pub(crate) fn finger_quality(mask: &Grid<bool>, field: &Field) -> u8 {
-    let (sum, n) = mask
-        .data
-        .iter()
-        .zip(&field.coherence.data)
-        .filter(|(m, _)| **m)
-        .fold((0.0f32, 0usize), |(s, n), (_, c)| (s + c, n + 1));
-    if n == 0 {
-        0
-    } else {
-        (100.0 * sum / n as f32).round().clamp(0.0, 100.0) as u8
-    }
 }
