@@ -122,7 +122,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if failed > 0 {
-        bail!("{failed} of {} images could not be scored", args.images.len());
+        bail!(
+            "{failed} of {} images could not be scored",
+            args.images.len()
+        );
     }
     Ok(())
 }
@@ -213,7 +216,9 @@ fn parse_quality(spec: &str) -> anyhow::Result<QualitySource> {
             .parse()
             .ok()
             .filter(|v: &f64| v.is_finite())
-            .with_context(|| format!("{path}: row {}: quality {text:?} is not a number", line + 2))?;
+            .with_context(|| {
+                format!("{path}: row {}: quality {text:?} is not a number", line + 2)
+            })?;
         values.insert((database, field(file_col)), value);
     }
     let stem = Path::new(path)
@@ -309,8 +314,8 @@ fn load_db(
             .files
             .par_iter()
             .map(|f| {
-                let bytes =
-                    std::fs::read(&f.path).with_context(|| format!("reading {}", f.path.display()))?;
+                let bytes = std::fs::read(&f.path)
+                    .with_context(|| format!("reading {}", f.path.display()))?;
                 let raster = decode_bytes(&bytes, Some(ppi))
                     .with_context(|| format!("decoding {}", f.path.display()))?;
                 extract_with_quality(&raster, &params)
@@ -342,12 +347,18 @@ fn load_db(
             let (g, i) = rows
                 .get(&name)
                 .with_context(|| format!("the scores file has no rows for {name}"))?;
-            let index: HashMap<&str, usize> =
-                files.iter().enumerate().map(|(k, f)| (f.as_str(), k)).collect();
+            let index: HashMap<&str, usize> = files
+                .iter()
+                .enumerate()
+                .map(|(k, f)| (f.as_str(), k))
+                .collect();
             let mut genuine = Vec::with_capacity(g.len());
             for (p, c, s) in g {
                 let (Some(&a), Some(&b)) = (index.get(p.as_str()), index.get(c.as_str())) else {
-                    bail!("{name}: scores name {p} or {c}, which is not in {}", spec.dir.display());
+                    bail!(
+                        "{name}: scores name {p} or {c}, which is not in {}",
+                        spec.dir.display()
+                    );
                 };
                 genuine.push((a, b, *s));
             }
@@ -516,7 +527,9 @@ fn print_table(judged: &[JudgedDb], labels: &[String]) {
 
 /// The curves as SVG, one panel per database.
 fn draw_svg(judged: &[JudgedDb], labels: &[String]) -> String {
-    const COLOURS: [&str; 6] = ["#1f6fd1", "#d1431f", "#2a9d3a", "#8a3ad1", "#d19a1f", "#555555"];
+    const COLOURS: [&str; 6] = [
+        "#1f6fd1", "#d1431f", "#2a9d3a", "#8a3ad1", "#d19a1f", "#555555",
+    ];
     let (pw, ph, cols) = (260.0, 190.0, 4usize);
     let rows = judged.len().div_ceil(cols).max(1);
     let (w, h) = (cols as f64 * pw + 20.0, rows as f64 * ph + 60.0);

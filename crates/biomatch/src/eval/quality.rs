@@ -80,7 +80,10 @@ pub struct ErrorVersusDiscard {
 
 impl ErrorVersusDiscard {
     /// The curve of `genuine` at threshold `tau` (non-match when score ≤ τ).
-    pub fn new(genuine: &[GenuineComparison], tau: f64) -> Result<ErrorVersusDiscard, MetricsError> {
+    pub fn new(
+        genuine: &[GenuineComparison],
+        tau: f64,
+    ) -> Result<ErrorVersusDiscard, MetricsError> {
         if genuine.is_empty() {
             return Err(MetricsError::NoGenuine);
         }
@@ -92,7 +95,11 @@ impl ErrorVersusDiscard {
             return Err(MetricsError::NotFinite {
                 kind: "genuine",
                 index,
-                value: if g.score.is_finite() { g.quality } else { g.score },
+                value: if g.score.is_finite() {
+                    g.quality
+                } else {
+                    g.score
+                },
             });
         }
         let mut sorted = genuine.to_vec();
@@ -204,7 +211,9 @@ mod tests {
 
     #[test]
     fn constant_quality_predicts_nothing() {
-        let v: Vec<_> = (0..50).map(|i| g(if i % 5 == 0 { 0.0 } else { 1.0 }, 7.0)).collect();
+        let v: Vec<_> = (0..50)
+            .map(|i| g(if i % 5 == 0 { 0.0 } else { 1.0 }, 7.0))
+            .collect();
         let edc = ErrorVersusDiscard::new(&v, 0.5).unwrap();
         for f in [0.0, 0.05, 0.1, 0.2] {
             assert!((edc.fnmr_after(f) - 0.2).abs() < 1e-12);

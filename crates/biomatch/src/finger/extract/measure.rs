@@ -21,6 +21,11 @@ pub(crate) struct Stages<'a> {
     pub(crate) mask: &'a Grid<bool>,
     pub(crate) field: &'a Field,
     pub(crate) periods: &'a Periods,
+    pub(crate) binary: &'a Grid<bool>,
+    pub(crate) skeleton: &'a Grid<bool>,
+    /// Minutia candidates before false ones were removed.
+    pub(crate) candidates: usize,
+    /// The minutiae kept (internal frame: 500 ppi pixels of the trimmed image).
     pub(crate) minutiae: &'a [Minutia],
 }
 
@@ -36,7 +41,9 @@ pub(crate) fn measure(s: &Stages<'_>) -> QualityFeatures {
     // Ridge blocks: area, placement, coherence, contrast.
     let mut coherence = Vec::new();
     let mut contrast = Vec::new();
+    let mut clarity = Vec::new();
     let (mut fg_px, mut edge, mut sx, mut sy) = (0usize, 0usize, 0f64, 0f64);
+    let (mut skeleton_px, mut flow, mut flow_n) = (0usize, 0f64, 0usize);
     for by in 0..rows {
         for bx in 0..cols {
             if !s.mask.at(bx, by) {
@@ -52,6 +59,20 @@ pub(crate) fn measure(s: &Stages<'_>) -> QualityFeatures {
                 edge += 1;
             }
             coherence.push(f64::from(s.field.coherence.at(bx, by)));
+            if let Some(c) = block_clarity(s.image, s.binary, (x0, x1), (y0, y1)) {
+                clarity.push(c);
+            }
+            skeleton_px += (y0..y1)
+                .map(|y| (x0..x1).filter(|&x| s.skeleton.at(x, y)).count())
+                .sum::<usize>();
+            let a = f64::from(s.field.angle.at(bx, by));
+            for (nx, ny) in [(bx + 1, by), (bx, by + 1)] {
+                if nx < cols && ny < rows && s.mask.at(nx, ny) {
+                    let d = (a - f64::from(s.field.angle.at(nx, ny))).abs();
+                    flow += d.min(std::f64::consts::PI - d) / std::f64::consts::FRAC_PI_2;
+                    flow_n += 1;
+                }
+            }
             contrast.push(std_of(
                 (y0..y1).flat_map(|y| (x0..x1).map(move |x| f64::from(s.image.at(x, y)))),
             ));
@@ -69,6 +90,13 @@ pub(crate) fn measure(s: &Stages<'_>) -> QualityFeatures {
         f.coherence_mean = coherence.iter().sum::<f64>() / fg_blocks as f64;
         f.coherence_q25 = quantile(&mut coherence, 0.25);
         f.contrast = quantile(&mut contrast, 0.5);
+        if !clarity.is_empty() {
+            f.clarity_mean = clarity.iter().sum::<f64>() / clarity.len() as f64;
+            f.clarity_q25 = quantile(&mut clarity, 0.25);
+        }
+        if flow_n > 0 {
+            f.orientation_flow = flow / flow_n as f64;
+        }
     }
     // Ridge period over the contrast foreground.
     let mut periods = Vec::new();
@@ -95,8 +123,20 @@ pub(crate) fn measure(s: &Stages<'_>) -> QualityFeatures {
         }
         f.period_median = quantile(&mut periods, 0.5);
     }
+    if fg_px > 0 {
+        f.ridge_continuity = skeleton_px as f64 / fg_px as f64 * f.period_median;
+    }
     // Minutiae.
     f.minutiae = s.minutiae.len() as f64;
+    f.candidates = s.candidates as f64;
+    if s.candidates > 0 {
+        f.false_fraction = (1.0 - f.minutiae / f.candidates).clamp(0.0, 1.0);
+    }
+    if s.minutiae.len() > 1 {
+        let xs = std_of(s.minutiae.iter().map(|m| f64::from(m.x)));
+        let ys = std_of(s.minutiae.iter().map(|m| f64::from(m.y)));
+        f.minutiae_spread_mm = xs.hypot(ys) / PX_PER_MM;
+    }
     let qualities: Vec<u8> = s
         .minutiae
         .iter()
@@ -113,9 +153,40 @@ pub(crate) fn measure(s: &Stages<'_>) -> QualityFeatures {
     f
 }
 
+/// The local clarity of one block: `|mean_r - mean_v| / (sd_r + sd_v)` of the grey levels
+/// of its ridge and valley pixels. `None` when one class has fewer than 4 pixels.
+fn block_clarity(
+    image: &Grid<f32>,
+    binary: &Grid<bool>,
+    (x0, x1): (usize, usize),
+    (y0, y1): (usize, usize),
+) -> Option<f64> {
+    let mut acc = [(0usize, 0f64, 0f64); 2];
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let v = f64::from(image.at(x, y));
+            let a = &mut acc[usize::from(binary.at(x, y))];
+            a.0 += 1;
+            a.1 += v;
+            a.2 += v * v;
+        }
+    }
+    if acc.iter().any(|a| a.0 < 4) {
+        return None;
+    }
+    let stats = acc.map(|(n, s, q)| {
+        let mean = s / n as f64;
+        (mean, (q / n as f64 - mean * mean).max(0.0).sqrt())
+    });
+    let spread = stats[0].1 + stats[1].1;
+    Some((stats[0].0 - stats[1].0).abs() / spread.max(1.0))
+}
+
 /// Population standard deviation (0 for fewer than two values).
 fn std_of(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let (n, sum) = values.clone().fold((0usize, 0f64), |(n, s), v| (n + 1, s + v));
+    let (n, sum) = values
+        .clone()
+        .fold((0usize, 0f64), |(n, s), v| (n + 1, s + v));
     if n < 2 {
         return 0.0;
     }

@@ -158,6 +158,7 @@ fn extract_full<S: DebugSink>(
     let candidates = detect::detect(&skeleton, blocks, &field, params.filter.direction_trace);
     sink.minutiae("candidates", &detect::as_minutiae(&candidates));
     let depth = segment::depth(&mask);
+    let candidate_count = candidates.len();
     let kept = filter::remove_false(candidates, &skeleton, blocks, &field, &mask, &params.filter);
     let mut rated = quality::rate(kept, blocks, &field, &depth, &params.quality);
     rated.truncate(params.filter.max_minutiae);
@@ -174,6 +175,9 @@ fn extract_full<S: DebugSink>(
         mask: &mask,
         field: &field,
         periods: &periods,
+        binary: &binary,
+        skeleton: &skeleton,
+        candidates: candidate_count,
         minutiae: &rated,
     }));
     view.finger_quality = report.score;

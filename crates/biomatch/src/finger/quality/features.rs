@@ -39,11 +39,28 @@ pub struct QualityFeatures {
     pub contrast: f64,
     /// Grey-level standard deviation of the whole image (0..255 scale).
     pub image_std: f64,
+    /// Minutia candidates on the skeleton before false ones were removed.
+    pub candidates: f64,
+    /// Share of the candidates removed as false (breaks, spurs, bridges, border), 0..1.
+    pub false_fraction: f64,
+    /// Skeleton pixels per ridge-area pixel times the ridge period: about 1 where ridges run
+    /// unbroken, lower where they are fragmented, higher where noise adds lines.
+    pub ridge_continuity: f64,
+    /// Mean direction change between neighbouring ridge blocks, as a fraction of 90°.
+    pub orientation_flow: f64,
+    /// Spread of the minutiae (root of the summed variances of x and y), mm.
+    pub minutiae_spread_mm: f64,
+    /// Local clarity, mean over the ridge blocks: how far apart the grey levels of the
+    /// block's ridge and valley pixels (as the binarisation split them) lie, relative to
+    /// their spreads, `|mean_r - mean_v| / (sd_r + sd_v)`.
+    pub clarity_mean: f64,
+    /// Lower quartile of the local clarity over the ridge blocks.
+    pub clarity_q25: f64,
 }
 
 impl QualityFeatures {
     /// The names of the model inputs, in [`QualityFeatures::values`] order.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 21] = [
         "area_mm2",
         "foreground_fraction",
         "coherence_mean",
@@ -58,10 +75,17 @@ impl QualityFeatures {
         "centroid_offset",
         "contrast",
         "image_std",
+        "candidates",
+        "false_fraction",
+        "ridge_continuity",
+        "orientation_flow",
+        "minutiae_spread_mm",
+        "clarity_mean",
+        "clarity_q25",
     ];
 
     /// The values in [`QualityFeatures::NAMES`] order.
-    pub fn values(&self) -> [f64; 14] {
+    pub fn values(&self) -> [f64; 21] {
         [
             self.area_mm2,
             self.foreground_fraction,
@@ -77,6 +101,13 @@ impl QualityFeatures {
             self.centroid_offset,
             self.contrast,
             self.image_std,
+            self.candidates,
+            self.false_fraction,
+            self.ridge_continuity,
+            self.orientation_flow,
+            self.minutiae_spread_mm,
+            self.clarity_mean,
+            self.clarity_q25,
         ]
     }
 }
