@@ -181,6 +181,11 @@ fn extract_full<S: DebugSink>(
         minutiae: &rated,
     }));
     view.finger_quality = report.score;
+    view.capture.quality_blocks = vec![crate::finger::template::QualityBlock {
+        score: report.score,
+        vendor: crate::finger::quality::QUALITY_VENDOR,
+        algorithm: crate::finger::quality::QUALITY_ALGORITHM_ID,
+    }];
     view.minutiae = rated
         .iter()
         .map(|m| {

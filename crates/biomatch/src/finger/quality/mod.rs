@@ -112,6 +112,14 @@ pub const PLAUSIBLE_PERIOD: (f64, f64) = (5.5, 15.0);
 /// Image grey-level standard deviation below which [`QualityFlags::LOW_CONTRAST`] is set.
 pub const MIN_IMAGE_STD: f64 = 4.0;
 
+/// The quality-algorithm vendor written into ISO 19794-2:2011 / ANSI 378-2009 quality blocks:
+/// 0, "not reported", because biomatch has no IBIA-registered vendor number.
+pub const QUALITY_VENDOR: u16 = 0;
+
+/// The quality-algorithm ID written next to [`QUALITY_VENDOR`]: the model's major version
+/// (`biomatch-quality-1` is 1), so a reader can tell scores of different models apart.
+pub const QUALITY_ALGORITHM_ID: u16 = 1;
+
 /// The quality of one capture.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QualityReport {
