@@ -103,6 +103,39 @@ typedef uint32_t biomatch_format;
 #endif // __cplusplus
 
 /**
+ * Feedback flags of a capture (bits of `biomatch_finger_quality_report.flags`).
+ */
+enum biomatch_quality_flag
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * The image is empty, uniform or too low in contrast to show ridges.
+   */
+  BIOMATCH_QUALITY_FLAG_LOW_CONTRAST = 1,
+  /**
+   * Too little fingerprint area (below NFIQ 2's 50,000 pixels at 500 ppi).
+   */
+  BIOMATCH_QUALITY_FLAG_SMALL_FOREGROUND = 2,
+  /**
+   * Fewer than 12 usable minutiae.
+   */
+  BIOMATCH_QUALITY_FLAG_FEW_MINUTIAE = 4,
+  /**
+   * The fingerprint sits off centre against an image edge.
+   */
+  BIOMATCH_QUALITY_FLAG_NEAR_EDGE = 8,
+  /**
+   * The ridge period does not fit the stated resolution (probably a wrong ppi).
+   */
+  BIOMATCH_QUALITY_FLAG_IMPLAUSIBLE_FREQUENCY = 16,
+};
+#ifndef __cplusplus
+typedef uint32_t biomatch_quality_flag;
+#endif // __cplusplus
+
+/**
  * Flags for `biomatch_finger_template_read` (bitwise OR).
  */
 enum biomatch_read_flags
@@ -388,6 +421,28 @@ typedef struct {
    */
   double finger_fmr;
 } biomatch_candidate;
+
+/**
+ * The quality of one capture (a plain value struct, copied out).
+ */
+typedef struct {
+  /**
+   * 0..=100, higher is better; 0 also for an image without usable ridges.
+   */
+  uint8_t score;
+  /**
+   * A bit set of `biomatch_quality_flag` values (0 = nothing to report).
+   */
+  uint32_t flags;
+  /**
+   * Fingerprint area found, mm².
+   */
+  float area_mm2;
+  /**
+   * Minutiae the extractor kept.
+   */
+  uint32_t minutiae;
+} biomatch_finger_quality_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -706,6 +761,24 @@ biomatch_status biomatch_candidate_list_len(const biomatch_candidate_list *list,
  * gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
  */
 biomatch_status biomatch_candidate_list_get(const biomatch_candidate_list *list, size_t index, biomatch_candidate *out_candidate);
+
+/**
+ * The quality of a fingerprint image given as for `biomatch_finger_extract` (`height` rows
+ * of `width` 8-bit grey levels, row `y` at `pixels + y * stride`, `len` bytes, `ppi` pixels
+ * per inch). It runs the extraction, whose measurements the score needs; to get the
+ * template too, call `biomatch_finger_extract_with_quality`. A uniform or blank image gives
+ * `BIOMATCH_STATUS_OK` with score 0 and `BIOMATCH_QUALITY_FLAG_LOW_CONTRAST`; an empty,
+ * too large or too small image, a stride below the width, a short buffer or an unsupported
+ * resolution gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_finger_quality(const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, biomatch_finger_quality_report *out_report);
+
+/**
+ * `biomatch_finger_extract` and `biomatch_finger_quality` in one pass: the template (owned
+ * by the caller, released with `biomatch_finger_template_free`; its finger quality is the
+ * score) and the quality report. Both outputs are written only on success.
+ */
+biomatch_status biomatch_finger_extract_with_quality(const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, biomatch_finger_template **out_template, biomatch_finger_quality_report *out_report);
 
 /**
  * A short static English description of a status code.

@@ -29,6 +29,7 @@ mod face;
 mod finger;
 mod gallery;
 mod ptr;
+mod quality;
 mod status;
 mod version;
 mod wsq;
@@ -44,6 +45,10 @@ pub use extract::biomatch_finger_extract;
 pub use face::*;
 pub use finger::*;
 pub use gallery::*;
+pub use quality::{
+    biomatch_finger_extract_with_quality, biomatch_finger_quality, biomatch_finger_quality_report,
+    biomatch_quality_flag,
+};
 pub use status::{biomatch_status, biomatch_status_str};
 pub use version::{biomatch_version, biomatch_version_number};
 pub use wsq::{biomatch_wsq_decode, biomatch_wsq_encode};
