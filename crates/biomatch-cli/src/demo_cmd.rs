@@ -9,7 +9,9 @@ use std::time::Instant;
 use anyhow::Context;
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
+use biomatch::finger::extract::{ExtractParams, extract_with_quality};
 use biomatch::finger::formats::{ReadOptions, read};
+use biomatch::finger::image::{Raster, decode_bytes};
 use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::synth::SynthModel;
 use biomatch::gallery::{
@@ -39,6 +41,12 @@ const FINGERS: &[(&str, &[u8])] = finger_fixtures!(
     "101_1", "101_2", "101_3", "102_1", "102_2", "102_3", "103_1", "103_2", "103_3", "104_1",
     "104_2", "104_3", "105_1", "105_2", "105_3", "106_1", "106_2", "106_3"
 );
+/// A live capture for the quality scenario: FVC2002 DB1_B 101_2, the same finger as the
+/// fixture templates 101_* (P-001's right index), as a 500 ppi PGM.
+const CAPTURE_PGM: &[u8] = include_bytes!("../../../fixtures/c/image/101_2.pgm");
+/// The gate asks for another capture below this quality score (the lowest tenth of the shared
+/// FVC captures score below it).
+const RECAPTURE_BELOW: u8 = 25;
 const FACES_NPY: &[u8] = include_bytes!("../../../fixtures/gallery/faces.npy");
 const FACE_LABELS: &str = include_str!("../../../fixtures/gallery/faces_labels.txt");
 const FACE_MODEL: &str = "facenet512";
@@ -296,6 +304,78 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             fingers: vec![fx.fingers[1][2].clone()],
         },
     )?;
+    capture_scenario(&verify)?;
     println!("total {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
     Ok(())
+}
+
+/// The capture as a smudged first touch would give it: contrast squeezed to a quarter around
+/// mid-grey, with strong seeded noise.
+fn smudged(raster: &Raster) -> anyhow::Result<Raster> {
+    let mut state = 12345u32;
+    let pixels = raster
+        .pixels
+        .iter()
+        .map(|&p| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = f32::from((state >> 24) as u8) / 255.0 * 80.0 - 40.0;
+            (128.0 + (f32::from(p) - 128.0) * 0.25 + noise).clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    Ok(Raster::new(
+        raster.width,
+        raster.height,
+        raster.ppi,
+        pixels,
+    )?)
+}
+
+/// Scenario 6: the gate checks each live capture's quality before matching it.
+fn capture_scenario(
+    verify: &dyn Fn(&str, &str, Probe) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let capture = decode_bytes(CAPTURE_PGM, Some(500.0))?;
+    println!(
+        "6. Capture at the glass: P-001 touches the sensor with the right index; the gate asks \
+         for another capture below quality {RECAPTURE_BELOW}"
+    );
+    let params = ExtractParams::default();
+    for (touch, raster) in [
+        ("first touch (smudged)", smudged(&capture)?),
+        ("second touch", capture),
+    ] {
+        let t = Instant::now();
+        let (view, q) = extract_with_quality(&raster, &params)?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let flags = q.flags.names().join(", ");
+        let flags = if flags.is_empty() {
+            "none".into()
+        } else {
+            flags
+        };
+        if q.score < RECAPTURE_BELOW {
+            println!(
+                "  {touch}: quality {} (flags: {flags})  RECAPTURE: place the finger again, \
+                 flat and centred  [{ms:.1} ms]",
+                q.score
+            );
+            continue;
+        }
+        println!(
+            "  {touch}: quality {} (flags: {flags}), {} minutiae: kept  [{ms:.1} ms]\n",
+            q.score,
+            view.minutiae.len()
+        );
+        verify(
+            "   Verification of the kept capture (our extractor) against P-001's enrolled \
+             template (a commercial extractor's)",
+            "P-001",
+            Probe {
+                face: None,
+                fingers: vec![at(&view, FingerPosition::RIGHT_INDEX)],
+            },
+        )?;
+        return Ok(());
+    }
+    anyhow::bail!("no capture was good enough")
 }

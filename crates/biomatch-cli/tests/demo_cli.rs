@@ -84,3 +84,41 @@ fn demo_makes_its_five_decisions() {
     assert!(d.starts_with("WATCHLIST HIT P-001"), "{d}\n{text}");
     assert!(fmr <= hit, "hit at fused FMR {fmr} above {hit}");
 }
+
+#[test]
+fn demo_asks_for_a_recapture_then_accepts_the_second_touch() {
+    let run = Command::new(env!("CARGO_BIN_EXE_biomatch"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let text = String::from_utf8(run.stdout).unwrap();
+    let start = text.find("6. Capture at the glass").expect("scenario 6");
+    let rest = &text[start..];
+    let threshold: u8 = rest
+        .split_once("below quality ")
+        .and_then(|(_, a)| a.split_whitespace().next()?.parse().ok())
+        .expect("the recapture threshold");
+    let quality = |line: &str| -> u8 {
+        line.split_once("quality ")
+            .and_then(|(_, a)| a.split_whitespace().next()?.parse().ok())
+            .expect("a quality score")
+    };
+    let first = rest.lines().find(|l| l.contains("first touch")).unwrap();
+    let second = rest.lines().find(|l| l.contains("second touch")).unwrap();
+    // The smudged touch is refused for its score, the clean one kept, as the rule says.
+    assert!(
+        first.contains("RECAPTURE") && quality(first) < threshold,
+        "{first}"
+    );
+    assert!(
+        second.contains("kept") && quality(second) >= threshold,
+        "{second}"
+    );
+    assert!(quality(second) > quality(first));
+    let decision = rest
+        .lines()
+        .find(|l| l.trim().starts_with("passport P-001"))
+        .unwrap();
+    assert!(decision.contains("ACCEPT"), "{decision}");
+}
