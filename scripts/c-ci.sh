@@ -117,6 +117,22 @@ run_examples() {
     [ $rc -eq 3 ] && grep -q '3\. finger.*NO MATCH' <<<"$out" ||
         fail "$egate wrong finger ($rc): $out"
     echo "$out" | sed 's/^/    /'
+    # A live finger image (the C example only; the C++ one reads templates): a smudged touch
+    # is refused for its quality (exit 4, recapture) and the clean touch is kept and matched.
+    if [[ "$egate" != *_cpp ]]; then
+        rc=0; out="$("${run[@]}" "$egate" "${face[@]}" --passport-face "$fixtures/face/watchlist_12.f32" \
+            --live-face "$fixtures/face/probe_12.f32" \
+            --passport-finger "$fixtures/finger/101_1.iso" --live-finger-image "$fixtures/image/101_2_smudged.pgm" \
+            --finger-impostors "$dir/finger_impostors.txt")" || rc=$?
+        [ $rc -eq 4 ] && grep -q 'RECAPTURE' <<<"$out" || fail "$egate smudged capture ($rc): $out"
+        rc=0; out="$("${run[@]}" "$egate" "${face[@]}" --passport-face "$fixtures/face/watchlist_12.f32" \
+            --live-face "$fixtures/face/probe_12.f32" \
+            --passport-finger "$fixtures/finger/101_1.iso" --live-finger-image "$fixtures/image/101_2.pgm" \
+            --finger-impostors "$dir/finger_impostors.txt")" || rc=$?
+        [ $rc -eq 0 ] && grep -q '3\. finger 1:1.* MATCH' <<<"$out" ||
+            fail "$egate clean capture ($rc): $out"
+        echo "$out" | sed 's/^/    /'
+    fi
 }
 
 step "build: C examples and tests as C, the C tests again as C++, C++ examples (shared library)"

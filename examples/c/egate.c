@@ -6,9 +6,12 @@
  *
  * usage: egate --face-impostors SCORES.txt --passport-face CHIP.f32 --live-face LIVE.f32
  *              [--watchlist GALLERY.bmg] [--fmr 0.001] [--model facenet512]
- *              [--passport-finger A.iso --live-finger B.iso --finger-impostors SCORES.txt]
- * Embeddings are raw little-endian float32 files; finger templates ISO/ANSI records.
- * Exit status: 0 open the gate, 3 refer the traveller to an officer, 1 error, 2 usage. */
+ *              [--passport-finger A.iso (--live-finger B.iso | --live-finger-image B.pgm)
+ *               --finger-impostors SCORES.txt [--min-quality 25]]
+ * Embeddings are raw little-endian float32 files; finger templates ISO/ANSI records; a live
+ * finger image is an 8-bit PGM at 500 ppi, whose quality is checked before it is matched.
+ * Exit status: 0 open the gate, 3 refer the traveller to an officer, 4 ask for another finger
+ * capture (quality below the minimum), 1 error, 2 usage. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +22,9 @@
 
 struct options {
     const char *face_impostors, *passport_face, *live_face, *watchlist, *model;
-    const char *passport_finger, *live_finger, *finger_impostors;
+    const char *passport_finger, *live_finger, *live_finger_image, *finger_impostors;
     double fmr;
+    int min_quality;
 };
 
 static int failed(const char *what, biomatch_status status) {
@@ -32,8 +36,8 @@ static int failed(const char *what, biomatch_status status) {
 static int usage(void) {
     fprintf(stderr,
             "usage: egate --face-impostors F --passport-face F --live-face F [--watchlist F]\n"
-            "             [--fmr X] [--model NAME] [--passport-finger F --live-finger F\n"
-            "             --finger-impostors F]\n");
+            "             [--fmr X] [--model NAME] [--passport-finger F (--live-finger F |\n"
+            "             --live-finger-image F.pgm) --finger-impostors F [--min-quality N]]\n");
     return 2;
 }
 
@@ -41,6 +45,7 @@ static int parse(int argc, char **argv, struct options *o) {
     memset(o, 0, sizeof *o);
     o->fmr = 0.001;
     o->model = "facenet512";
+    o->min_quality = 25;
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 >= argc) {
             return 0;
@@ -53,11 +58,17 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(k, "--model") == 0) o->model = v;
         else if (strcmp(k, "--passport-finger") == 0) o->passport_finger = v;
         else if (strcmp(k, "--live-finger") == 0) o->live_finger = v;
+        else if (strcmp(k, "--live-finger-image") == 0) o->live_finger_image = v;
+        else if (strcmp(k, "--min-quality") == 0) o->min_quality = atoi(v);
         else if (strcmp(k, "--finger-impostors") == 0) o->finger_impostors = v;
         else if (strcmp(k, "--fmr") == 0) o->fmr = atof(v);
         else return 0;
     }
-    int fingers = (o->passport_finger != NULL) + (o->live_finger != NULL) +
+    if (o->live_finger != NULL && o->live_finger_image != NULL) {
+        return 0;
+    }
+    int fingers = (o->passport_finger != NULL) +
+                  (o->live_finger != NULL || o->live_finger_image != NULL) +
                   (o->finger_impostors != NULL);
     return o->face_impostors && o->passport_face && o->live_face && (fingers == 0 || fingers == 3);
 }
@@ -84,6 +95,28 @@ static biomatch_status load_face(const char *model, const char *path,
     biomatch_status st = biomatch_face_template_new(model, values, dim, out);
     free(values);
     return st;
+}
+
+/* Extracts a live capture (8-bit PGM at 500 ppi) and reports its quality. */
+static biomatch_status capture_finger(const char *path, biomatch_finger_template **out,
+                                      biomatch_finger_quality_report *quality) {
+    uint32_t w = 0, h = 0;
+    uint8_t *pixels = util_read_pgm(path, &w, &h);
+    if (pixels == NULL) {
+        return BIOMATCH_STATUS_IO;
+    }
+    biomatch_status st = biomatch_finger_extract_with_quality(pixels, (size_t)w * h, w, h, w,
+                                                              500.0f, out, quality);
+    free(pixels);
+    return st;
+}
+
+/* What to tell the traveller, from the quality flags. */
+static const char *advice(uint32_t flags) {
+    if (flags & BIOMATCH_QUALITY_FLAG_LOW_CONTRAST) return "press a little firmer; clean the glass";
+    if (flags & BIOMATCH_QUALITY_FLAG_NEAR_EDGE) return "centre the finger on the glass";
+    if (flags & BIOMATCH_QUALITY_FLAG_SMALL_FOREGROUND) return "lay the finger flat on the glass";
+    return "place the finger again, flat and still";
 }
 
 static biomatch_status load_finger(const char *path, biomatch_finger_template **out) {
@@ -195,8 +228,26 @@ int main(int argc, char **argv) {
             failed("finger calibration", st);
             goto done;
         }
-        if ((st = load_finger(o.passport_finger, &enrolled)) != BIOMATCH_STATUS_OK ||
-            (st = load_finger(o.live_finger, &captured)) != BIOMATCH_STATUS_OK) {
+        if ((st = load_finger(o.passport_finger, &enrolled)) != BIOMATCH_STATUS_OK) {
+            failed("finger template", st);
+            goto done;
+        }
+        if (o.live_finger_image != NULL) {
+            biomatch_finger_quality_report q;
+            memset(&q, 0, sizeof q);
+            if ((st = capture_finger(o.live_finger_image, &captured, &q)) != BIOMATCH_STATUS_OK) {
+                failed("finger capture", st);
+                goto done;
+            }
+            printf("3. finger capture: quality %u (flags 0x%x, %u minutiae, %.0f mm2)\n",
+                   (unsigned)q.score, (unsigned)q.flags, (unsigned)q.minutiae,
+                   (double)q.area_mm2);
+            if (q.score < o.min_quality) {
+                printf("   quality below %d -> RECAPTURE: %s\n", o.min_quality, advice(q.flags));
+                rc = 4;
+                goto done;
+            }
+        } else if ((st = load_finger(o.live_finger, &captured)) != BIOMATCH_STATUS_OK) {
             failed("finger template", st);
             goto done;
         }

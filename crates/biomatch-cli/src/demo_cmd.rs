@@ -11,7 +11,7 @@ use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
 use biomatch::finger::extract::{ExtractParams, extract_with_quality};
 use biomatch::finger::formats::{ReadOptions, read};
-use biomatch::finger::image::{Raster, decode_bytes};
+use biomatch::finger::image::decode_bytes;
 use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::synth::SynthModel;
 use biomatch::gallery::{
@@ -44,6 +44,9 @@ const FINGERS: &[(&str, &[u8])] = finger_fixtures!(
 /// A live capture for the quality scenario: FVC2002 DB1_B 101_2, the same finger as the
 /// fixture templates 101_* (P-001's right index), as a 500 ppi PGM.
 const CAPTURE_PGM: &[u8] = include_bytes!("../../../fixtures/c/image/101_2.pgm");
+/// The same capture as a smudged touch gives it (contrast quartered, strong noise; see
+/// fixtures/README.md).
+const SMUDGED_PGM: &[u8] = include_bytes!("../../../fixtures/c/image/101_2_smudged.pgm");
 /// The gate asks for another capture below this quality score (the lowest tenth of the shared
 /// FVC captures score below it).
 const RECAPTURE_BELOW: u8 = 25;
@@ -309,39 +312,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The capture as a smudged first touch would give it: contrast squeezed to a quarter around
-/// mid-grey, with strong seeded noise.
-fn smudged(raster: &Raster) -> anyhow::Result<Raster> {
-    let mut state = 12345u32;
-    let pixels = raster
-        .pixels
-        .iter()
-        .map(|&p| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let noise = f32::from((state >> 24) as u8) / 255.0 * 80.0 - 40.0;
-            (128.0 + (f32::from(p) - 128.0) * 0.25 + noise).clamp(0.0, 255.0) as u8
-        })
-        .collect();
-    Ok(Raster::new(
-        raster.width,
-        raster.height,
-        raster.ppi,
-        pixels,
-    )?)
-}
-
 /// Scenario 6: the gate checks each live capture's quality before matching it.
 fn capture_scenario(
     verify: &dyn Fn(&str, &str, Probe) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let capture = decode_bytes(CAPTURE_PGM, Some(500.0))?;
+    let smudged = decode_bytes(SMUDGED_PGM, Some(500.0))?;
     println!(
         "6. Capture at the glass: P-001 touches the sensor with the right index; the gate asks \
          for another capture below quality {RECAPTURE_BELOW}"
     );
     let params = ExtractParams::default();
     for (touch, raster) in [
-        ("first touch (smudged)", smudged(&capture)?),
+        ("first touch (smudged)", smudged),
         ("second touch", capture),
     ] {
         let t = Instant::now();

@@ -80,6 +80,11 @@ pub struct ImportArgs {
     /// Face embedding dimension of a new gallery.
     #[arg(long, default_value_t = 512)]
     face_dim: usize,
+    /// Refuse a transaction whose finger images (extracted here) score below this quality
+    /// (0-100, see `biomatch quality`); Type-9 minutiae carry another extractor's quality
+    /// scale and are not checked.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    min_quality: Option<u8>,
 }
 
 /// Arguments of `gallery identify`.
@@ -1031,7 +1036,7 @@ fn eval_identify(a: EvalArgs) -> anyhow::Result<()> {
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<()> {
-    use biomatch::finger::extract::{ExtractParams, extract};
+    use biomatch::finger::extract::{ExtractParams, extract_with_quality};
     use biomatch::finger::formats::an2k;
     use biomatch::finger::formats::{Mode, ReadOptions};
 
@@ -1074,10 +1079,18 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
                     continue;
                 }
                 let raster = t.decode_image(img.record)?;
-                let mut view = extract(&raster, &ExtractParams::default())?;
-                view.finger_position = biomatch::finger::FingerPosition(
-                    img.positions.first().copied().unwrap_or(0) as u8,
-                );
+                let (mut view, quality) = extract_with_quality(&raster, &ExtractParams::default())?;
+                let position = img.positions.first().copied().unwrap_or(0);
+                if let Some(min) = a.min_quality {
+                    biomatch::finger::quality::require(&quality, min).with_context(|| {
+                        format!(
+                            "{}: finger position {position} (record {}) refused",
+                            path.display(),
+                            img.record
+                        )
+                    })?;
+                }
+                view.finger_position = biomatch::finger::FingerPosition(position as u8);
                 views.push(view);
             }
             views

@@ -201,3 +201,74 @@ fn eval_quality_refuses_bad_arguments() {
     let out = run(&["--matcher", "bozorth"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn gallery_import_refuses_a_weak_capture_naming_score_threshold_and_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = |name: &str, image: &str, tcn: &str| {
+        let out_path = tmp.path().join(name);
+        let out = biomatch()
+            .args(["an2k", "build", "--tot", "MAP", "--tcn", tcn, "--finger"])
+            .arg(format!("2={}@500", fixture(image).display()))
+            .arg(&out_path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out_path
+    };
+    let weak = build("weak.an2", "c/image/101_2_smudged.pgm", "WEAK-1");
+    let good = build("good.an2", "c/image/101_2.pgm", "GOOD-1");
+    let gallery = tmp.path().join("g.bmg");
+    let import = |t: &Path| {
+        biomatch()
+            .args(["gallery", "import"])
+            .arg(&gallery)
+            .arg(t)
+            .args(["--min-quality", "25"])
+            .output()
+            .unwrap()
+    };
+    let refused = import(&weak);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    // The error names the score, the minimum and the feedback, and where the capture was.
+    // (The transaction holds the image WSQ-compressed, so its score may differ a little from
+    // the PGM's; both are far below the minimum.)
+    assert!(quality_of(&fixture("c/image/101_2_smudged.pgm")) < 25);
+    let score: u8 = err
+        .split_once("capture quality ")
+        .and_then(|(_, a)| a.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no score in {err}"));
+    assert!(score < 25, "{err}");
+    assert!(err.contains("is below the minimum 25"), "{err}");
+    assert!(
+        err.contains("feedback: ") && err.contains("weak.an2"),
+        "{err}"
+    );
+    assert!(
+        !gallery.exists(),
+        "nothing is saved for a refused transaction"
+    );
+    let accepted = import(&good);
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    assert!(gallery.exists());
+}
+
+/// The score `biomatch quality` gives an image at 500 ppi.
+fn quality_of(image: &Path) -> u64 {
+    let out = biomatch()
+        .args(["quality", "--json", "--ppi", "500"])
+        .arg(image)
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    line["score"].as_u64().unwrap()
+}

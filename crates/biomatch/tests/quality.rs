@@ -319,3 +319,22 @@ fn quality_predicts_errors_on_fvc2002_db1() {
     assert!(area < 0.85, "normalised area {area}");
     assert!(edc.fnmr_after(0.2) < edc.start_fnmr());
 }
+
+#[test]
+fn require_refuses_below_the_threshold_naming_everything() {
+    let report = QualityReport {
+        score: 17,
+        flags: QualityFlags::NEAR_EDGE | QualityFlags::FEW_MINUTIAE,
+        features: QualityFeatures::default(),
+    };
+    assert!(quality::require(&report, 17).is_ok());
+    let err = quality::require(&report, 18).unwrap_err();
+    assert_eq!(
+        (err.score, err.threshold, err.flags),
+        (17, 18, report.flags)
+    );
+    assert_eq!(
+        err.to_string(),
+        "capture quality 17 is below the minimum 18 (feedback: few_minutiae, near_edge)"
+    );
+}

@@ -148,6 +148,41 @@ impl QualityReport {
     }
 }
 
+/// A capture refused because its quality is below a minimum: the score, the minimum and the
+/// feedback flags (what to tell the traveller).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("capture quality {score} is below the minimum {threshold} (feedback: {})", flag_list(*.flags))]
+pub struct LowQuality {
+    /// The capture's score.
+    pub score: u8,
+    /// The minimum asked for.
+    pub threshold: u8,
+    /// The capture's feedback flags.
+    pub flags: QualityFlags,
+}
+
+fn flag_list(flags: QualityFlags) -> String {
+    if flags.is_empty() {
+        "none".into()
+    } else {
+        flags.names().join(", ")
+    }
+}
+
+/// `Ok` when the capture's score reaches `threshold`, else the [`LowQuality`] refusal (for
+/// enrolment stations and gates that ask for another capture).
+pub fn require(report: &QualityReport, threshold: u8) -> Result<(), LowQuality> {
+    if report.score >= threshold {
+        Ok(())
+    } else {
+        Err(LowQuality {
+            score: report.score,
+            threshold,
+            flags: report.flags,
+        })
+    }
+}
+
 /// The flags the fixed rules give for a set of measurements.
 pub fn flags_of(f: &QualityFeatures) -> QualityFlags {
     let mut flags = QualityFlags::NONE;
