@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-compiles the core crate for aarch64 and runs the face kernel tests (every NEON kernel
-# against the scalar reference and exact arithmetic) under qemu user-mode emulation.
+# against the scalar reference and exact arithmetic) and the quality conformance test (the
+# scores x86-64 gives) under qemu user-mode emulation.
 # Installs what it needs: the rustup target, and (Debian/Ubuntu) qemu-user and the aarch64
 # cross linker. Usage: scripts/neon-check.sh   (from anywhere; exits non-zero on failure)
 set -euo pipefail
@@ -41,4 +42,10 @@ if ! grep -q 'testing kernels: \[Neon\]' "$log"; then
     echo "neon-check: the NEON kernels were not exercised" >&2
     exit 1
 fi
-echo "neon-check: NEON face kernels match the scalar reference"
+# Quality scores are the same integers as on x86-64 (the conformance file was made there).
+cargo test -p biomatch --target "$TARGET" --test quality -- conformance 2>&1 | tee "$log"
+if ! grep -q 'conformance_scores_are_reproduced ... ok' "$log"; then
+    echo "neon-check: the quality conformance test did not pass" >&2
+    exit 1
+fi
+echo "neon-check: NEON face kernels match the scalar reference; quality scores match x86-64"

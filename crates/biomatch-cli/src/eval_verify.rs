@@ -4,7 +4,7 @@
 //! ZeroFMR and comparisons per second, then the mean over databases. Optional outputs: a JSON
 //! summary, every score as CSV, and a DET plot as SVG.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -176,67 +176,15 @@ struct JsonReport<'a> {
     mean_eer: f64,
 }
 
-/// A progress bar on stderr, drawn only when stderr is a terminal and the run is long.
-struct Progress {
-    label: String,
-    total: usize,
-    start: Instant,
-    last_draw: Option<Instant>,
-    enabled: bool,
-}
-
-impl Progress {
-    fn new(label: &str, total: usize) -> Progress {
-        Progress {
-            label: label.to_string(),
-            total,
-            start: Instant::now(),
-            last_draw: None,
-            enabled: std::io::stderr().is_terminal(),
-        }
+/// A progress bar on stderr (indicatif draws it only when stderr is a terminal).
+fn progress_bar(label: &str, total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64).with_prefix(label.to_string());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {percent:>3}% {pos}/{len} comparisons, ETA {eta}",
+    ) {
+        bar.set_style(style.progress_chars("#."));
     }
-
-    fn update(&mut self, done: usize) {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.start);
-        // Short runs never show a bar; redraw at most ten times a second.
-        if !self.enabled
-            || elapsed < Duration::from_millis(500)
-            || self
-                .last_draw
-                .is_some_and(|t| now.duration_since(t) < Duration::from_millis(100))
-        {
-            return;
-        }
-        self.last_draw = Some(now);
-        let frac = done as f64 / self.total.max(1) as f64;
-        let width = 30;
-        let filled = ((frac * width as f64) as usize).min(width);
-        let eta = if done > 0 {
-            elapsed.as_secs_f64() * (self.total - done.min(self.total)) as f64 / done as f64
-        } else {
-            0.0
-        };
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r{} [{}{}] {:>3.0}% {done}/{} comparisons, ETA {eta:.0} s ",
-            self.label,
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            100.0 * frac,
-            self.total
-        );
-        let _ = err.flush();
-    }
-
-    fn finish(&mut self) {
-        if self.last_draw.is_some() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-        }
-    }
+    bar
 }
 
 /// How one folder is evaluated.
@@ -294,20 +242,20 @@ fn evaluate(spec: &FolderSpec, setup: &RunSetup) -> anyhow::Result<DbResult> {
     }
     let name = database_name(&spec.dir);
     let prepared: Vec<_> = views.iter().map(|v| matcher.prepare(v)).collect();
-    let mut progress = Progress::new(&name, pairs.len());
+    let progress = progress_bar(&name, pairs.len());
     // Only the comparisons are timed: preparation is once per view, not per comparison.
     let start = Instant::now();
     let scratch = || matcher.scratch();
     let score = |a: &_, b: &_, s: &mut _| matcher.score(a, b, s);
     let genuine = score_pairs(&prepared, &pairs.genuine, scratch, score, &mut |done| {
-        progress.update(done)
+        progress.set_position(done as u64)
     });
     let done = genuine.len();
     let impostor = score_pairs(&prepared, &pairs.impostor, scratch, score, &mut |n| {
-        progress.update(done + n)
+        progress.set_position((done + n) as u64)
     });
     let scoring_time = start.elapsed();
-    progress.finish();
+    progress.finish_and_clear();
     let scores = Scores { genuine, impostor };
     let curve = VerificationCurve::new(&scores.genuine, &scores.impostor)?;
     let summary = curve.summary();

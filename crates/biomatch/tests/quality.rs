@@ -338,3 +338,34 @@ fn require_refuses_below_the_threshold_naming_everything() {
         "capture quality 17 is below the minimum 18 (feedback: few_minutiae, near_edge)"
     );
 }
+
+/// The same integer on every platform: the scores `biomatch quality` gave on x86-64 for the
+/// fixture captures (fixtures/quality/conformance.jsonl, see fixtures/README.md) are
+/// reproduced here; scripts/neon-check.sh runs this test on aarch64 under emulation.
+#[test]
+fn conformance_scores_are_reproduced() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let text = std::fs::read_to_string(root.join("quality/conformance.jsonl")).unwrap();
+    let mut checked = 0;
+    for line in text.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = row["file"].as_str().unwrap();
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let raster = decode_bytes(&bytes, Some(500.0)).unwrap();
+        let report = assess(&raster, &ExtractParams::default()).unwrap();
+        assert_eq!(
+            u64::from(report.score),
+            row["score"].as_u64().unwrap(),
+            "{file}"
+        );
+        let flags: Vec<&str> = row["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(report.flags.names(), flags, "{file}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

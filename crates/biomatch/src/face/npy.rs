@@ -1,5 +1,6 @@
-//! A small reader for NumPy `.npy` files holding a 2-D little-endian float32 C-order array
-//! (the usual form of an embeddings dump).
+//! Reading NumPy `.npy` files holding a 2-D little-endian float32 C-order array (the usual
+//! form of an embeddings dump), through the `npyz` crate, with the size checks an untrusted
+//! file needs done first.
 
 use thiserror::Error;
 
@@ -72,6 +73,11 @@ pub fn read_f32_matrix(path: impl AsRef<std::path::Path>) -> Result<Matrix, NpyE
 }
 
 /// Parses the bytes of a 2-D float32 `.npy` file.
+///
+/// The header dictionary and the data are read by the `npyz` crate; this function first
+/// checks what must hold before anything is allocated from the file's numbers (the header
+/// length within the bytes present, the data length the shape implies equal to the bytes
+/// left), so a crafted header can neither make it allocate gigabytes nor read past the end.
 pub fn parse_f32_matrix(bytes: &[u8]) -> Result<Matrix, NpyError> {
     if bytes.len() < 8 || &bytes[..6] != b"\x93NUMPY" {
         return Err(NpyError::BadMagic);
@@ -88,29 +94,31 @@ pub fn parse_f32_matrix(bytes: &[u8]) -> Result<Matrix, NpyError> {
         }
         _ => return Err(NpyError::UnsupportedVersion(major, minor)),
     };
-    let header = bytes
-        .get(start..start.saturating_add(header_len))
-        .ok_or_else(|| short("dictionary"))?;
-    let header = std::str::from_utf8(header)
-        .map_err(|_| NpyError::BadHeader("header is not text".into()))?;
-    let descr = dict_value(header, "descr")?;
-    let descr = descr.trim().trim_matches(|c| c == '\'' || c == '"');
+    let data_start = start.saturating_add(header_len);
+    if data_start > bytes.len() {
+        return Err(short("dictionary"));
+    }
+    let file =
+        npyz::NpyFile::new(&bytes[..data_start]).map_err(|e| NpyError::BadHeader(e.to_string()))?;
+    let descr = match file.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => other.descr(),
+    };
     if descr != "<f4" {
-        return Err(NpyError::UnsupportedDtype(descr.to_string()));
+        return Err(NpyError::UnsupportedDtype(descr));
     }
-    match dict_value(header, "fortran_order")?.trim() {
-        "False" => {}
-        "True" => return Err(NpyError::FortranOrder),
-        other => return Err(NpyError::BadHeader(format!("fortran_order = {other}"))),
+    if file.order() == npyz::Order::Fortran && file.shape().len() > 1 {
+        return Err(NpyError::FortranOrder);
     }
-    let shape = parse_shape(dict_value(header, "shape")?)?;
+    let shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
     let [rows, cols] = shape[..] else {
         return Err(NpyError::BadShape(shape));
     };
-    let data = &bytes[start + header_len..];
-    let expected = (rows as u64)
-        .checked_mul(cols as u64)
-        .and_then(|n| n.checked_mul(4))
+    let data = &bytes[data_start..];
+    let expected = file
+        .shape()
+        .iter()
+        .try_fold(4u64, |n, &d| n.checked_mul(d))
         .unwrap_or(u64::MAX);
     if expected != data.len() as u64 {
         return Err(NpyError::WrongDataLength {
@@ -118,56 +126,20 @@ pub fn parse_f32_matrix(bytes: &[u8]) -> Result<Matrix, NpyError> {
             got: data.len() as u64,
         });
     }
+    // The header alone was given to `npyz` (its reader owns no data): read the values from
+    // the same header plus the checked data.
+    let values = npyz::NpyFile::with_header(file.header().clone(), data)
+        .into_vec::<f32>()
+        .map_err(|e| NpyError::BadHeader(e.to_string()))?;
     Ok(Matrix {
         rows,
         cols,
-        data: data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        data: values,
     })
 }
 
 fn short(what: &str) -> NpyError {
     NpyError::BadHeader(format!("file ends inside the header {what}"))
-}
-
-/// The text of `'key': VALUE` up to the next top-level comma or closing brace.
-fn dict_value<'h>(header: &'h str, key: &str) -> Result<&'h str, NpyError> {
-    let missing = || NpyError::BadHeader(format!("no {key:?} entry"));
-    let at = header
-        .find(&format!("'{key}'"))
-        .or_else(|| header.find(&format!("\"{key}\"")))
-        .ok_or_else(missing)?;
-    let rest = &header[at + key.len() + 2..];
-    let rest = rest.trim_start().strip_prefix(':').ok_or_else(missing)?;
-    let mut depth = 0i32;
-    for (i, c) in rest.char_indices() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            ',' | '}' if depth == 0 => return Ok(&rest[..i]),
-            _ => {}
-        }
-    }
-    Err(NpyError::BadHeader(format!("unterminated {key:?} entry")))
-}
-
-fn parse_shape(text: &str) -> Result<Vec<usize>, NpyError> {
-    let inner = text
-        .trim()
-        .strip_prefix('(')
-        .and_then(|t| t.strip_suffix(')'))
-        .ok_or_else(|| NpyError::BadHeader(format!("shape {text:?} is not a tuple")))?;
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<usize>()
-                .map_err(|_| NpyError::BadHeader(format!("shape entry {s:?}")))
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -251,5 +223,33 @@ mod tests {
             parse_f32_matrix(&npy("{'descr': '<f4'}", &[])),
             Err(NpyError::BadHeader(_))
         ));
+        // Big-endian floats are another dtype.
+        assert_eq!(
+            parse_f32_matrix(&npy(&ok_header.replace("<f4", ">f4"), &floats(&[0.0; 6]))),
+            Err(NpyError::UnsupportedDtype(">f4".into()))
+        );
+        // A version-2 header claiming 4 GB in a 20-byte file: refused before any allocation.
+        let mut huge_header = b"\x93NUMPY\x02\x00".to_vec();
+        huge_header.extend_from_slice(&u32::MAX.to_le_bytes());
+        huge_header.extend_from_slice(b"{'descr'");
+        assert!(matches!(
+            parse_f32_matrix(&huge_header),
+            Err(NpyError::BadHeader(_))
+        ));
+    }
+
+    #[test]
+    fn reads_version_2_headers() {
+        let ok = npy(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }",
+            &floats(&[1.5, -2.0]),
+        );
+        // The same header as version 2.0 (4-byte length).
+        let header_len = u16::from_le_bytes([ok[8], ok[9]]) as u32;
+        let mut v2 = b"\x93NUMPY\x02\x00".to_vec();
+        v2.extend_from_slice(&header_len.to_le_bytes());
+        v2.extend_from_slice(&ok[10..]);
+        let m = parse_f32_matrix(&v2).unwrap();
+        assert_eq!((m.rows, m.cols, m.data.clone()), (1, 2, vec![1.5, -2.0]));
     }
 }
