@@ -5,10 +5,9 @@
 //! views of any stride, without copying the array. Callers must not modify an array while a
 //! call that received it is running (the GIL is released during the work).
 
-use biomatch::face::FaceTemplate;
-use ndarray::{ArrayView1, ArrayView2, Axis};
+use biomatch::face::{FaceTemplate, RowsError};
+use ndarray::{ArrayView1, ArrayView2};
 use pyo3::prelude::*;
-use rayon::prelude::*;
 
 use crate::errors;
 
@@ -34,20 +33,19 @@ pub(crate) fn face_template(
     }
 }
 
-/// Face templates from every row (in parallel; run inside [`crate::threads::run`]). The
-/// error names the first bad row.
+/// Face templates from every row (validated in parallel by the core; run inside
+/// [`crate::threads::run`]). The error names the first bad row.
 pub(crate) fn face_templates(
     model: &str,
     rows: ArrayView2<'_, f32>,
-) -> Result<Vec<FaceTemplate>, (usize, biomatch::face::FaceError)> {
-    let rows: Vec<ArrayView1<'_, f32>> = rows.axis_iter(Axis(0)).collect();
-    rows.into_par_iter()
-        .enumerate()
-        .map(|(i, r)| face_template(model, r).map_err(|e| (i, e)))
-        .collect()
+) -> Result<Vec<FaceTemplate>, RowsError> {
+    biomatch::face::templates_from_rows(model, rows)
 }
 
-/// The Python error of [`face_templates`]'s failure.
-pub(crate) fn row_error(what: &str, (row, e): (usize, biomatch::face::FaceError)) -> PyErr {
-    errors::face_in(&format!("{what} row {row}"), &e)
+/// The Python error of a failure over the rows of the array `what`.
+pub(crate) fn row_error(what: &str, e: RowsError) -> PyErr {
+    match e.row {
+        Some(row) => errors::face_in(&format!("{what} row {row}"), &e.error),
+        None => errors::face_in(what, &e.error),
+    }
 }

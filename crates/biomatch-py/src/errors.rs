@@ -51,6 +51,7 @@ pub(crate) fn io(path: &str, e: &std::io::Error) -> PyErr {
 fn face_class(e: &FaceError) -> &'static str {
     match e {
         FaceError::WrongDimension { .. }
+        | FaceError::LengthMismatch { .. }
         | FaceError::NotFinite { .. }
         | FaceError::Zero
         | FaceError::ModelMismatch { .. }

@@ -6,7 +6,7 @@ use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 
-use crate::arrays::{check_columns, face_template, face_templates, row_error};
+use crate::arrays::{check_columns, face_template, row_error};
 use crate::calibration::{Calibration, scores_arg};
 use crate::errors;
 use crate::threads;
@@ -125,13 +125,11 @@ impl FaceIndex {
                 rows.nrows()
             )));
         }
-        let model = self.inner.model().to_string();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || {
-            let templates = face_templates(&model, rows).map_err(|e| row_error("embeddings", e))?;
-            let entries: Vec<(u64, biomatch::face::FaceTemplate)> =
-                keys.into_iter().zip(templates).collect();
-            inner.enrol_many(&entries).map_err(errors::face)
+            inner
+                .enrol_rows(&keys, rows)
+                .map_err(|e| row_error("embeddings", e))
         })?
     }
 
@@ -159,11 +157,11 @@ impl FaceIndex {
         if k == 0 {
             return Err(errors::invalid("k must be at least 1"));
         }
-        let model = self.inner.model().to_string();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let probes = face_templates(&model, rows).map_err(|e| row_error("queries", e))?;
-            let found = inner.search_batch(&probes, k).map_err(errors::face)?;
+            let found = inner
+                .search_rows(rows, k)
+                .map_err(|e| row_error("queries", e))?;
             let m = found.len();
             let mut scores = Array2::<f32>::from_elem((m, k), f32::NEG_INFINITY);
             let mut ids = Array2::<i64>::from_elem((m, k), -1);

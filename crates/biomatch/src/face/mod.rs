@@ -17,6 +17,7 @@ pub mod npy;
 pub mod params;
 mod persist;
 mod quant;
+mod rows;
 mod storage;
 mod template;
 
@@ -24,6 +25,7 @@ pub use bandwidth::measure_read_bandwidth;
 pub use index::FaceIndex;
 pub use kernels::{Isa, active_isa, dots_f16, dots_f32, dots_i8};
 pub use quant::i8_error_bound;
+pub use rows::{RowsError, templates_from_rows};
 pub use template::FaceTemplate;
 pub(crate) use template::check_model_tag;
 
@@ -35,6 +37,14 @@ use crate::calibration::CalibrationError;
 #[derive(Debug, Error, PartialEq)]
 #[non_exhaustive]
 pub enum FaceError {
+    /// A batch gave a different number of ids and embedding rows.
+    #[error("{ids} ids for {rows} embedding rows")]
+    LengthMismatch {
+        /// Ids given.
+        ids: usize,
+        /// Embedding rows given.
+        rows: usize,
+    },
     /// The embedding's dimension is not the one expected.
     #[error("embedding has dimension {got}, expected {expected}")]
     WrongDimension {
