@@ -85,8 +85,9 @@ pub struct biomatch_candidate {
 
 /// The status a gallery error maps to.
 fn gallery_error(e: GalleryError) -> FfiError {
-    if let GalleryError::Face(f) = e {
-        return face_error(f);
+    match e {
+        GalleryError::Face(f) | GalleryError::FaceRow { error: f, .. } => return face_error(f),
+        _ => {}
     }
     let status = match &e {
         GalleryError::DuplicateId(_) => biomatch_status::DuplicateId,

@@ -33,15 +33,6 @@ pub(crate) fn face_template(
     }
 }
 
-/// Face templates from every row (validated in parallel by the core; run inside
-/// [`crate::threads::run`]). The error names the first bad row.
-pub(crate) fn face_templates(
-    model: &str,
-    rows: ArrayView2<'_, f32>,
-) -> Result<Vec<FaceTemplate>, RowsError> {
-    biomatch::face::templates_from_rows(model, rows)
-}
-
 /// The Python error of a failure over the rows of the array `what`.
 pub(crate) fn row_error(what: &str, e: RowsError) -> PyErr {
     match e.row {

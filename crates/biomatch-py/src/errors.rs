@@ -102,6 +102,7 @@ pub(crate) fn gallery(e: GalleryError) -> PyErr {
         GalleryError::UnknownId(_) => "UnknownIdError",
         GalleryError::NotCalibrated(_) => "NotCalibratedError",
         GalleryError::Face(f) => return face_in("", f),
+        GalleryError::FaceRow { row, error } => return face_in(&format!("row {row}"), error),
         GalleryError::Calibration(_) => "CalibrationError",
         GalleryError::Io { path, source } => {
             return raise(

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use rayon::prelude::*;
 
-use crate::arrays::{check_columns, face_template, face_templates, row_error};
+use crate::arrays::{check_columns, face_template};
 use crate::calibration::Calibration;
 use crate::errors;
 use crate::face::precision_arg;
@@ -446,16 +446,9 @@ impl Gallery {
             .iter()
             .map(|i| subject_id(i))
             .collect::<PyResult<Vec<_>>>()?;
-        let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         threads::run(py, threads.or(self.threads), move || -> PyResult<()> {
-            let faces = face_templates(&model, rows).map_err(|e| row_error("embeddings", e))?;
-            let subjects = ids
-                .into_iter()
-                .zip(faces)
-                .map(|(i, f)| Subject::new(i).with_face(f))
-                .collect();
-            inner.enrol_many(subjects).map_err(errors::gallery)
+            inner.enrol_face_rows(ids, rows).map_err(errors::gallery)
         })?
     }
 
@@ -559,22 +552,10 @@ impl Gallery {
             min_fused_score: None,
             mode: mode_arg(mode, None)?,
         };
-        let model = self.inner.config().face_model.clone();
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {
-            let faces = face_templates(&model, rows).map_err(|e| row_error("queries", e))?;
-            let found = faces
-                .into_iter()
-                .map(|f| {
-                    inner.search(
-                        &Probe {
-                            face: Some(f),
-                            fingers: Vec::new(),
-                        },
-                        &options,
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()
+            let found = inner
+                .search_face_rows(rows, &options)
                 .map_err(errors::gallery)?;
             let mut scores = Array2::<f64>::from_elem((found.len(), k), f64::NEG_INFINITY);
             let mut ids = vec![vec![None; k]; found.len()];

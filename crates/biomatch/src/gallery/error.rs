@@ -48,6 +48,14 @@ pub enum GalleryError {
     /// A face template was rejected by the face index.
     #[error("face: {0}")]
     Face(#[from] FaceError),
+    /// A row of a batch of face embeddings was rejected (the first such row).
+    #[error("face embedding row {row}: {error}")]
+    FaceRow {
+        /// The row of the input array.
+        row: usize,
+        /// What is wrong with it.
+        error: FaceError,
+    },
     /// A calibration could not be built or used.
     #[error("calibration: {0}")]
     Calibration(#[from] CalibrationError),

@@ -24,6 +24,7 @@ mod finger_index;
 pub mod fusion;
 mod params;
 pub mod persist;
+mod rows;
 mod subject;
 pub mod synth;
 
