@@ -8,14 +8,18 @@ otherwise) and synthetic distractors up to ``--n`` fingers, one finger per subje
 probes are second impressions. The single-process figure uses one ``Gallery`` with
 ``--threads`` threads; each sharded run splits the same subjects over S Ray actors with
 ``threads / S`` threads each (``num_cpus`` likewise) and checks that every answer equals the
-single gallery's.
+single gallery's. The single gallery and the shard files are made in a child process that
+exits before Ray starts, so its memory is back before the shard actors load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -48,6 +52,43 @@ def _time(fn, probes, repeats: int = 1) -> tuple[float, list]:
     return statistics.median(times), answers
 
 
+def _answers(found) -> list:
+    """Candidate lists as plain (id, fused score) tuples (comparable across processes)."""
+    return [[(c.id, c.score) for c in cands] for cands in found]
+
+
+def _prepare(a) -> None:
+    """Child process: builds the gallery, times the single in-process search, writes the shard
+    files and the single gallery's answers, and exits (returning its memory before Ray and
+    the shard actors start: at 1M fingers both would not fit on one 24 GiB node)."""
+    from biomatch.ray import split_gallery
+
+    real = _real_fingers()
+    mates = [(sid, biomatch.FingerTemplate.read(paths[0])) for sid, paths in real]
+    probes = _probes(real, a.probes)
+    t0 = time.perf_counter()
+    distractors = biomatch.synthetic_fingers([t for _, t in mates], max(0, a.n - len(mates)), seed=1, threads=a.threads)
+    records = [(sid, None, [t]) for sid, t in mates] + [(f"synth-{i:08d}", None, [t]) for i, t in enumerate(distractors)]
+    del distractors
+    single = biomatch.Gallery(threads=a.threads)
+    single.enrol_many(records)
+    del records
+    built = time.perf_counter() - t0
+    print(f"gallery: {single.finger_count} fingers, built in {built:.1f} s", flush=True)
+    base, want = _time(lambda p: single.identify(fingers=[p], k=10, mode=a.mode), probes)
+    print(f"single gallery: {base * 1e3:.1f} ms per search (median of {len(probes)})", flush=True)
+    for s in [int(x) for x in a.shards.split(",")]:
+        t1 = time.perf_counter()
+        split_gallery(single, Path(a.prepare) / f"s{s}", s, threads=a.threads)
+        print(f"{s} shard file(s) written in {time.perf_counter() - t1:.0f} s", flush=True)
+    with open(Path(a.prepare) / "single.json", "w") as f:
+        json.dump({"fingers": single.finger_count, "median_s": base, "answers": _answers(want)}, f)
+
+
+def _probes(real, n: int) -> list:
+    return [biomatch.FingerTemplate.read(paths[1]) for _, paths in real[:: max(1, len(real) // n)]][:n]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="gallery size in fingers")
@@ -55,52 +96,43 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="threads in all (per process for the single gallery)")
     ap.add_argument("--probes", type=int, default=7)
     ap.add_argument("--mode", default="fast", choices=["fast", "exhaustive"])
+    ap.add_argument("--prepare", help=argparse.SUPPRESS)  # internal: the child process's folder
     a = ap.parse_args()
+    if a.prepare:
+        _prepare(a)
+        return
 
     import ray
-    from biomatch.ray import ShardedGallery, shard_of, shard_paths
+    from biomatch.ray import ShardedGallery, shard_paths
 
     real = _real_fingers()
-    mates = [(sid, biomatch.FingerTemplate.read(paths[0])) for sid, paths in real]
-    probes = [biomatch.FingerTemplate.read(paths[1]) for _, paths in real[:: max(1, len(real) // a.probes)]][: a.probes]
-    t0 = time.perf_counter()
-    distractors = biomatch.synthetic_fingers([t for _, t in mates], max(0, a.n - len(mates)), seed=1, threads=a.threads)
-    records = [(sid, None, [t]) for sid, t in mates] + [(f"synth-{i:08d}", None, [t]) for i, t in enumerate(distractors)]
-    del distractors
-    single = biomatch.Gallery(threads=a.threads)
-    single.enrol_many(records)
-    print(f"gallery: {single.finger_count} fingers, built in {time.perf_counter() - t0:.1f} s")
-
-    def ident(g):
-        return lambda p: g.identify(fingers=[p], k=10, mode=a.mode)
-
-    base, want = _time(ident(single), probes)
-    rows = [("1 process (biomatch.Gallery)", 1, a.threads, base, True)]
-    print(f"single gallery: {base * 1e3:.1f} ms per search (median of {len(probes)})")
-
-    ray.init(num_cpus=a.threads, include_dashboard=False, log_to_driver=False)
+    probes = _probes(real, a.probes)
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        child = [sys.executable, "-m", "biomatch.bench", "--prepare", tmp, "--n", str(a.n),
+                 "--shards", a.shards, "--threads", str(a.threads), "--probes", str(a.probes),
+                 "--mode", a.mode]
+        subprocess.run(child, check=True)
+        with open(Path(tmp) / "single.json") as f:
+            single = json.load(f)
+        base, want = single["median_s"], single["answers"]
+        rows.append(("1 process (biomatch.Gallery)", 1, a.threads, base, True))
+        t0 = time.perf_counter()
+        ray.init(num_cpus=a.threads, include_dashboard=False, log_to_driver=False)
+        print(f"ray.init: {time.perf_counter() - t0:.1f} s", flush=True)
         for s in [int(x) for x in a.shards.split(",")]:
-            paths = shard_paths(tmp, s)
-            parts: list[list] = [[] for _ in range(s)]
-            for r in records:
-                parts[shard_of(r[0], s)].append(r)
-            for path, part in zip(paths, parts):
-                g = biomatch.Gallery(threads=a.threads)
-                g.enrol_many(part)
-                g.save(path)
-                del g
+            paths = shard_paths(Path(tmp) / f"s{s}", s)
             per = max(1, a.threads // s)
             t1 = time.perf_counter()
             with ShardedGallery(paths, threads=per, num_cpus=a.threads / s) as sg:
                 load = time.perf_counter() - t1
-                med, got = _time(ident(sg), probes)
-            same = got == want
+                med, got = _time(lambda p: sg.identify(fingers=[p], k=10, mode=a.mode), probes)
+            same = _answers(got) == [[tuple(c) for c in cands] for cands in want]
             rows.append((f"Ray, {s} shard(s) (load {load:.0f} s)", s, per, med, same))
-            print(f"{s} shard(s): {med * 1e3:.1f} ms per search, equal to single: {same}")
+            print(f"{s} shard(s): {med * 1e3:.1f} ms per search, equal to single: {same}", flush=True)
     ray.shutdown()
     print()
-    print(f"| {single.finger_count:,} fingers, {a.mode} | shards | threads per shard | ms per search (median) | searches/s | vs 1 process | answers equal |")
+    print(f"| {single['fingers']:,} fingers, {a.mode} | shards | threads per shard | ms per search (median) | searches/s | vs 1 process | answers equal |")
     print("|---|---|---|---|---|---|---|")
     for name, s, per, med, same in rows:
         print(f"| {name} | {s} | {per} | {med * 1e3:.1f} | {1 / med:.2f} | {med / base - 1:+.1%} | {same} |")
