@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use biomatch::audit::{AuditAction, AuditEvent, AuditLog};
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
 use biomatch::finger::extract::{ExtractParams, extract_with_quality};
@@ -234,10 +235,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         gallery.len()
     );
 
+    // Every decision goes into a tamper-evident audit log (a temporary file), verified at the end.
+    let audit_path =
+        std::env::temp_dir().join(format!("biomatch-demo-{}.audit", std::process::id()));
+    let _ = std::fs::remove_file(&audit_path);
+    let audit = std::cell::RefCell::new(AuditLog::open(&audit_path, None)?);
+    let record = |action: AuditAction, subjects: Vec<String>, decision: &str| {
+        audit.borrow_mut().append(AuditEvent {
+            time: biomatch::audit::now(),
+            operator: "demo-gate-1".into(),
+            action,
+            subjects,
+            decision: Some(decision.to_string()),
+        })
+    };
     let verify = |title: &str, claim: &str, probe: Probe| -> anyhow::Result<()> {
         let t = Instant::now();
         let c = gallery.verify(&SubjectId::new(claim)?, &probe)?;
         let ok = c.fused_fmr.is_some_and(|f| f <= args.fmr);
+        record(
+            AuditAction::Verify,
+            vec![claim.to_string()],
+            if ok { "accept" } else { "reject" },
+        )?;
         println!(
             "{title}\n  passport {claim}: {}  [{:.1} ms]\n  {}\n",
             if ok { "ACCEPT" } else { "REJECT" },
@@ -259,6 +279,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let hit = c
             .first()
             .filter(|c| c.fused_fmr.is_some_and(|f| f <= fpir_t));
+        record(
+            AuditAction::Identify,
+            c.iter().map(|c| c.id.as_str().to_string()).collect(),
+            if hit.is_some() { "hit" } else { "no hit" },
+        )?;
         match hit {
             Some(h) => println!("{title}\n  WATCHLIST HIT {}  [{ms:.1} ms]", h.id),
             None => println!("{title}\n  NO HIT  [{ms:.1} ms]"),
@@ -308,6 +333,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     capture_scenario(&verify)?;
+    drop(audit);
+    let v = biomatch::audit::verify(&audit_path, None)?;
+    let _ = std::fs::remove_file(&audit_path);
+    println!(
+        "audit log: {} entries (one per decision, no biometric data), hash chain {}",
+        v.verified,
+        if v.is_intact() { "intact" } else { "BROKEN" }
+    );
     println!("total {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
     Ok(())
 }

@@ -85,6 +85,8 @@ pub struct ImportArgs {
     /// scale and are not checked.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
     min_quality: Option<u8>,
+    #[command(flatten)]
+    audit: crate::audit_cmd::AuditArgs,
 }
 
 /// Arguments of `gallery identify`.
@@ -108,6 +110,8 @@ pub struct IdentifyArgs {
     /// Exact matcher against every finger instead of the fast path.
     #[arg(long)]
     exhaustive: bool,
+    #[command(flatten)]
+    audit: crate::audit_cmd::AuditArgs,
 }
 
 /// Arguments of `gallery eval-identify`.
@@ -414,6 +418,16 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let cands = g.search(&probe, &opts)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
+    // The audit entry names the candidates returned and the best one's fused FMR, never
+    // biometric data.
+    a.audit.record(
+        biomatch::audit::AuditAction::Identify,
+        cands.iter().map(|c| c.id.as_str().to_string()).collect(),
+        Some(match cands.first() {
+            Some(c) => format!("top {} (fused FMR {})", c.id.as_str(), fmt_fmr(c.fused_fmr)),
+            None => "no candidate".to_string(),
+        }),
+    )?;
     println!(
         "{} candidates in {ms:.1} ms over {} subjects",
         cands.len(),
@@ -1107,11 +1121,15 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
             subject = subject.with_face(FaceTemplate::new(&a.face_model, m.row(0))?);
         }
         let id = SubjectId::new(&id)?;
-        if g.contains(&id) {
+        let action = if g.contains(&id) {
             g.replace(subject)?;
+            biomatch::audit::AuditAction::Replace
         } else {
             g.enrol(subject)?;
-        }
+            biomatch::audit::AuditAction::Enrol
+        };
+        a.audit
+            .record(action, vec![id.as_str().to_string()], None)?;
         println!(
             "{}: subject {id}, {fingers} finger(s) from {source}{}",
             path.display(),
@@ -1119,5 +1137,10 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
         );
     }
     g.save(&a.gallery)?;
+    a.audit.record(
+        biomatch::audit::AuditAction::Save,
+        Vec::new(),
+        Some(format!("{} subjects in {}", g.len(), a.gallery.display())),
+    )?;
     Ok(())
 }

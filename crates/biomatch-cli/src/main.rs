@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod an2k_cmd;
+mod audit_cmd;
 mod bench_finger;
 mod demo_cmd;
 mod eval_verify;
@@ -50,6 +51,9 @@ enum Command {
     Gallery(gallery_cmd::GalleryCmd),
     /// Run the gate demo on the embedded fixtures.
     Demo(demo_cmd::Args),
+    /// Check or extend a tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
 }
 
 #[derive(Subcommand)]
@@ -99,6 +103,11 @@ fn main() {
         Command::An2k(cmd) => an2k_cmd::run(cmd),
         Command::Gallery(cmd) => gallery_cmd::run(cmd),
         Command::Demo(args) => demo_cmd::run(args),
+        Command::Audit(cmd) => match audit_cmd::run(cmd) {
+            Ok(0) => Ok(()),
+            Ok(code) => std::process::exit(code),
+            Err(e) => Err(e),
+        },
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

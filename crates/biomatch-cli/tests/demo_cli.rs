@@ -122,3 +122,30 @@ fn demo_asks_for_a_recapture_then_accepts_the_second_touch() {
         .unwrap();
     assert!(decision.contains("ACCEPT"), "{decision}");
 }
+
+#[test]
+fn demo_verifies_its_audit_log() {
+    let run = Command::new(env!("CARGO_BIN_EXE_biomatch"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let text = String::from_utf8(run.stdout).unwrap();
+    // One entry per decision printed (ACCEPT/REJECT, HIT/NO HIT lines).
+    let decisions = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            l.starts_with("passport ") || l.starts_with("WATCHLIST HIT") || l.starts_with("NO HIT")
+        })
+        .count();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("audit log: "))
+        .expect("an audit line");
+    assert!(
+        line.contains(&format!("audit log: {decisions} entries")),
+        "{line}"
+    );
+    assert!(line.ends_with("hash chain intact"), "{line}");
+}

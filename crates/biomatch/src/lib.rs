@@ -9,12 +9,14 @@
 //!   fusion, live updates and persistence.
 //! * [`load_limits`]: what loading an untrusted gallery or face index file may read and
 //!   allocate ([`LoadLimits`]).
+//! * [`audit`]: a tamper-evident audit log of watchlist events (hash chain, optional HMAC).
 //! * [`eval`]: the field's accuracy metrics (EER, FMR100, FMR1000, ZeroFMR, FNIR at FPIR) and
 //!   DET curves.
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod audit;
 pub mod calibration;
 pub mod eval;
 pub mod face;
