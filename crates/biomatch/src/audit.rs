@@ -385,13 +385,13 @@ mod tests {
         AuditEvent {
             time: 1_780_000_000 + i as i64,
             operator: "gate-7".into(),
-            action: if i % 2 == 0 {
+            action: if i.is_multiple_of(2) {
                 AuditAction::Identify
             } else {
                 AuditAction::Enrol
             },
             subjects: vec![format!("P-{i:03}")],
-            decision: (i % 2 == 0).then(|| "no hit".to_string()),
+            decision: i.is_multiple_of(2).then(|| "no hit".to_string()),
         }
     }
 
