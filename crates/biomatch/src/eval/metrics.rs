@@ -88,7 +88,8 @@ pub struct VerificationCurve {
     points: Vec<OperatingPoint>,
 }
 
-fn check_scores(scores: &[f64], kind: &'static str) -> Result<Vec<f64>, MetricsError> {
+/// The scores sorted ascending, or the first non-finite one as an error.
+pub(crate) fn check_scores(scores: &[f64], kind: &'static str) -> Result<Vec<f64>, MetricsError> {
     if let Some(index) = scores.iter().position(|s| !s.is_finite()) {
         return Err(MetricsError::NotFinite {
             kind,

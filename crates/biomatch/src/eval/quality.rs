@@ -57,16 +57,7 @@ fn sorted_finite(scores: &[f64], kind: &'static str) -> Result<Vec<f64>, Metrics
             MetricsError::NoImpostor
         });
     }
-    if let Some(index) = scores.iter().position(|s| !s.is_finite()) {
-        return Err(MetricsError::NotFinite {
-            kind,
-            index,
-            value: scores[index],
-        });
-    }
-    let mut v = scores.to_vec();
-    v.sort_by(f64::total_cmp);
-    Ok(v)
+    super::metrics::check_scores(scores, kind)
 }
 
 /// The error-versus-discard curve of a set of genuine comparisons at a fixed threshold.
