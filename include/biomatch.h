@@ -86,7 +86,8 @@ enum biomatch_format
   BIOMATCH_FORMAT_ANSI2009_AM1 = 5,
   /**
    * NIST `.xyt` text as `mindtct` writes it by default (origin bottom-left, NIST angles).
-   * Reading needs the image height (see `biomatch_read_options`).
+   * Reading needs the image height: without it a strict read fails and a lenient one
+   * guesses it with a warning (see `biomatch_finger_template_read_with_options`).
    */
   BIOMATCH_FORMAT_XYT = 6,
   /**
@@ -103,7 +104,8 @@ typedef uint32_t biomatch_format;
 #endif // __cplusplus
 
 /**
- * Flags for `biomatch_finger_template_read` (bitwise OR).
+ * Reading modes for `biomatch_finger_template_read` and `biomatch_an2k_read` (exactly one
+ * of these values; other values give `BIOMATCH_STATUS_INVALID_ARGUMENT`).
  */
 enum biomatch_read_flags
 #ifdef __cplusplus
@@ -111,11 +113,20 @@ enum biomatch_read_flags
 #endif // __cplusplus
  {
   /**
-   * Lenient reading: tolerate the deviations real files have.
+   * Lenient reading: tolerate the deviations real files have (a length field that
+   * disagrees with the data, a reserved value, a missing mandatory field, an xyt file read
+   * without its image height, ...). The read returns `BIOMATCH_STATUS_OK` and keeps one
+   * warning per deviation on the handle (`biomatch_finger_template_warning_count` /
+   * `biomatch_finger_template_warning`, `biomatch_an2k_warning_count` /
+   * `biomatch_an2k_warning`): the same text the CLI prints. Data that cannot be read at
+   * all (truncated, malformed beyond repair) still fails.
    */
   BIOMATCH_READ_FLAGS_LENIENT = 0,
   /**
-   * Strict reading: reject any deviation from the standard.
+   * Strict reading: the first deviation is an error
+   * (`BIOMATCH_STATUS_MALFORMED_TEMPLATE`, or `BIOMATCH_STATUS_INVALID_ARGUMENT` when the
+   * caller must supply missing information, such as an xyt file's image height); the
+   * last-error message names it. A strict read that succeeds has no warnings.
    */
   BIOMATCH_READ_FLAGS_STRICT = 1,
 };
@@ -272,7 +283,9 @@ typedef struct {
    */
   uint16_t image_width;
   /**
-   * Image height in pixels, for formats that do not store it; xyt needs it. 0 if unknown.
+   * Image height in pixels, for formats that do not store it; 0 if unknown. NIST-internal
+   * xyt needs it (strict: INVALID_ARGUMENT without it; lenient: guessed, with a warning),
+   * and so does a Type-9 record with no image record of the same IDC.
    */
   uint16_t image_height;
   /**
@@ -509,9 +522,23 @@ biomatch_status biomatch_finger_template_read(const uint8_t *data, size_t len, u
 
 /**
  * Reads a finger template like `biomatch_finger_template_read`, with the image geometry
- * that some formats do not store: an xyt file needs `image_height` (its origin is the
- * bottom-left corner) and, for correct distances, `ppi`. Missing information a format needs
- * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. `options` must not be NULL.
+ * that some formats do not store. `options` must not be NULL.
+ *
+ * NIST-internal xyt (`BIOMATCH_FORMAT_XYT`, and AUTO on xyt text) measures y from the
+ * bottom edge, so undoing the flip needs `image_height`. Without it (0):
+ * * strict (`BIOMATCH_READ_FLAGS_STRICT`): `BIOMATCH_STATUS_INVALID_ARGUMENT`, nothing
+ *   written, the last-error message says the height is missing;
+ * * lenient (`BIOMATCH_READ_FLAGS_LENIENT`): `BIOMATCH_STATUS_OK` with the height assumed
+ *   to be the largest y in the file (at least 1), so every minutia lies in the image but
+ *   the y coordinates are shifted by the unknown margin (scores against other templates
+ *   suffer); the template carries the warning `"image height not given; assumed H (the
+ *   largest y) to undo the bottom-left origin (at offset 0)"`
+ *   (`biomatch_finger_template_warning`).
+ *
+ * In both modes a missing `image_width` becomes the smallest width holding every minutia
+ * (`mindtct -m1` xyt, `BIOMATCH_FORMAT_XYT_M1`, also takes its height that way, since its
+ * origin is top-left) and a missing `ppi` becomes 500, without a warning: they do not move
+ * minutiae. Formats that store their geometry (ISO, ANSI) ignore these fields.
  */
 biomatch_status biomatch_finger_template_read_with_options(const uint8_t *data, size_t len, const biomatch_read_options *options, biomatch_finger_template **out_template);
 
@@ -529,6 +556,21 @@ biomatch_status biomatch_finger_template_write(const biomatch_finger_template *t
  * no other thread may be using it.
  */
 void biomatch_finger_template_free(biomatch_finger_template *tmpl);
+
+/**
+ * The number of deviations from the standard that reading this template tolerated (0 for
+ * a strict read, for conforming data and for templates not read from bytes).
+ */
+biomatch_status biomatch_finger_template_warning_count(const biomatch_finger_template *tmpl, size_t *out_count);
+
+/**
+ * Warning `index` (0-based, below `biomatch_finger_template_warning_count`) of a lenient
+ * read: `*out_text` receives a NUL-terminated UTF-8 string, `"<what> (at offset <n>)"`,
+ * the text the CLI prints after `warning:`. The string is owned by the template and valid
+ * until the template is freed; do not free it. An index past the end gives
+ * `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_finger_template_warning(const biomatch_finger_template *tmpl, size_t index, const char **out_text);
 
 /**
  * The format a template was read from (a `biomatch_format` value), or
