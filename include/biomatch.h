@@ -224,6 +224,15 @@ typedef uint32_t biomatch_status;
 #endif // __cplusplus
 
 /**
+ * An ANSI/NIST-ITL transaction read from bytes, opaque.
+ *
+ * Created by `biomatch_an2k_read`, released with `biomatch_an2k_free`. Immutable once
+ * created: a `const` handle may be used by any number of threads at once. Field values and
+ * warning strings it hands out are owned by it and valid until it is freed.
+ */
+typedef struct biomatch_an2k_transaction biomatch_an2k_transaction;
+
+/**
  * An impostor score distribution (face or finger), opaque.
  *
  * Created by `biomatch_calibration_new`, released with `biomatch_calibration_free`.
@@ -264,6 +273,22 @@ typedef struct biomatch_finger_template biomatch_finger_template;
  * concurrently with every other on the same handle, except `biomatch_gallery_free`.
  */
 typedef struct biomatch_gallery biomatch_gallery;
+
+/**
+ * One record of a transaction, as `biomatch_an2k_record_info` describes it.
+ */
+typedef struct {
+  /**
+   * The record type (1 for the header, 2 text, 4 binary finger image, 9 minutiae, 10
+   * face, 13/14/15 variable-resolution images, ...).
+   */
+  uint32_t record_type;
+  /**
+   * The IDC (information designation character) the record states, or -1 when it has none
+   * (the Type-1 record) or it is not a number.
+   */
+  int64_t idc;
+} biomatch_an2k_record_info;
 
 /**
  * Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
@@ -405,6 +430,67 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Reads an ANSI/NIST-ITL transaction in the traditional (binary/tagged) encoding from `len`
+ * bytes at `data`. `flags` is a `biomatch_read_flags` value: strict reading fails on the
+ * first deviation (a length that disagrees with the data, a missing mandatory field, a wrong
+ * separator, a content listing 1.003 that disagrees with the records) with
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`; lenient reading returns OK and keeps one warning per
+ * deviation (`biomatch_an2k_warning`).
+ *
+ * On success `*out` receives a new handle owned by the caller (release it with
+ * `biomatch_an2k_free`). Bytes that are not a transaction, truncated data (a length past the
+ * end, including a 4 GB length) and malformed records give
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, the last-error message naming the record and field;
+ * input over 2 GiB gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. Lengths are checked before
+ * anything is allocated.
+ */
+biomatch_status biomatch_an2k_read(const uint8_t *data, size_t len, uint32_t flags, biomatch_an2k_transaction **out);
+
+/**
+ * Releases a transaction. NULL is a no-op. Field values and warnings taken from it become
+ * invalid.
+ */
+void biomatch_an2k_free(biomatch_an2k_transaction *t);
+
+/**
+ * The number of records, the Type-1 header included (record 0).
+ */
+biomatch_status biomatch_an2k_record_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Describes record `record` (0-based, file order; 0 is Type-1). An index at or past the
+ * record count gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_an2k_record_info(const biomatch_an2k_transaction *t, size_t record, biomatch_an2k_record_info *out_info);
+
+/**
+ * The value of field `number` of tagged record `record` (the first field with that
+ * number, e.g. 4 for 1.004 TOT): `*out_data` / `*out_len` receive the value bytes as stored,
+ * with their RS (0x1E, subfield) and US (0x1F, item) separators and WITHOUT a NUL
+ * terminator. The bytes are owned by the transaction and valid until it is freed. The image
+ * data (field 999) is `biomatch_an2k_image_data`'s, not a field here.
+ *
+ * A record index past the end, a field the record does not have, and any field of a binary
+ * record (Types 3-8 have no tagged fields) give `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE` (the
+ * last-error message says which); nothing is written.
+ */
+biomatch_status biomatch_an2k_field(const biomatch_an2k_transaction *t, size_t record, uint32_t number, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The number of deviations a lenient read of this transaction tolerated (0 for a strict
+ * read and for conforming data).
+ */
+biomatch_status biomatch_an2k_warning_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Warning `index` (0-based, below `biomatch_an2k_warning_count`): `*out_text` receives a
+ * NUL-terminated UTF-8 string naming the record and field, the text the CLI prints after
+ * `warning:`, owned by the transaction and valid until it is freed. An index past the end
+ * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_an2k_warning(const biomatch_an2k_transaction *t, size_t index, const char **out_text);
 
 /**
  * Releases a buffer the library returned (for example from

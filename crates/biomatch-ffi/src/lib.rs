@@ -19,6 +19,7 @@
 #![allow(clippy::missing_safety_doc)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod an2k;
 mod boundary;
 mod bytes;
 mod calibration;
@@ -36,6 +37,7 @@ mod wsq;
 #[cfg(test)]
 mod tests;
 
+pub use an2k::*;
 pub use bytes::biomatch_bytes_free;
 pub use calibration::*;
 pub use diagnostic::biomatch_diagnostic_panic;
