@@ -291,6 +291,51 @@ typedef struct {
 } biomatch_an2k_record_info;
 
 /**
+ * One image of a transaction, as `biomatch_an2k_image_info` describes it.
+ */
+typedef struct {
+  /**
+   * The index of the record holding the image (for `biomatch_an2k_record_info` and
+   * `biomatch_an2k_field`).
+   */
+  size_t record;
+  /**
+   * The record type (3-6 binary, 10 face/photo, 13 latent, 14 fingerprint, 15 palm).
+   */
+  uint32_t record_type;
+  /**
+   * 1 for a friction-ridge image (Types 3-6, 13, 14, 15), 2 for a Type-10 face/photo.
+   */
+  uint32_t kind;
+  /**
+   * The record's IDC, -1 when it states none.
+   */
+  int64_t idc;
+  /**
+   * Width in pixels as the record states it (0 when absent).
+   */
+  uint32_t width;
+  /**
+   * Height in pixels as the record states it (0 when absent).
+   */
+  uint32_t height;
+  /**
+   * Resolution in pixels per inch, 0 when the record does not state it.
+   */
+  float ppi;
+  /**
+   * Compression code: 0 none, 1 WSQ, 2 JPEG baseline, 3 JPEG lossless, 4 JPEG 2000,
+   * 5 JPEG 2000 lossless, 6 PNG (the Type-4 GCA codes), 255 another (see
+   * `biomatch_an2k_image_compression_name`).
+   */
+  uint32_t compression;
+  /**
+   * Length in bytes of the stored (compressed) image data.
+   */
+  size_t data_len;
+} biomatch_an2k_image_info;
+
+/**
  * Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
  */
 typedef struct {
@@ -477,6 +522,54 @@ biomatch_status biomatch_an2k_record_info(const biomatch_an2k_transaction *t, si
  * last-error message says which); nothing is written.
  */
 biomatch_status biomatch_an2k_field(const biomatch_an2k_transaction *t, size_t record, uint32_t number, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The number of images (image records with data, in file order).
+ */
+biomatch_status biomatch_an2k_image_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Describes image `image` (0-based, below `biomatch_an2k_image_count`); an index past the
+ * end gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_an2k_image_info(const biomatch_an2k_transaction *t, size_t image, biomatch_an2k_image_info *out_info);
+
+/**
+ * The compression of image `image` by name (`"NONE"`, `"WSQ20"`, `"JPEGB"`, `"JPEGL"`,
+ * `"JP2"`, `"JP2L"`, `"PNG"`, or another name as the record writes it): a NUL-terminated
+ * string owned by the transaction, valid until it is freed.
+ */
+biomatch_status biomatch_an2k_image_compression_name(const biomatch_an2k_transaction *t, size_t image, const char **out_name);
+
+/**
+ * The stored bytes of image `image` (WSQ, JPEG, PNG, JPEG 2000 or raw pixels, as
+ * compressed in the record): owned by the transaction, valid until it is freed.
+ */
+biomatch_status biomatch_an2k_image_data(const biomatch_an2k_transaction *t, size_t image, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * Decodes image `image` to 8-bit grey levels (colour photos are converted): on success
+ * `*out_pixels` / `*out_pixels_len` receive `width * height` bytes, row-major without
+ * padding, owned by the caller (release with `biomatch_bytes_free`), and `*out_width` /
+ * `*out_height` the size. Uncompressed 8-bit, WSQ, JPEG baseline and PNG decode; JPEG 2000,
+ * lossless JPEG and other encodings give `BIOMATCH_STATUS_UNSUPPORTED_FORMAT` (the bytes
+ * stay available through `biomatch_an2k_image_data`); data that does not decode gives
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`.
+ */
+biomatch_status biomatch_an2k_image_decode(const biomatch_an2k_transaction *t, size_t image, uint8_t **out_pixels, size_t *out_pixels_len, uint32_t *out_width, uint32_t *out_height);
+
+/**
+ * The minutiae of Type-9 record `record` as a finger template (legacy 9.012 and EFS 9.331
+ * minutiae), read with `options` (NULL: lenient, geometry unknown; its `format` must be
+ * AUTO or TYPE9). The height needed to undo the legacy bottom-left origin comes from
+ * `options->image_height`, else from the image record with the same IDC; without either a
+ * strict read gives `BIOMATCH_STATUS_INVALID_ARGUMENT` and a lenient one guesses it with a
+ * warning on the template (`biomatch_finger_template_warning`). A record that is not Type-9
+ * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`, an index past the end
+ * `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`. On success `*out_template` receives a new template
+ * owned by the caller (`biomatch_finger_template_free`).
+ */
+biomatch_status biomatch_an2k_finger_template(const biomatch_an2k_transaction *t, size_t record, const biomatch_read_options *options, biomatch_finger_template **out_template);
 
 /**
  * The number of deviations a lenient read of this transaction tolerated (0 for a strict

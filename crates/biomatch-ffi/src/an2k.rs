@@ -3,9 +3,10 @@
 use std::ffi::{CString, c_char};
 
 use biomatch_core::finger::formats::Mode;
-use biomatch_core::finger::formats::an2k::{self, An2kError, Record, Transaction};
+use biomatch_core::finger::formats::an2k::{self, An2kError, ImageInfo, Record, Transaction};
 
 use crate::boundary::{ffi_call, ffi_free};
+use crate::bytes::bytes_into_raw;
 use crate::error::{FfiError, FfiResult};
 use crate::finger::{biomatch_read_flags, format_error, write_warning, write_warning_count};
 use crate::ptr::{Out, free_handle, handle, into_handle, slice};
@@ -19,6 +20,35 @@ use crate::status::biomatch_status;
 pub struct biomatch_an2k_transaction {
     transaction: Transaction,
     warnings: Vec<CString>,
+    /// The image records, in file order, and their compression names as C strings.
+    images: Vec<(ImageInfo, CString)>,
+}
+
+/// One image of a transaction, as `biomatch_an2k_image_info` describes it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct biomatch_an2k_image_info {
+    /// The index of the record holding the image (for `biomatch_an2k_record_info` and
+    /// `biomatch_an2k_field`).
+    pub record: usize,
+    /// The record type (3-6 binary, 10 face/photo, 13 latent, 14 fingerprint, 15 palm).
+    pub record_type: u32,
+    /// 1 for a friction-ridge image (Types 3-6, 13, 14, 15), 2 for a Type-10 face/photo.
+    pub kind: u32,
+    /// The record's IDC, -1 when it states none.
+    pub idc: i64,
+    /// Width in pixels as the record states it (0 when absent).
+    pub width: u32,
+    /// Height in pixels as the record states it (0 when absent).
+    pub height: u32,
+    /// Resolution in pixels per inch, 0 when the record does not state it.
+    pub ppi: f32,
+    /// Compression code: 0 none, 1 WSQ, 2 JPEG baseline, 3 JPEG lossless, 4 JPEG 2000,
+    /// 5 JPEG 2000 lossless, 6 PNG (the Type-4 GCA codes), 255 another (see
+    /// `biomatch_an2k_image_compression_name`).
+    pub compression: u32,
+    /// Length in bytes of the stored (compressed) image data.
+    pub data_len: usize,
 }
 
 /// One record of a transaction, as `biomatch_an2k_record_info` describes it.
@@ -61,6 +91,18 @@ fn mode(flags: u32) -> FfiResult<Mode> {
 }
 
 impl biomatch_an2k_transaction {
+    fn image(&self, index: usize) -> FfiResult<&ImageInfo> {
+        self.images.get(index).map(|(i, _)| i).ok_or_else(|| {
+            FfiError::new(
+                biomatch_status::IndexOutOfRange,
+                format!(
+                    "image {index} requested, the transaction has {}",
+                    self.images.len()
+                ),
+            )
+        })
+    }
+
     fn record(&self, index: usize) -> FfiResult<&Record> {
         self.transaction.records.get(index).ok_or_else(|| {
             FfiError::new(
@@ -100,9 +142,20 @@ pub unsafe extern "C" fn biomatch_an2k_read(
         // SAFETY: the caller passes `len` readable bytes at `data` (or NULL with len 0).
         let bytes = unsafe { slice(data, len, "data") }?;
         let decoded = an2k::read(bytes, mode).map_err(an2k_error)?;
+        let images = decoded
+            .transaction
+            .images()
+            .into_iter()
+            .map(|i| {
+                let name = CString::new(i.compression.name().replace('\0', "\u{FFFD}"))
+                    .unwrap_or_default();
+                (i, name)
+            })
+            .collect();
         let h = biomatch_an2k_transaction {
             warnings: crate::finger::warning_strings(&decoded.warnings),
             transaction: decoded.transaction,
+            images,
         };
         // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
         unsafe { out.write(into_handle(h)) };
@@ -202,6 +255,194 @@ pub unsafe extern "C" fn biomatch_an2k_field(
     })
 }
 
+/// The number of images (image records with data, in file order).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_image_count(
+    t: *const biomatch_an2k_transaction,
+    out_count: *mut usize,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_image_count", || {
+        let out = Out::new(out_count, "out_count")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        // SAFETY: checked non-NULL and aligned; the caller provides a writable `size_t`.
+        unsafe { out.write(t.images.len()) };
+        Ok(())
+    })
+}
+
+/// Describes image `image` (0-based, below `biomatch_an2k_image_count`); an index past the
+/// end gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_image_info(
+    t: *const biomatch_an2k_transaction,
+    image: usize,
+    out_info: *mut biomatch_an2k_image_info,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_image_info", || {
+        let out = Out::new(out_info, "out_info")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        let i = t.image(image)?;
+        let info = biomatch_an2k_image_info {
+            record: i.record,
+            record_type: i.record_type,
+            kind: if i.record_type == 10 { 2 } else { 1 },
+            idc: i.idc,
+            width: i.width,
+            height: i.height,
+            ppi: i.ppi.unwrap_or(0.0),
+            compression: i.compression.binary_code().map_or(255, u32::from),
+            data_len: i.data_len,
+        };
+        // SAFETY: checked non-NULL and aligned; the caller provides a writable struct.
+        unsafe { out.write(info) };
+        Ok(())
+    })
+}
+
+/// The compression of image `image` by name (`"NONE"`, `"WSQ20"`, `"JPEGB"`, `"JPEGL"`,
+/// `"JP2"`, `"JP2L"`, `"PNG"`, or another name as the record writes it): a NUL-terminated
+/// string owned by the transaction, valid until it is freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_image_compression_name(
+    t: *const biomatch_an2k_transaction,
+    image: usize,
+    out_name: *mut *const c_char,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_image_compression_name", || {
+        let out = Out::new(out_name, "out_name")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        t.image(image)?;
+        let name = t.images[image].1.as_ptr();
+        // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
+        unsafe { out.write(name) };
+        Ok(())
+    })
+}
+
+/// The stored bytes of image `image` (WSQ, JPEG, PNG, JPEG 2000 or raw pixels, as
+/// compressed in the record): owned by the transaction, valid until it is freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_image_data(
+    t: *const biomatch_an2k_transaction,
+    image: usize,
+    out_data: *mut *const u8,
+    out_len: *mut usize,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_image_data", || {
+        let out_data = Out::new(out_data, "out_data")?;
+        let out_len = Out::new(out_len, "out_len")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        let record = t.image(image)?.record;
+        let data = t.transaction.image_data(record).map_err(an2k_error)?;
+        // SAFETY: both checked non-NULL and aligned; the caller provides writable pointers.
+        unsafe {
+            out_data.write(data.as_ptr());
+            out_len.write(data.len());
+        }
+        Ok(())
+    })
+}
+
+/// Decodes image `image` to 8-bit grey levels (colour photos are converted): on success
+/// `*out_pixels` / `*out_pixels_len` receive `width * height` bytes, row-major without
+/// padding, owned by the caller (release with `biomatch_bytes_free`), and `*out_width` /
+/// `*out_height` the size. Uncompressed 8-bit, WSQ, JPEG baseline and PNG decode; JPEG 2000,
+/// lossless JPEG and other encodings give `BIOMATCH_STATUS_UNSUPPORTED_FORMAT` (the bytes
+/// stay available through `biomatch_an2k_image_data`); data that does not decode gives
+/// `BIOMATCH_STATUS_MALFORMED_TEMPLATE`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_image_decode(
+    t: *const biomatch_an2k_transaction,
+    image: usize,
+    out_pixels: *mut *mut u8,
+    out_pixels_len: *mut usize,
+    out_width: *mut u32,
+    out_height: *mut u32,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_image_decode", || {
+        let out_pixels = Out::new(out_pixels, "out_pixels")?;
+        let out_pixels_len = Out::new(out_pixels_len, "out_pixels_len")?;
+        let out_width = Out::new(out_width, "out_width")?;
+        let out_height = Out::new(out_height, "out_height")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        let record = t.image(image)?.record;
+        let raster = t.transaction.decode_image(record).map_err(an2k_error)?;
+        let w = u32::try_from(raster.width).map_err(|_| FfiError::invalid("width past u32"))?;
+        let h = u32::try_from(raster.height).map_err(|_| FfiError::invalid("height past u32"))?;
+        let (pixels, n) = bytes_into_raw(raster.pixels);
+        // SAFETY: every out-pointer was checked non-NULL and aligned; the caller provides
+        // writable pointers.
+        unsafe {
+            out_pixels.write(pixels);
+            out_pixels_len.write(n);
+            out_width.write(w);
+            out_height.write(h);
+        }
+        Ok(())
+    })
+}
+
+/// The minutiae of Type-9 record `record` as a finger template (legacy 9.012 and EFS 9.331
+/// minutiae), read with `options` (NULL: lenient, geometry unknown; its `format` must be
+/// AUTO or TYPE9). The height needed to undo the legacy bottom-left origin comes from
+/// `options->image_height`, else from the image record with the same IDC; without either a
+/// strict read gives `BIOMATCH_STATUS_INVALID_ARGUMENT` and a lenient one guesses it with a
+/// warning on the template (`biomatch_finger_template_warning`). A record that is not Type-9
+/// gives `BIOMATCH_STATUS_INVALID_ARGUMENT`, an index past the end
+/// `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`. On success `*out_template` receives a new template
+/// owned by the caller (`biomatch_finger_template_free`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_an2k_finger_template(
+    t: *const biomatch_an2k_transaction,
+    record: usize,
+    options: *const crate::finger::biomatch_read_options,
+    out_template: *mut *mut crate::finger::biomatch_finger_template,
+) -> biomatch_status {
+    ffi_call("biomatch_an2k_finger_template", || {
+        let out = Out::new(out_template, "out_template")?;
+        // SAFETY: the caller passes NULL or a live transaction handle.
+        let t = unsafe { handle(t, "transaction") }?;
+        let options = if options.is_null() {
+            crate::finger::biomatch_read_options::default()
+        } else {
+            // SAFETY: non-NULL: the caller passes a readable options struct.
+            *unsafe { handle(options, "options") }?
+        };
+        let r = t.record(record)?;
+        if r.record_type() != 9 {
+            return Err(FfiError::invalid(format!(
+                "record {record} is Type-{}, not Type-9 minutiae",
+                r.record_type()
+            )));
+        }
+        // The Type-1 record, this Type-9 record and every non-Type-9 record (the image with
+        // the same IDC gives the height), with the content listing rewritten to match.
+        let mut one = Transaction {
+            records: t
+                .transaction
+                .records
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| *i == 0 || *i == record || r.record_type() != 9)
+                .map(|(_, r)| r.clone())
+                .collect(),
+        };
+        one.update_content_listing();
+        let bytes = one.to_bytes().map_err(an2k_error)?;
+        let mut options = options;
+        options.format = crate::finger::biomatch_format::Type9 as u32;
+        let tmpl = crate::finger::read_template(&bytes, &options)?;
+        // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
+        unsafe { out.write(into_handle(tmpl)) };
+        Ok(())
+    })
+}
+
 /// The number of deviations a lenient read of this transaction tolerated (0 for a strict
 /// read and for conforming data).
 #[unsafe(no_mangle)]
@@ -297,6 +538,106 @@ mod tests {
             let mut text = ptr::null();
             assert_eq!(
                 biomatch_an2k_warning(t, w, &mut text),
+                biomatch_status::InvalidArgument
+            );
+            biomatch_an2k_free(t);
+        }
+    }
+
+    #[test]
+    fn images_and_minutiae_of_a_built_transaction() {
+        use biomatch_core::finger::formats::an2k::{Compression, FingerImage};
+        use biomatch_core::finger::image::{Raster, wsq};
+        let (w, h) = (160usize, 200usize);
+        let px: Vec<u8> = (0..w * h)
+            .map(|i| (128.0 + 100.0 * ((i % w) as f32 * 0.4 + (i / w) as f32 * 0.15).sin()) as u8)
+            .collect();
+        let raster = Raster::new(w, h, 500.0, px).unwrap();
+        let encoded = wsq::encode(&raster, &Default::default()).unwrap();
+        let (b, idc) = Transaction::builder("CAR").finger_image(&FingerImage {
+            position: 2,
+            impression: 0,
+            width: w as u32,
+            height: h as u32,
+            ppi: 500.0,
+            compression: Compression::Wsq,
+            data: &encoded,
+        });
+        let core_tmpl = biomatch_core::finger::formats::read(
+            TYPE9,
+            &biomatch_core::finger::formats::ReadOptions {
+                format: Some(biomatch_core::finger::formats::Format::Type9),
+                image_height: Some(h as u16),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .template;
+        let view = core_tmpl.first_view().unwrap().clone();
+        let bytes = an2k::write(&b.minutiae(&view, idc).build()).unwrap();
+        let (st, t) = read(&bytes, biomatch_read_flags::Strict as u32);
+        assert_eq!(st, biomatch_status::Ok);
+        // SAFETY: a live handle and writable outputs throughout.
+        unsafe {
+            let mut n = 0usize;
+            assert_eq!(biomatch_an2k_image_count(t, &mut n), biomatch_status::Ok);
+            assert_eq!(n, 1);
+            let mut info = biomatch_an2k_image_info::default();
+            assert_eq!(
+                biomatch_an2k_image_info(t, 0, &mut info),
+                biomatch_status::Ok
+            );
+            assert_eq!(
+                (info.record, info.record_type, info.kind, info.idc),
+                (1, 14, 1, i64::from(idc))
+            );
+            assert_eq!(
+                (info.width, info.height, info.ppi),
+                (w as u32, h as u32, 500.0)
+            );
+            assert_eq!((info.compression, info.data_len), (1, encoded.len()));
+            let mut name = ptr::null();
+            assert_eq!(
+                biomatch_an2k_image_compression_name(t, 0, &mut name),
+                biomatch_status::Ok
+            );
+            assert_eq!(std::ffi::CStr::from_ptr(name).to_str(), Ok("WSQ20"));
+            let (mut p, mut len) = (ptr::null(), 0usize);
+            assert_eq!(
+                biomatch_an2k_image_data(t, 0, &mut p, &mut len),
+                biomatch_status::Ok
+            );
+            assert_eq!(std::slice::from_raw_parts(p, len), encoded.as_slice());
+            let (mut px, mut pn, mut ow, mut oh) = (ptr::null_mut(), 0usize, 0u32, 0u32);
+            assert_eq!(
+                biomatch_an2k_image_decode(t, 0, &mut px, &mut pn, &mut ow, &mut oh),
+                biomatch_status::Ok
+            );
+            let direct = wsq::decode(&encoded).unwrap();
+            assert_eq!((ow, oh), (w as u32, h as u32));
+            assert_eq!(std::slice::from_raw_parts(px, pn), direct.pixels.as_slice());
+            crate::bytes::biomatch_bytes_free(px, pn);
+            assert_eq!(
+                biomatch_an2k_image_info(t, 1, &mut info),
+                biomatch_status::IndexOutOfRange
+            );
+            // The Type-9 record (index 2): as many minutiae as the view written.
+            let mut tmpl = ptr::null_mut();
+            assert_eq!(
+                biomatch_an2k_finger_template(t, 2, ptr::null(), &mut tmpl),
+                biomatch_status::Ok
+            );
+            let mut vi = std::mem::MaybeUninit::uninit();
+            assert_eq!(
+                crate::finger::biomatch_finger_template_view_info(tmpl, 0, vi.as_mut_ptr()),
+                biomatch_status::Ok
+            );
+            let vi = vi.assume_init();
+            assert_eq!(vi.minutia_count, view.minutiae.len());
+            assert_eq!(vi.height, h as u16, "height from the linked Type-14 record");
+            crate::finger::biomatch_finger_template_free(tmpl);
+            assert_eq!(
+                biomatch_an2k_finger_template(t, 1, ptr::null(), &mut tmpl),
                 biomatch_status::InvalidArgument
             );
             biomatch_an2k_free(t);

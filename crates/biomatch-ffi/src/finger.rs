@@ -248,7 +248,7 @@ fn read_options(options: &biomatch_read_options) -> FfiResult<ReadOptions> {
     })
 }
 
-fn read_template(
+pub(crate) fn read_template(
     bytes: &[u8],
     options: &biomatch_read_options,
 ) -> FfiResult<biomatch_finger_template> {
