@@ -224,6 +224,12 @@ typedef uint32_t biomatch_status;
 #endif // __cplusplus
 
 /**
+ * A transaction being assembled, opaque. Created by `biomatch_an2k_builder_new`, released
+ * with `biomatch_an2k_builder_free`. Not synchronised: one thread at a time.
+ */
+typedef struct biomatch_an2k_builder biomatch_an2k_builder;
+
+/**
  * An ANSI/NIST-ITL transaction read from bytes, opaque.
  *
  * Created by `biomatch_an2k_read`, released with `biomatch_an2k_free`. Immutable once
@@ -584,6 +590,52 @@ biomatch_status biomatch_an2k_warning_count(const biomatch_an2k_transaction *t, 
  * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
  */
 biomatch_status biomatch_an2k_warning(const biomatch_an2k_transaction *t, size_t index, const char **out_text);
+
+/**
+ * Starts a transaction (ANSI/NIST-ITL 1-2011 Update 2013, version 0502) with the type of
+ * transaction `type_of_transaction` (1.004, e.g. `"CAR"`; 1 to 16 printable ASCII
+ * characters) and default Type-1 fields (date today in UTC, a control number from the
+ * clock, agency `biomatch`). On success `*out` receives a new builder owned by the caller.
+ */
+biomatch_status biomatch_an2k_builder_new(const char *type_of_transaction, biomatch_an2k_builder **out);
+
+/**
+ * Adds a Type-2 (user-defined text) record with `count` fields: field `numbers[i]`
+ * (3..=999; 2.001 and 2.002 are written by the builder) holds `values[i]`, a NUL-terminated
+ * UTF-8 string without FS/GS bytes (RS 0x1E and US 0x1F separate subfields and items).
+ */
+biomatch_status biomatch_an2k_builder_add_text(biomatch_an2k_builder *b, const uint32_t *numbers, const char *const *values, size_t count);
+
+/**
+ * Adds a fingerprint image as a Type-14 record compressed with WSQ at `bitrate` bits per
+ * pixel (0 = the FBI's 0.75): `height` rows of `width` 8-bit grey levels, row `y` at
+ * `pixels + y * stride`, `len` bytes in the buffer, scanned at `ppi`, finger position
+ * `position` (0 unknown, 1-10, ...). With `with_minutiae` true the image's minutiae are
+ * extracted and added as a Type-9 record with the same IDC. Bad geometry, resolution,
+ * position or bit rate gives `BIOMATCH_STATUS_INVALID_ARGUMENT` and leaves the builder as
+ * it was.
+ */
+biomatch_status biomatch_an2k_builder_add_finger(biomatch_an2k_builder *b, const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, uint32_t position, float bitrate, bool with_minutiae);
+
+/**
+ * Adds a face photo as a Type-10 record: `len` bytes of a JPEG or PNG file (recognised by
+ * their signature; anything else gives `BIOMATCH_STATUS_INVALID_ARGUMENT`), stored as they
+ * are, with the stated `width` and `height` in pixels (colour space sRGB).
+ */
+biomatch_status biomatch_an2k_builder_add_face(biomatch_an2k_builder *b, const uint8_t *data, size_t len, uint32_t width, uint32_t height);
+
+/**
+ * Writes the transaction (content listing 1.003 and record lengths filled in): on success
+ * `*out_data` / `*out_len` receive a new buffer owned by the caller (release it with
+ * `biomatch_bytes_free`). The builder stays usable (more records may be added and written
+ * again).
+ */
+biomatch_status biomatch_an2k_builder_write(biomatch_an2k_builder *b, uint8_t **out_data, size_t *out_len);
+
+/**
+ * Releases a builder. NULL is a no-op.
+ */
+void biomatch_an2k_builder_free(biomatch_an2k_builder *b);
 
 /**
  * Releases a buffer the library returned (for example from

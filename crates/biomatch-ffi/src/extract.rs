@@ -12,18 +12,18 @@ use crate::finger::biomatch_finger_template;
 use crate::ptr::{Out, into_handle, slice};
 use crate::status::biomatch_status;
 
-fn params() -> &'static ExtractParams {
+pub(crate) fn params() -> &'static ExtractParams {
     static PARAMS: OnceLock<ExtractParams> = OnceLock::new();
     PARAMS.get_or_init(ExtractParams::default)
 }
 
-fn extract_error(e: ExtractError) -> FfiError {
+pub(crate) fn extract_error(e: ExtractError) -> FfiError {
     FfiError::invalid(e.to_string())
 }
 
 /// Copies the rows of a strided image into a packed raster, checking the geometry against
 /// the extractor's limits before allocating.
-fn raster(
+pub(crate) fn raster(
     pixels: &[u8],
     width: usize,
     height: usize,

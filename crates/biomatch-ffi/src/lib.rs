@@ -20,6 +20,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod an2k;
+mod an2k_build;
 mod boundary;
 mod bytes;
 mod calibration;
@@ -38,6 +39,7 @@ mod wsq;
 mod tests;
 
 pub use an2k::*;
+pub use an2k_build::*;
 pub use bytes::biomatch_bytes_free;
 pub use calibration::*;
 pub use diagnostic::biomatch_diagnostic_panic;
