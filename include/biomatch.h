@@ -294,7 +294,7 @@ typedef struct {
    * (the Type-1 record) or it is not a number.
    */
   int64_t idc;
-} biomatch_an2k_record_info;
+} biomatch_an2k_record_desc;
 
 /**
  * One image of a transaction, as `biomatch_an2k_image_info` describes it.
@@ -339,7 +339,7 @@ typedef struct {
    * Length in bytes of the stored (compressed) image data.
    */
   size_t data_len;
-} biomatch_an2k_image_info;
+} biomatch_an2k_image_desc;
 
 /**
  * Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
@@ -514,7 +514,7 @@ biomatch_status biomatch_an2k_record_count(const biomatch_an2k_transaction *t, s
  * Describes record `record` (0-based, file order; 0 is Type-1). An index at or past the
  * record count gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
  */
-biomatch_status biomatch_an2k_record_info(const biomatch_an2k_transaction *t, size_t record, biomatch_an2k_record_info *out_info);
+biomatch_status biomatch_an2k_record_info(const biomatch_an2k_transaction *t, size_t record, biomatch_an2k_record_desc *out_info);
 
 /**
  * The value of field `number` of tagged record `record` (the first field with that
@@ -538,7 +538,7 @@ biomatch_status biomatch_an2k_image_count(const biomatch_an2k_transaction *t, si
  * Describes image `image` (0-based, below `biomatch_an2k_image_count`); an index past the
  * end gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
  */
-biomatch_status biomatch_an2k_image_info(const biomatch_an2k_transaction *t, size_t image, biomatch_an2k_image_info *out_info);
+biomatch_status biomatch_an2k_image_info(const biomatch_an2k_transaction *t, size_t image, biomatch_an2k_image_desc *out_info);
 
 /**
  * The compression of image `image` by name (`"NONE"`, `"WSQ20"`, `"JPEGB"`, `"JPEGL"`,

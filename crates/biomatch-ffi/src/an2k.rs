@@ -27,7 +27,7 @@ pub struct biomatch_an2k_transaction {
 /// One image of a transaction, as `biomatch_an2k_image_info` describes it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct biomatch_an2k_image_info {
+pub struct biomatch_an2k_image_desc {
     /// The index of the record holding the image (for `biomatch_an2k_record_info` and
     /// `biomatch_an2k_field`).
     pub record: usize,
@@ -54,7 +54,7 @@ pub struct biomatch_an2k_image_info {
 /// One record of a transaction, as `biomatch_an2k_record_info` describes it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct biomatch_an2k_record_info {
+pub struct biomatch_an2k_record_desc {
     /// The record type (1 for the header, 2 text, 4 binary finger image, 9 minutiae, 10
     /// face, 13/14/15 variable-resolution images, ...).
     pub record_type: u32,
@@ -193,14 +193,14 @@ pub unsafe extern "C" fn biomatch_an2k_record_count(
 pub unsafe extern "C" fn biomatch_an2k_record_info(
     t: *const biomatch_an2k_transaction,
     record: usize,
-    out_info: *mut biomatch_an2k_record_info,
+    out_info: *mut biomatch_an2k_record_desc,
 ) -> biomatch_status {
     ffi_call("biomatch_an2k_record_info", || {
         let out = Out::new(out_info, "out_info")?;
         // SAFETY: the caller passes NULL or a live transaction handle.
         let t = unsafe { handle(t, "transaction") }?;
         let r = t.record(record)?;
-        let info = biomatch_an2k_record_info {
+        let info = biomatch_an2k_record_desc {
             record_type: r.record_type(),
             idc: r.idc().unwrap_or(-1),
         };
@@ -277,14 +277,14 @@ pub unsafe extern "C" fn biomatch_an2k_image_count(
 pub unsafe extern "C" fn biomatch_an2k_image_info(
     t: *const biomatch_an2k_transaction,
     image: usize,
-    out_info: *mut biomatch_an2k_image_info,
+    out_info: *mut biomatch_an2k_image_desc,
 ) -> biomatch_status {
     ffi_call("biomatch_an2k_image_info", || {
         let out = Out::new(out_info, "out_info")?;
         // SAFETY: the caller passes NULL or a live transaction handle.
         let t = unsafe { handle(t, "transaction") }?;
         let i = t.image(image)?;
-        let info = biomatch_an2k_image_info {
+        let info = biomatch_an2k_image_desc {
             record: i.record,
             record_type: i.record_type,
             kind: if i.record_type == 10 { 2 } else { 1 },
@@ -500,7 +500,7 @@ mod tests {
             assert_eq!(biomatch_an2k_record_count(t, &mut n), biomatch_status::Ok);
             assert_eq!(n, core.transaction.records.len());
             assert!(n >= 2);
-            let mut info = biomatch_an2k_record_info::default();
+            let mut info = biomatch_an2k_record_desc::default();
             assert_eq!(
                 biomatch_an2k_record_info(t, 0, &mut info),
                 biomatch_status::Ok
@@ -582,7 +582,7 @@ mod tests {
             let mut n = 0usize;
             assert_eq!(biomatch_an2k_image_count(t, &mut n), biomatch_status::Ok);
             assert_eq!(n, 1);
-            let mut info = biomatch_an2k_image_info::default();
+            let mut info = biomatch_an2k_image_desc::default();
             assert_eq!(
                 biomatch_an2k_image_info(t, 0, &mut info),
                 biomatch_status::Ok

@@ -343,7 +343,7 @@ mod tests {
             assert_eq!(n, 5, "Type-1, 2, 14, 9, 10");
             let types: Vec<u32> = (0..n)
                 .map(|i| {
-                    let mut info = biomatch_an2k_record_info::default();
+                    let mut info = biomatch_an2k_record_desc::default();
                     assert_eq!(
                         biomatch_an2k_record_info(t, i, &mut info),
                         biomatch_status::Ok
@@ -376,7 +376,7 @@ mod tests {
                 biomatch_status::Ok
             );
             assert_eq!(std::slice::from_raw_parts(p, l), face.as_slice());
-            let mut info = biomatch_an2k_image_info::default();
+            let mut info = biomatch_an2k_image_desc::default();
             assert_eq!(
                 biomatch_an2k_image_info(t, 1, &mut info),
                 biomatch_status::Ok

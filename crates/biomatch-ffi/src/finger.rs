@@ -551,10 +551,8 @@ mod tests {
     fn warnings(t: *const biomatch_finger_template) -> Vec<String> {
         let mut n = usize::MAX;
         // SAFETY: a live handle and a writable count.
-        assert_eq!(
-            unsafe { biomatch_finger_template_warning_count(t, &mut n) },
-            biomatch_status::Ok
-        );
+        let st = unsafe { biomatch_finger_template_warning_count(t, &mut n) };
+        assert_eq!(st, biomatch_status::Ok);
         (0..n)
             .map(|i| {
                 let mut text = ptr::null();
