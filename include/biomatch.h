@@ -21,9 +21,10 @@
  *
  * Thread safety
  * -------------
- * - Finger templates, face templates, calibrations and candidate lists are immutable once
- *   created: any number of threads may use the same handle at once through the functions
- *   that take it as `const`.
+ * - Finger templates, face templates, calibrations, candidate lists and ANSI/NIST-ITL
+ *   transactions read with biomatch_an2k_read are immutable once created: any number of
+ *   threads may use the same handle at once through the functions that take it as `const`.
+ *   A transaction builder (biomatch_an2k_builder) is not synchronised: one thread at a time.
  * - A gallery is internally synchronised: identify, enrol, remove, len and save may be
  *   called on the same gallery from any number of threads at once. A search sees the
  *   gallery as it was when the search started.

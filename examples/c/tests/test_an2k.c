@@ -89,7 +89,7 @@ static void read_sample(const char *fixtures) {
 }
 
 static void build_and_read_back(const char *fixtures) {
-    char path[4096];
+    char path[4096], head[64];
     unsigned char *pgm, *out = NULL, *pixels = NULL;
     size_t pgm_len = 0, out_len = 0, n = 0, len = 0, pixels_len = 0;
     const unsigned char *px;
@@ -111,7 +111,10 @@ static void build_and_read_back(const char *fixtures) {
     pgm = read_file(path, &pgm_len);
     CHECK(pgm != NULL);
     if (pgm == NULL) return;
-    CHECK(sscanf((const char *)pgm, "P5 %u %u %u%n", &w, &h, &maxval, &header) == 3);
+    /* sscanf needs a NUL-terminated string: the header, copied (the file buffer has no NUL). */
+    memset(head, 0, sizeof head);
+    memcpy(head, pgm, pgm_len < sizeof head - 1 ? pgm_len : sizeof head - 1);
+    CHECK(sscanf(head, "P5 %u %u %u%n", &w, &h, &maxval, &header) == 3);
     px = pgm + header + 1;
     CHECK(maxval == 255 && (size_t)header + 1 + (size_t)w * h == pgm_len);
 
