@@ -435,7 +435,17 @@ pub unsafe extern "C" fn biomatch_an2k_finger_template(
         one.update_content_listing();
         let bytes = one.to_bytes().map_err(an2k_error)?;
         let mut options = options;
-        options.format = crate::finger::biomatch_format::Type9 as u32;
+        let (auto, type9) = (
+            crate::finger::biomatch_format::Auto as u32,
+            crate::finger::biomatch_format::Type9 as u32,
+        );
+        if options.format != auto && options.format != type9 {
+            return Err(FfiError::invalid(format!(
+                "options.format {} is neither AUTO nor TYPE9",
+                options.format
+            )));
+        }
+        options.format = type9;
         let tmpl = crate::finger::read_template(&bytes, &options)?;
         // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
         unsafe { out.write(into_handle(tmpl)) };
