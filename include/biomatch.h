@@ -21,9 +21,10 @@
  *
  * Thread safety
  * -------------
- * - Finger templates, face templates, calibrations and candidate lists are immutable once
- *   created: any number of threads may use the same handle at once through the functions
- *   that take it as `const`.
+ * - Finger templates, face templates, calibrations, candidate lists and ANSI/NIST-ITL
+ *   transactions read with biomatch_an2k_read are immutable once created: any number of
+ *   threads may use the same handle at once through the functions that take it as `const`.
+ *   A transaction builder (biomatch_an2k_builder) is not synchronised: one thread at a time.
  * - A gallery is internally synchronised: identify, enrol, remove, len and save may be
  *   called on the same gallery from any number of threads at once. A search sees the
  *   gallery as it was when the search started.
@@ -86,7 +87,8 @@ enum biomatch_format
   BIOMATCH_FORMAT_ANSI2009_AM1 = 5,
   /**
    * NIST `.xyt` text as `mindtct` writes it by default (origin bottom-left, NIST angles).
-   * Reading needs the image height (see `biomatch_read_options`).
+   * Reading needs the image height: without it a strict read fails and a lenient one
+   * guesses it with a warning (see `biomatch_finger_template_read_with_options`).
    */
   BIOMATCH_FORMAT_XYT = 6,
   /**
@@ -136,7 +138,8 @@ typedef uint32_t biomatch_quality_flag;
 #endif // __cplusplus
 
 /**
- * Flags for `biomatch_finger_template_read` (bitwise OR).
+ * Reading modes for `biomatch_finger_template_read` and `biomatch_an2k_read` (exactly one
+ * of these values; other values give `BIOMATCH_STATUS_INVALID_ARGUMENT`).
  */
 enum biomatch_read_flags
 #ifdef __cplusplus
@@ -144,11 +147,20 @@ enum biomatch_read_flags
 #endif // __cplusplus
  {
   /**
-   * Lenient reading: tolerate the deviations real files have.
+   * Lenient reading: tolerate the deviations real files have (a length field that
+   * disagrees with the data, a reserved value, a missing mandatory field, an xyt file read
+   * without its image height, ...). The read returns `BIOMATCH_STATUS_OK` and keeps one
+   * warning per deviation on the handle (`biomatch_finger_template_warning_count` /
+   * `biomatch_finger_template_warning`, `biomatch_an2k_warning_count` /
+   * `biomatch_an2k_warning`): the same text the CLI prints. Data that cannot be read at
+   * all (truncated, malformed beyond repair) still fails.
    */
   BIOMATCH_READ_FLAGS_LENIENT = 0,
   /**
-   * Strict reading: reject any deviation from the standard.
+   * Strict reading: the first deviation is an error
+   * (`BIOMATCH_STATUS_MALFORMED_TEMPLATE`, or `BIOMATCH_STATUS_INVALID_ARGUMENT` when the
+   * caller must supply missing information, such as an xyt file's image height); the
+   * last-error message names it. A strict read that succeeds has no warnings.
    */
   BIOMATCH_READ_FLAGS_STRICT = 1,
 };
@@ -246,6 +258,21 @@ typedef uint32_t biomatch_status;
 #endif // __cplusplus
 
 /**
+ * A transaction being assembled, opaque. Created by `biomatch_an2k_builder_new`, released
+ * with `biomatch_an2k_builder_free`. Not synchronised: one thread at a time.
+ */
+typedef struct biomatch_an2k_builder biomatch_an2k_builder;
+
+/**
+ * An ANSI/NIST-ITL transaction read from bytes, opaque.
+ *
+ * Created by `biomatch_an2k_read`, released with `biomatch_an2k_free`. Immutable once
+ * created: a `const` handle may be used by any number of threads at once. Field values and
+ * warning strings it hands out are owned by it and valid until it is freed.
+ */
+typedef struct biomatch_an2k_transaction biomatch_an2k_transaction;
+
+/**
  * An impostor score distribution (face or finger), opaque.
  *
  * Created by `biomatch_calibration_new`, released with `biomatch_calibration_free`.
@@ -288,6 +315,67 @@ typedef struct biomatch_finger_template biomatch_finger_template;
 typedef struct biomatch_gallery biomatch_gallery;
 
 /**
+ * One record of a transaction, as `biomatch_an2k_record_info` describes it.
+ */
+typedef struct {
+  /**
+   * The record type (1 for the header, 2 text, 4 binary finger image, 9 minutiae, 10
+   * face, 13/14/15 variable-resolution images, ...).
+   */
+  uint32_t record_type;
+  /**
+   * The IDC (information designation character) the record states, or -1 when it has none
+   * (the Type-1 record) or it is not a number.
+   */
+  int64_t idc;
+} biomatch_an2k_record_desc;
+
+/**
+ * One image of a transaction, as `biomatch_an2k_image_info` describes it.
+ */
+typedef struct {
+  /**
+   * The index of the record holding the image (for `biomatch_an2k_record_info` and
+   * `biomatch_an2k_field`).
+   */
+  size_t record;
+  /**
+   * The record type (3-6 binary, 10 face/photo, 13 latent, 14 fingerprint, 15 palm).
+   */
+  uint32_t record_type;
+  /**
+   * 1 for a friction-ridge image (Types 3-6, 13, 14, 15), 2 for a Type-10 face/photo.
+   */
+  uint32_t kind;
+  /**
+   * The record's IDC, -1 when it states none.
+   */
+  int64_t idc;
+  /**
+   * Width in pixels as the record states it (0 when absent).
+   */
+  uint32_t width;
+  /**
+   * Height in pixels as the record states it (0 when absent).
+   */
+  uint32_t height;
+  /**
+   * Resolution in pixels per inch, 0 when the record does not state it.
+   */
+  float ppi;
+  /**
+   * Compression code: 0 none, 1 WSQ, 2 JPEG baseline, 3 JPEG lossless, 4 JPEG 2000,
+   * 5 JPEG 2000 lossless, 6 PNG (the Type-4 GCA codes), 255 another (see
+   * `biomatch_an2k_image_compression_name`).
+   */
+  uint32_t compression;
+  /**
+   * Length in bytes of the stored (compressed) image data.
+   */
+  size_t data_len;
+} biomatch_an2k_image_desc;
+
+/**
  * Options for `biomatch_finger_template_read_with_options`. Zero fields mean "not known".
  */
 typedef struct {
@@ -305,7 +393,9 @@ typedef struct {
    */
   uint16_t image_width;
   /**
-   * Image height in pixels, for formats that do not store it; xyt needs it. 0 if unknown.
+   * Image height in pixels, for formats that do not store it; 0 if unknown. NIST-internal
+   * xyt needs it (strict: INVALID_ARGUMENT without it; lenient: guessed, with a warning),
+   * and so does a Type-9 record with no image record of the same IDC.
    */
   uint16_t image_height;
   /**
@@ -449,6 +539,161 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Reads an ANSI/NIST-ITL transaction in the traditional (binary/tagged) encoding from `len`
+ * bytes at `data`. `flags` is a `biomatch_read_flags` value: strict reading fails on the
+ * first deviation (a length that disagrees with the data, a missing mandatory field, a wrong
+ * separator, a content listing 1.003 that disagrees with the records) with
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`; lenient reading returns OK and keeps one warning per
+ * deviation (`biomatch_an2k_warning`).
+ *
+ * On success `*out` receives a new handle owned by the caller (release it with
+ * `biomatch_an2k_free`). Bytes that are not a transaction, truncated data (a length past the
+ * end, including a 4 GB length) and malformed records give
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`, the last-error message naming the record and field;
+ * input over 2 GiB gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. Lengths are checked before
+ * anything is allocated.
+ */
+biomatch_status biomatch_an2k_read(const uint8_t *data, size_t len, uint32_t flags, biomatch_an2k_transaction **out);
+
+/**
+ * Releases a transaction. NULL is a no-op. Field values and warnings taken from it become
+ * invalid.
+ */
+void biomatch_an2k_free(biomatch_an2k_transaction *t);
+
+/**
+ * The number of records, the Type-1 header included (record 0).
+ */
+biomatch_status biomatch_an2k_record_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Describes record `record` (0-based, file order; 0 is Type-1). An index at or past the
+ * record count gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_an2k_record_info(const biomatch_an2k_transaction *t, size_t record, biomatch_an2k_record_desc *out_info);
+
+/**
+ * The value of field `number` of tagged record `record` (the first field with that
+ * number, e.g. 4 for 1.004 TOT): `*out_data` / `*out_len` receive the value bytes as stored,
+ * with their RS (0x1E, subfield) and US (0x1F, item) separators and WITHOUT a NUL
+ * terminator. The bytes are owned by the transaction and valid until it is freed. The image
+ * data (field 999) is `biomatch_an2k_image_data`'s, not a field here.
+ *
+ * A record index past the end, a field the record does not have, and any field of a binary
+ * record (Types 3-8 have no tagged fields) give `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE` (the
+ * last-error message says which); nothing is written.
+ */
+biomatch_status biomatch_an2k_field(const biomatch_an2k_transaction *t, size_t record, uint32_t number, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * The number of images (image records with data, in file order).
+ */
+biomatch_status biomatch_an2k_image_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Describes image `image` (0-based, below `biomatch_an2k_image_count`); an index past the
+ * end gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_an2k_image_info(const biomatch_an2k_transaction *t, size_t image, biomatch_an2k_image_desc *out_info);
+
+/**
+ * The compression of image `image` by name (`"NONE"`, `"WSQ20"`, `"JPEGB"`, `"JPEGL"`,
+ * `"JP2"`, `"JP2L"`, `"PNG"`, or another name as the record writes it): a NUL-terminated
+ * string owned by the transaction, valid until it is freed.
+ */
+biomatch_status biomatch_an2k_image_compression_name(const biomatch_an2k_transaction *t, size_t image, const char **out_name);
+
+/**
+ * The stored bytes of image `image` (WSQ, JPEG, PNG, JPEG 2000 or raw pixels, as
+ * compressed in the record): owned by the transaction, valid until it is freed.
+ */
+biomatch_status biomatch_an2k_image_data(const biomatch_an2k_transaction *t, size_t image, const uint8_t **out_data, size_t *out_len);
+
+/**
+ * Decodes image `image` to 8-bit grey levels (colour photos are converted): on success
+ * `*out_pixels` / `*out_pixels_len` receive `width * height` bytes, row-major without
+ * padding, owned by the caller (release with `biomatch_bytes_free`), and `*out_width` /
+ * `*out_height` the size. Uncompressed 8-bit, WSQ, JPEG baseline and PNG decode; JPEG 2000,
+ * lossless JPEG and other encodings give `BIOMATCH_STATUS_UNSUPPORTED_FORMAT` (the bytes
+ * stay available through `biomatch_an2k_image_data`); data that does not decode gives
+ * `BIOMATCH_STATUS_MALFORMED_TEMPLATE`.
+ */
+biomatch_status biomatch_an2k_image_decode(const biomatch_an2k_transaction *t, size_t image, uint8_t **out_pixels, size_t *out_pixels_len, uint32_t *out_width, uint32_t *out_height);
+
+/**
+ * The minutiae of Type-9 record `record` as a finger template (legacy 9.012 and EFS 9.331
+ * minutiae), read with `options` (NULL: lenient, geometry unknown; its `format` must be
+ * AUTO or TYPE9). The height needed to undo the legacy bottom-left origin comes from
+ * `options->image_height`, else from the image record with the same IDC; without either a
+ * strict read gives `BIOMATCH_STATUS_INVALID_ARGUMENT` and a lenient one guesses it with a
+ * warning on the template (`biomatch_finger_template_warning`). A record that is not Type-9
+ * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`, an index past the end
+ * `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`. On success `*out_template` receives a new template
+ * owned by the caller (`biomatch_finger_template_free`).
+ */
+biomatch_status biomatch_an2k_finger_template(const biomatch_an2k_transaction *t, size_t record, const biomatch_read_options *options, biomatch_finger_template **out_template);
+
+/**
+ * The number of deviations a lenient read of this transaction tolerated (0 for a strict
+ * read and for conforming data).
+ */
+biomatch_status biomatch_an2k_warning_count(const biomatch_an2k_transaction *t, size_t *out_count);
+
+/**
+ * Warning `index` (0-based, below `biomatch_an2k_warning_count`): `*out_text` receives a
+ * NUL-terminated UTF-8 string naming the record and field, the text the CLI prints after
+ * `warning:`, owned by the transaction and valid until it is freed. An index past the end
+ * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_an2k_warning(const biomatch_an2k_transaction *t, size_t index, const char **out_text);
+
+/**
+ * Starts a transaction (ANSI/NIST-ITL 1-2011 Update 2013, version 0502) with the type of
+ * transaction `type_of_transaction` (1.004, e.g. `"CAR"`; 1 to 16 printable ASCII
+ * characters) and default Type-1 fields (date today in UTC, a control number from the
+ * clock, agency `biomatch`). On success `*out` receives a new builder owned by the caller.
+ */
+biomatch_status biomatch_an2k_builder_new(const char *type_of_transaction, biomatch_an2k_builder **out);
+
+/**
+ * Adds a Type-2 (user-defined text) record with `count` fields: field `numbers[i]`
+ * (3..=999; 2.001 and 2.002 are written by the builder) holds `values[i]`, a NUL-terminated
+ * UTF-8 string without FS/GS bytes (RS 0x1E and US 0x1F separate subfields and items).
+ */
+biomatch_status biomatch_an2k_builder_add_text(biomatch_an2k_builder *b, const uint32_t *numbers, const char *const *values, size_t count);
+
+/**
+ * Adds a fingerprint image as a Type-14 record compressed with WSQ at `bitrate` bits per
+ * pixel (0 = the FBI's 0.75): `height` rows of `width` 8-bit grey levels, row `y` at
+ * `pixels + y * stride`, `len` bytes in the buffer, scanned at `ppi`, finger position
+ * `position` (0 unknown, 1-10, ...). With `with_minutiae` true the image's minutiae are
+ * extracted and added as a Type-9 record with the same IDC. Bad geometry, resolution,
+ * position or bit rate gives `BIOMATCH_STATUS_INVALID_ARGUMENT` and leaves the builder as
+ * it was.
+ */
+biomatch_status biomatch_an2k_builder_add_finger(biomatch_an2k_builder *b, const uint8_t *pixels, size_t len, uint32_t width, uint32_t height, size_t stride, float ppi, uint32_t position, float bitrate, bool with_minutiae);
+
+/**
+ * Adds a face photo as a Type-10 record: `len` bytes of a JPEG or PNG file (recognised by
+ * their signature; anything else gives `BIOMATCH_STATUS_INVALID_ARGUMENT`), stored as they
+ * are, with the stated `width` and `height` in pixels (colour space sRGB).
+ */
+biomatch_status biomatch_an2k_builder_add_face(biomatch_an2k_builder *b, const uint8_t *data, size_t len, uint32_t width, uint32_t height);
+
+/**
+ * Writes the transaction (content listing 1.003 and record lengths filled in): on success
+ * `*out_data` / `*out_len` receive a new buffer owned by the caller (release it with
+ * `biomatch_bytes_free`). The builder stays usable (more records may be added and written
+ * again).
+ */
+biomatch_status biomatch_an2k_builder_write(biomatch_an2k_builder *b, uint8_t **out_data, size_t *out_len);
+
+/**
+ * Releases a builder. NULL is a no-op.
+ */
+void biomatch_an2k_builder_free(biomatch_an2k_builder *b);
+
+/**
  * Releases a buffer the library returned (for example from
  * `biomatch_finger_template_write`). `(NULL, any)` is a no-op. The library remembers each
  * buffer's size, so `len` is not trusted (pass the length it returned); a pointer the library
@@ -564,9 +809,23 @@ biomatch_status biomatch_finger_template_read(const uint8_t *data, size_t len, u
 
 /**
  * Reads a finger template like `biomatch_finger_template_read`, with the image geometry
- * that some formats do not store: an xyt file needs `image_height` (its origin is the
- * bottom-left corner) and, for correct distances, `ppi`. Missing information a format needs
- * gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. `options` must not be NULL.
+ * that some formats do not store. `options` must not be NULL.
+ *
+ * NIST-internal xyt (`BIOMATCH_FORMAT_XYT`, and AUTO on xyt text) measures y from the
+ * bottom edge, so undoing the flip needs `image_height`. Without it (0):
+ * * strict (`BIOMATCH_READ_FLAGS_STRICT`): `BIOMATCH_STATUS_INVALID_ARGUMENT`, nothing
+ *   written, the last-error message says the height is missing;
+ * * lenient (`BIOMATCH_READ_FLAGS_LENIENT`): `BIOMATCH_STATUS_OK` with the height assumed
+ *   to be the largest y in the file (at least 1), so every minutia lies in the image but
+ *   the y coordinates are shifted by the unknown margin (scores against other templates
+ *   suffer); the template carries the warning `"image height not given; assumed H (the
+ *   largest y) to undo the bottom-left origin (at offset 0)"`
+ *   (`biomatch_finger_template_warning`).
+ *
+ * In both modes a missing `image_width` becomes the smallest width holding every minutia
+ * (`mindtct -m1` xyt, `BIOMATCH_FORMAT_XYT_M1`, also takes its height that way, since its
+ * origin is top-left) and a missing `ppi` becomes 500, without a warning: they do not move
+ * minutiae. Formats that store their geometry (ISO, ANSI) ignore these fields.
  */
 biomatch_status biomatch_finger_template_read_with_options(const uint8_t *data, size_t len, const biomatch_read_options *options, biomatch_finger_template **out_template);
 
@@ -584,6 +843,21 @@ biomatch_status biomatch_finger_template_write(const biomatch_finger_template *t
  * no other thread may be using it.
  */
 void biomatch_finger_template_free(biomatch_finger_template *tmpl);
+
+/**
+ * The number of deviations from the standard that reading this template tolerated (0 for
+ * a strict read, for conforming data and for templates not read from bytes).
+ */
+biomatch_status biomatch_finger_template_warning_count(const biomatch_finger_template *tmpl, size_t *out_count);
+
+/**
+ * Warning `index` (0-based, below `biomatch_finger_template_warning_count`) of a lenient
+ * read: `*out_text` receives a NUL-terminated UTF-8 string, `"<what> (at offset <n>)"`,
+ * the text the CLI prints after `warning:`. The string is owned by the template and valid
+ * until the template is freed; do not free it. An index past the end gives
+ * `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+ */
+biomatch_status biomatch_finger_template_warning(const biomatch_finger_template *tmpl, size_t index, const char **out_text);
 
 /**
  * The format a template was read from (a `biomatch_format` value), or

@@ -1,9 +1,12 @@
 //! Finger templates: reading the interchange formats, view information, 1:1 scores.
 
 use std::cell::RefCell;
+use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
-use biomatch_core::finger::formats::{self, Format, FormatError, Mode, ReadOptions, XytFlavour};
+use biomatch_core::finger::formats::{
+    self, Deviation, Format, FormatError, Mode, ReadOptions, XytFlavour,
+};
 use biomatch_core::finger::matcher::{MatchScratch, Matcher, PreparedFinger};
 use biomatch_core::finger::{FingerTemplate, Resolution};
 
@@ -24,6 +27,8 @@ pub struct biomatch_finger_template {
     format: Option<Format>,
     /// The first view, prepared for matching (`None` when the template has no view).
     pub(crate) prepared: Option<PreparedFinger>,
+    /// The deviations a lenient read tolerated, as C strings (the text the CLI prints).
+    warnings: Vec<CString>,
 }
 
 impl biomatch_finger_template {
@@ -33,7 +38,14 @@ impl biomatch_finger_template {
             template,
             format,
             prepared,
+            warnings: Vec::new(),
         }
+    }
+
+    /// The same template, keeping `warnings` (the deviations its read tolerated).
+    pub(crate) fn with_warnings(mut self, warnings: &[Deviation]) -> Self {
+        self.warnings = warning_strings(warnings);
+        self
     }
 
     pub(crate) fn prepared(&self, what: &str) -> FfiResult<&PreparedFinger> {
@@ -44,6 +56,43 @@ impl biomatch_finger_template {
             )
         })
     }
+}
+
+/// Deviations as C strings: `"<message> (at offset <n>)"`, as the CLI prints them after
+/// `warning:` (an interior NUL, which no message should hold, becomes U+FFFD).
+pub(crate) fn warning_strings(warnings: &[Deviation]) -> Vec<CString> {
+    warnings
+        .iter()
+        .map(|w| CString::new(w.to_string().replace('\0', "\u{FFFD}")).unwrap_or_default())
+        .collect()
+}
+
+/// The number of warnings in `list` written to `out_count` (shared by templates and
+/// transactions).
+pub(crate) fn write_warning_count(list: &[CString], out_count: *mut usize) -> FfiResult<()> {
+    let out = Out::new(out_count, "out_count")?;
+    // SAFETY: checked non-NULL and aligned; the caller provides a writable `size_t`.
+    unsafe { out.write(list.len()) };
+    Ok(())
+}
+
+/// Warning `index` of `list` written to `out_text` (an index past the end is
+/// INVALID_ARGUMENT, as the warning functions document).
+pub(crate) fn write_warning(
+    list: &[CString],
+    index: usize,
+    out_text: *mut *const c_char,
+) -> FfiResult<()> {
+    let out = Out::new(out_text, "out_text")?;
+    let text = list.get(index).ok_or_else(|| {
+        FfiError::invalid(format!(
+            "warning {index} requested, there are {}",
+            list.len()
+        ))
+    })?;
+    // SAFETY: checked non-NULL and aligned; the caller provides a writable pointer.
+    unsafe { out.write(text.as_ptr()) };
+    Ok(())
 }
 
 /// Template formats, as the `format` arguments take them (a plain `uint32_t`).
@@ -63,7 +112,8 @@ pub enum biomatch_format {
     /// ANSI INCITS 378-2009 amendment 1.
     Ansi2009Am1 = 5,
     /// NIST `.xyt` text as `mindtct` writes it by default (origin bottom-left, NIST angles).
-    /// Reading needs the image height (see `biomatch_read_options`).
+    /// Reading needs the image height: without it a strict read fails and a lenient one
+    /// guesses it with a warning (see `biomatch_finger_template_read_with_options`).
     Xyt = 6,
     /// NIST `.xyt` text as `mindtct -m1` writes it (ISO/ANSI geometry).
     XytM1 = 7,
@@ -71,13 +121,23 @@ pub enum biomatch_format {
     Type9 = 8,
 }
 
-/// Flags for `biomatch_finger_template_read` (bitwise OR).
+/// Reading modes for `biomatch_finger_template_read` and `biomatch_an2k_read` (exactly one
+/// of these values; other values give `BIOMATCH_STATUS_INVALID_ARGUMENT`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum biomatch_read_flags {
-    /// Lenient reading: tolerate the deviations real files have.
+    /// Lenient reading: tolerate the deviations real files have (a length field that
+    /// disagrees with the data, a reserved value, a missing mandatory field, an xyt file read
+    /// without its image height, ...). The read returns `BIOMATCH_STATUS_OK` and keeps one
+    /// warning per deviation on the handle (`biomatch_finger_template_warning_count` /
+    /// `biomatch_finger_template_warning`, `biomatch_an2k_warning_count` /
+    /// `biomatch_an2k_warning`): the same text the CLI prints. Data that cannot be read at
+    /// all (truncated, malformed beyond repair) still fails.
     Lenient = 0,
-    /// Strict reading: reject any deviation from the standard.
+    /// Strict reading: the first deviation is an error
+    /// (`BIOMATCH_STATUS_MALFORMED_TEMPLATE`, or `BIOMATCH_STATUS_INVALID_ARGUMENT` when the
+    /// caller must supply missing information, such as an xyt file's image height); the
+    /// last-error message names it. A strict read that succeeds has no warnings.
     Strict = 1,
 }
 
@@ -154,7 +214,9 @@ pub struct biomatch_read_options {
     pub flags: u32,
     /// Image width in pixels, for formats that do not store it (xyt, Type-9); 0 if unknown.
     pub image_width: u16,
-    /// Image height in pixels, for formats that do not store it; xyt needs it. 0 if unknown.
+    /// Image height in pixels, for formats that do not store it; 0 if unknown. NIST-internal
+    /// xyt needs it (strict: INVALID_ARGUMENT without it; lenient: guessed, with a warning),
+    /// and so does a Type-9 record with no image record of the same IDC.
     pub image_height: u16,
     /// Resolution in pixels per inch, for formats that do not store it (xyt); 0 if unknown.
     pub ppi: f32,
@@ -186,7 +248,7 @@ fn read_options(options: &biomatch_read_options) -> FfiResult<ReadOptions> {
     })
 }
 
-fn read_template(
+pub(crate) fn read_template(
     bytes: &[u8],
     options: &biomatch_read_options,
 ) -> FfiResult<biomatch_finger_template> {
@@ -198,10 +260,10 @@ fn read_template(
         ));
     }
     let decoded = formats::read(bytes, &options).map_err(format_error)?;
-    Ok(biomatch_finger_template::new(
-        decoded.template,
-        Some(decoded.format),
-    ))
+    Ok(
+        biomatch_finger_template::new(decoded.template, Some(decoded.format))
+            .with_warnings(&decoded.warnings),
+    )
 }
 
 /// Reads a finger template from `len` bytes of an ISO/IEC 19794-2, ANSI INCITS 378 or
@@ -239,9 +301,23 @@ pub unsafe extern "C" fn biomatch_finger_template_read(
 }
 
 /// Reads a finger template like `biomatch_finger_template_read`, with the image geometry
-/// that some formats do not store: an xyt file needs `image_height` (its origin is the
-/// bottom-left corner) and, for correct distances, `ppi`. Missing information a format needs
-/// gives `BIOMATCH_STATUS_INVALID_ARGUMENT`. `options` must not be NULL.
+/// that some formats do not store. `options` must not be NULL.
+///
+/// NIST-internal xyt (`BIOMATCH_FORMAT_XYT`, and AUTO on xyt text) measures y from the
+/// bottom edge, so undoing the flip needs `image_height`. Without it (0):
+/// * strict (`BIOMATCH_READ_FLAGS_STRICT`): `BIOMATCH_STATUS_INVALID_ARGUMENT`, nothing
+///   written, the last-error message says the height is missing;
+/// * lenient (`BIOMATCH_READ_FLAGS_LENIENT`): `BIOMATCH_STATUS_OK` with the height assumed
+///   to be the largest y in the file (at least 1), so every minutia lies in the image but
+///   the y coordinates are shifted by the unknown margin (scores against other templates
+///   suffer); the template carries the warning `"image height not given; assumed H (the
+///   largest y) to undo the bottom-left origin (at offset 0)"`
+///   (`biomatch_finger_template_warning`).
+///
+/// In both modes a missing `image_width` becomes the smallest width holding every minutia
+/// (`mindtct -m1` xyt, `BIOMATCH_FORMAT_XYT_M1`, also takes its height that way, since its
+/// origin is top-left) and a missing `ppi` becomes 500, without a warning: they do not move
+/// minutiae. Formats that store their geometry (ISO, ANSI) ignore these fields.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn biomatch_finger_template_read_with_options(
     data: *const u8,
@@ -298,6 +374,38 @@ pub unsafe extern "C" fn biomatch_finger_template_write(
 pub unsafe extern "C" fn biomatch_finger_template_free(tmpl: *mut biomatch_finger_template) {
     // SAFETY: the caller passes NULL or a live handle from this library, once.
     ffi_free(|| unsafe { free_handle(tmpl) });
+}
+
+/// The number of deviations from the standard that reading this template tolerated (0 for
+/// a strict read, for conforming data and for templates not read from bytes).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_finger_template_warning_count(
+    tmpl: *const biomatch_finger_template,
+    out_count: *mut usize,
+) -> biomatch_status {
+    ffi_call("biomatch_finger_template_warning_count", || {
+        // SAFETY: the caller passes NULL or a live template handle.
+        let t = unsafe { handle(tmpl, "template") }?;
+        write_warning_count(&t.warnings, out_count)
+    })
+}
+
+/// Warning `index` (0-based, below `biomatch_finger_template_warning_count`) of a lenient
+/// read: `*out_text` receives a NUL-terminated UTF-8 string, `"<what> (at offset <n>)"`,
+/// the text the CLI prints after `warning:`. The string is owned by the template and valid
+/// until the template is freed; do not free it. An index past the end gives
+/// `BIOMATCH_STATUS_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn biomatch_finger_template_warning(
+    tmpl: *const biomatch_finger_template,
+    index: usize,
+    out_text: *mut *const c_char,
+) -> biomatch_status {
+    ffi_call("biomatch_finger_template_warning", || {
+        // SAFETY: the caller passes NULL or a live template handle.
+        let t = unsafe { handle(tmpl, "template") }?;
+        write_warning(&t.warnings, index, out_text)
+    })
 }
 
 /// The format a template was read from (a `biomatch_format` value), or
@@ -414,4 +522,169 @@ pub unsafe extern "C" fn biomatch_finger_score(
         unsafe { out.write(score) };
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+    use std::ptr;
+
+    use super::*;
+
+    const XYT: &[u8] = include_bytes!("../../../fixtures/templates/mpiafis_1_1.xyt");
+
+    fn read_xyt(flags: u32, height: u16) -> (biomatch_status, *mut biomatch_finger_template) {
+        let options = biomatch_read_options {
+            format: biomatch_format::Xyt as u32,
+            flags,
+            image_height: height,
+            ..Default::default()
+        };
+        let mut out = ptr::null_mut();
+        // SAFETY: valid buffer, options and out-pointer.
+        let status = unsafe {
+            biomatch_finger_template_read_with_options(XYT.as_ptr(), XYT.len(), &options, &mut out)
+        };
+        (status, out)
+    }
+
+    fn warnings(t: *const biomatch_finger_template) -> Vec<String> {
+        let mut n = usize::MAX;
+        // SAFETY: a live handle and a writable count.
+        let st = unsafe { biomatch_finger_template_warning_count(t, &mut n) };
+        assert_eq!(st, biomatch_status::Ok);
+        (0..n)
+            .map(|i| {
+                let mut text = ptr::null();
+                // SAFETY: a live handle, an index below the count, a writable pointer.
+                let st = unsafe { biomatch_finger_template_warning(t, i, &mut text) };
+                assert_eq!(st, biomatch_status::Ok);
+                // SAFETY: the template owns a NUL-terminated string while it lives.
+                unsafe { CStr::from_ptr(text) }
+                    .to_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// The largest y of the fixture, computed here from the text (independent of the reader).
+    fn largest_y() -> i64 {
+        std::str::from_utf8(XYT)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<i64>().ok())
+            .max()
+            .unwrap()
+    }
+
+    #[test]
+    fn xyt_without_height_is_invalid_argument_when_strict() {
+        let (status, out) = read_xyt(biomatch_read_flags::Strict as u32, 0);
+        assert_eq!(status, biomatch_status::InvalidArgument);
+        assert!(out.is_null(), "nothing written on failure");
+        // SAFETY: the library returns a valid NUL-terminated string.
+        let msg = unsafe { CStr::from_ptr(crate::error::biomatch_last_error_message()) };
+        assert!(msg.to_str().unwrap().contains("height"), "{msg:?}");
+    }
+
+    #[test]
+    fn xyt_without_height_is_ok_with_a_warning_when_lenient() {
+        let (status, t) = read_xyt(biomatch_read_flags::Lenient as u32, 0);
+        assert_eq!(status, biomatch_status::Ok);
+        let w = warnings(t);
+        assert_eq!(w.len(), 1, "{w:?}");
+        let h = largest_y();
+        assert_eq!(
+            w[0],
+            format!(
+                "image height not given; assumed {h} (the largest y) to undo the bottom-left \
+                 origin (at offset 0)"
+            )
+        );
+        let mut info = std::mem::MaybeUninit::<biomatch_finger_view_info>::uninit();
+        // SAFETY: a live handle and a writable struct.
+        let st = unsafe { biomatch_finger_template_view_info(t, 0, info.as_mut_ptr()) };
+        assert_eq!(st, biomatch_status::Ok);
+        // SAFETY: written on success.
+        assert_eq!(i64::from(unsafe { info.assume_init() }.height), h);
+        // Past the end: INVALID_ARGUMENT, the out-pointer untouched.
+        let sentinel = c"x".as_ptr();
+        let mut text = sentinel;
+        // SAFETY: a live handle and a writable pointer.
+        let st = unsafe { biomatch_finger_template_warning(t, 1, &mut text) };
+        assert_eq!(st, biomatch_status::InvalidArgument);
+        assert_eq!(text, sentinel);
+        // SAFETY: NULL handle and NULL out-pointer are refused before any access.
+        unsafe {
+            let mut n = 0usize;
+            assert_eq!(
+                biomatch_finger_template_warning_count(ptr::null(), &mut n),
+                biomatch_status::NullArgument
+            );
+            assert_eq!(
+                biomatch_finger_template_warning(t, 0, ptr::null_mut()),
+                biomatch_status::NullArgument
+            );
+            biomatch_finger_template_free(t);
+        }
+    }
+
+    #[test]
+    fn xyt_with_height_has_no_warning_in_either_mode() {
+        for flags in [biomatch_read_flags::Strict, biomatch_read_flags::Lenient] {
+            let (status, t) = read_xyt(flags as u32, 480);
+            assert_eq!(status, biomatch_status::Ok);
+            assert!(warnings(t).is_empty());
+            // SAFETY: the handle just created, freed once.
+            unsafe { biomatch_finger_template_free(t) };
+        }
+    }
+
+    #[test]
+    fn a_lenient_iso_read_keeps_the_readers_deviations() {
+        // The ISO 2005 fixture's length field is one byte short (fixtures/README.md).
+        let bytes = include_bytes!("../../../fixtures/templates/biomdi_Appendix-C2_Example.raw");
+        let mut t = ptr::null_mut();
+        // SAFETY: valid buffer and out-pointer.
+        let st = unsafe {
+            biomatch_finger_template_read(
+                bytes.as_ptr(),
+                bytes.len(),
+                biomatch_format::Iso2005 as u32,
+                biomatch_read_flags::Lenient as u32,
+                &mut t,
+            )
+        };
+        assert_eq!(st, biomatch_status::Ok);
+        let w = warnings(t);
+        let expected = formats::read(
+            bytes,
+            &ReadOptions {
+                format: Some(Format::Iso2005),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+        assert!(!w.is_empty());
+        assert_eq!(w, expected);
+        // SAFETY: the handle just created, freed once.
+        unsafe { biomatch_finger_template_free(t) };
+        let mut t = ptr::null_mut();
+        // SAFETY: valid buffer and out-pointer.
+        let st = unsafe {
+            biomatch_finger_template_read(
+                bytes.as_ptr(),
+                bytes.len(),
+                biomatch_format::Iso2005 as u32,
+                biomatch_read_flags::Strict as u32,
+                &mut t,
+            )
+        };
+        assert_eq!(st, biomatch_status::MalformedTemplate);
+    }
 }

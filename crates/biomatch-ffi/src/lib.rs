@@ -19,6 +19,8 @@
 #![allow(clippy::missing_safety_doc)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod an2k;
+mod an2k_build;
 mod boundary;
 mod bytes;
 mod calibration;
@@ -37,6 +39,8 @@ mod wsq;
 #[cfg(test)]
 mod tests;
 
+pub use an2k::*;
+pub use an2k_build::*;
 pub use bytes::biomatch_bytes_free;
 pub use calibration::*;
 pub use diagnostic::biomatch_diagnostic_panic;
