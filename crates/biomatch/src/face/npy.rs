@@ -98,6 +98,10 @@ pub fn parse_f32_matrix(bytes: &[u8]) -> Result<Matrix, NpyError> {
     if data_start > bytes.len() {
         return Err(short("dictionary"));
     }
+    // npyz multiplies the shape's entries without checking for overflow (a panic in debug
+    // builds, a wrapped length in release), so a shape whose size does not fit is refused
+    // here first.
+    check_shape_size(&bytes[start..data_start], bytes.len() - data_start)?;
     let file =
         npyz::NpyFile::new(&bytes[..data_start]).map_err(|e| NpyError::BadHeader(e.to_string()))?;
     let descr = match file.dtype() {
@@ -136,6 +140,41 @@ pub fn parse_f32_matrix(bytes: &[u8]) -> Result<Matrix, NpyError> {
         cols,
         data: values,
     })
+}
+
+/// Refuses a header whose `'shape'` tuple has an entry that is not a number that fits in 64
+/// bits, or whose size in bytes (as float32) overflows 64 bits (the data length itself is
+/// checked after the dtype).
+fn check_shape_size(header: &[u8], data: usize) -> Result<(), NpyError> {
+    let text = String::from_utf8_lossy(header);
+    let Some(at) = text.find("'shape'").or_else(|| text.find("\"shape\"")) else {
+        return Err(NpyError::BadHeader("no \"shape\" entry".into()));
+    };
+    let rest = &text[at..];
+    let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
+        return Err(NpyError::BadHeader("shape is not a tuple".into()));
+    };
+    if close < open {
+        return Err(NpyError::BadHeader("shape is not a tuple".into()));
+    }
+    let mut size = Some(4u64);
+    for entry in rest[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let dim: u64 = entry
+            .parse()
+            .map_err(|_| NpyError::BadHeader(format!("shape entry {entry:?}")))?;
+        size = size.and_then(|n| n.checked_mul(dim));
+    }
+    match size {
+        Some(_) => Ok(()),
+        None => Err(NpyError::WrongDataLength {
+            expected: u64::MAX,
+            got: data as u64,
+        }),
+    }
 }
 
 fn short(what: &str) -> NpyError {
