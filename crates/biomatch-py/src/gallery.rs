@@ -518,6 +518,7 @@ impl Gallery {
             top_k: k,
             min_fused_score: threshold,
             mode: mode_arg(mode, shortlist)?,
+            ..SearchOptions::default()
         };
         let probe = self.probe(face, fingers)?;
         let inner = &self.inner;
@@ -551,6 +552,7 @@ impl Gallery {
             top_k: k,
             min_fused_score: None,
             mode: mode_arg(mode, None)?,
+            ..SearchOptions::default()
         };
         let inner = &self.inner;
         let (scores, ids) = threads::run(py, threads.or(self.threads), move || -> PyResult<_> {

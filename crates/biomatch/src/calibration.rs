@@ -237,6 +237,11 @@ impl Calibration {
         self
     }
 
+    /// The impostor scores behind this calibration, highest first.
+    pub fn impostor_scores(&self) -> &[f64] {
+        &self.impostors_desc
+    }
+
     /// The stated impostor population (empty if none was given).
     pub fn description(&self) -> &str {
         &self.description

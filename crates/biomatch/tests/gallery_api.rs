@@ -431,11 +431,11 @@ fn save_and_load_round_trip_and_corruption_is_typed() {
         from_bytes(&wrong, m()),
         Err(GalleryError::NotAGallery)
     ));
-    let mut v2 = bytes.clone();
-    v2[8] = 2;
+    let mut v3 = bytes.clone();
+    v3[8] = 3;
     assert!(matches!(
-        from_bytes(&v2, m()),
-        Err(GalleryError::UnsupportedVersion(2, 1))
+        from_bytes(&v3, m()),
+        Err(GalleryError::UnsupportedVersion(3, 2))
     ));
     // A payload with a consistent checksum but an absurd count is refused without allocating.
     let mut huge = bytes.clone();

@@ -90,4 +90,21 @@ pub enum GalleryError {
         /// What was inconsistent.
         reason: String,
     },
+    /// A watchlist record is invalid (text too long or with control characters, reversed
+    /// validity window, too many fields, unknown category code).
+    #[error("invalid watchlist record: {0}")]
+    InvalidRecord(String),
+    /// An encryption key could not be made or read (length, encoding, key file).
+    #[error("gallery key: {0}")]
+    InvalidKey(String),
+    /// The gallery file is encrypted and no key was given.
+    #[error("the gallery file is encrypted: a key is needed to load it")]
+    KeyRequired,
+    /// A key was given but the gallery file is not encrypted (refused: an attacker who can
+    /// write the file could otherwise replace an encrypted watchlist with a plain one).
+    #[error("a key was given but the gallery file is not encrypted")]
+    NotEncrypted,
+    /// The encrypted payload does not authenticate: the wrong key, or the file was altered.
+    #[error("the gallery file does not decrypt: wrong key, or the file was altered")]
+    Decryption,
 }

@@ -19,11 +19,13 @@
 //!   atomically ([`persist`]).
 
 mod descriptor;
+mod encryption;
 mod error;
 mod finger_index;
 pub mod fusion;
 mod params;
 pub mod persist;
+pub mod record;
 mod rows;
 mod subject;
 pub mod synth;
@@ -42,6 +44,8 @@ use crate::finger::template::{FingerPosition, FingerView};
 
 pub use error::GalleryError;
 pub use finger_index::SearchMode;
+pub use encryption::GalleryKey;
+pub use record::{Category, Filter, Record, UnixSeconds};
 pub use subject::{Subject, SubjectId};
 
 use finger_index::{FingerHit, FingerIndex, FingerRecord, IndexedFinger};
@@ -107,6 +111,11 @@ pub struct SearchOptions {
     pub min_fused_score: Option<f64>,
     /// Fast (first stage + exact re-rank) or exhaustive fingerprint search.
     pub mode: SearchMode,
+    /// Only entries whose record this filter admits (default: every entry).
+    pub filter: Filter,
+    /// The time of the search, for the records' validity windows (`None`: the system clock
+    /// now). An entry outside its window at this time is never returned.
+    pub at: Option<UnixSeconds>,
 }
 
 impl Default for SearchOptions {
@@ -115,8 +124,18 @@ impl Default for SearchOptions {
             top_k: 10,
             min_fused_score: None,
             mode: SearchMode::default(),
+            filter: Filter::default(),
+            at: None,
         }
     }
+}
+
+/// The system clock as whole seconds since the Unix epoch (UTC); before 1970: 0.
+pub fn unix_now() -> UnixSeconds {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The comparison of one probe finger with a candidate subject.
@@ -156,6 +175,8 @@ pub struct CandidateSubject {
     pub fused_fmr: Option<f64>,
     /// `-log10(fused FMR)`, or the raw score of a single uncalibrated modality.
     pub fused_score: f64,
+    /// The subject's watchlist record, if it has one.
+    pub record: Option<Arc<Record>>,
 }
 
 /// A subject in the table, with its internal key (never reused, so a replaced subject's old
@@ -502,7 +523,33 @@ impl Gallery {
         Ok(old.subject.clone())
     }
 
+    /// Removes every subject whose record's validity window has ended by time `at`
+    /// ([`Record::is_expired_at`]) and returns their ids, sorted. Subjects without a record
+    /// never expire. Save the gallery afterwards to erase them from its file.
+    pub fn purge(&self, at: UnixSeconds) -> Vec<SubjectId> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let snap = self.snapshot();
+        let expired: Vec<Arc<Entry>> = snap
+            .by_id
+            .iter()
+            .flat_map(|s| s.values())
+            .filter(|e| e.subject.record().is_some_and(|r| r.is_expired_at(at)))
+            .cloned()
+            .collect();
+        if expired.is_empty() {
+            return Vec::new();
+        }
+        self.remove_faces(&expired);
+        let faces = self.face.snapshot();
+        self.publish(snap.apply(&expired, Vec::new(), Vec::new(), faces));
+        let mut ids: Vec<SubjectId> = expired.iter().map(|e| e.subject.id().clone()).collect();
+        ids.sort();
+        ids
+    }
+
     /// 1:1: compares a probe with the subject enrolled under `id` (the passport check).
+    /// The subject's record comes with the result; validity windows and filters apply to
+    /// searches only, a caller of `verify` checks [`Record::is_valid_at`] itself.
     pub fn verify(&self, id: &SubjectId, probe: &Probe) -> Result<CandidateSubject, GalleryError> {
         self.check_probe(probe)?;
         let snap = self.snapshot();
@@ -520,7 +567,9 @@ impl Gallery {
             prepared: &prepared,
             cached: vec![HashMap::new(); probe.fingers.len()],
         };
-        Ok(ctx.score_subject(entry))
+        let mut c = ctx.score_subject(entry);
+        c.record = entry.subject.record_arc().cloned();
+        Ok(c)
     }
 
     fn check_probe(&self, probe: &Probe) -> Result<(), GalleryError> {
@@ -564,6 +613,12 @@ impl Gallery {
     ) -> Result<Vec<CandidateSubject>, GalleryError> {
         self.check_probe(probe)?;
         let snap = self.snapshot();
+        let at = options.at.unwrap_or_else(unix_now);
+        // Validity always applies; the filter as given.
+        let admitted = |e: &Entry| {
+            let r = e.subject.record();
+            record::valid_at(r, at) && options.filter.admits(r)
+        };
         let prepared: Vec<_> = probe
             .fingers
             .iter()
@@ -588,6 +643,7 @@ impl Gallery {
                 if added < take
                     && let Some(e) = snap.by_key(h.record.subject_key)
                     && !candidates.contains_key(&e.key)
+                    && admitted(e)
                 {
                     candidates.insert(e.key, e.clone());
                     added += 1;
@@ -604,7 +660,9 @@ impl Gallery {
             // The face index's state published with this snapshot: its keys are exactly the
             // faces of this snapshot's subjects.
             for c in self.face.search_top_k_in(&snap.faces, face, k)? {
-                if let Some(e) = snap.by_key(c.id) {
+                if let Some(e) = snap.by_key(c.id)
+                    && admitted(e)
+                {
                     candidates.entry(e.key).or_insert_with(|| e.clone());
                 }
             }
@@ -628,6 +686,9 @@ impl Gallery {
                 .then_with(|| a.id.cmp(&b.id))
         });
         scored.truncate(options.top_k);
+        for c in &mut scored {
+            c.record = snap.get(&c.id).and_then(|e| e.subject.record_arc().cloned());
+        }
         Ok(scored)
     }
 
@@ -653,6 +714,26 @@ impl Gallery {
     /// Writes the gallery to `path` atomically (see [`persist`]).
     pub fn save(&self, path: &std::path::Path) -> Result<(), GalleryError> {
         persist::save(self, path)
+    }
+
+    /// Writes the gallery to `path` atomically, encrypted under `key` (see [`persist`]).
+    pub fn save_encrypted(
+        &self,
+        path: &std::path::Path,
+        key: &GalleryKey,
+    ) -> Result<(), GalleryError> {
+        persist::save_encrypted(self, path, key)
+    }
+
+    /// Reads a gallery written by [`Gallery::save_encrypted`] under `key`, using the default
+    /// matcher, within `limits`. The wrong key or any altered byte is
+    /// [`GalleryError::Decryption`]; an unencrypted file is [`GalleryError::NotEncrypted`].
+    pub fn load_encrypted(
+        path: &std::path::Path,
+        key: &GalleryKey,
+        limits: &crate::LoadLimits,
+    ) -> Result<Gallery, GalleryError> {
+        persist::load_with_key(path, Matcher::default(), limits, Some(key))
     }
 
     /// Reads a gallery written by [`Gallery::save`], using the default matcher, within the
@@ -767,6 +848,7 @@ impl ScoringContext<'_> {
             face,
             fused_fmr,
             fused_score,
+            record: None,
         }
     }
 }

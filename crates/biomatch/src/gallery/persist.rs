@@ -1,20 +1,23 @@
 //! Saving and loading a whole gallery.
 //!
-//! # File format (version 1, little-endian)
+//! # File format (version 2, little-endian)
 //! | bytes | content |
 //! |---|---|
 //! | 8 | magic `BMGALLRY` |
-//! | 4 | format version (1) |
-//! | 4 | reserved, 0 |
+//! | 4 | format version (2; version 1 files are still read) |
+//! | 4 | flags: bit 0 set when the payload is encrypted (other bits 0) |
 //! | 8 | payload length in bytes |
-//! | 4 | CRC-32 (IEEE 802.3, as zlib/PNG) of the payload |
+//! | 4 | CRC-32 (IEEE 802.3, as zlib/PNG) of the payload as stored |
 //! | 4 | reserved, 0 |
-//! | n | payload |
+//! | n | payload, or when encrypted: 12-byte nonce, the payload encrypted with AES-256-GCM, 16-byte tag (the header's first 16 bytes are authenticated with it; see [`GalleryKey`]) |
 //!
-//! The payload holds the face model tag and dimension, both calibrations (JSON), then every
-//! subject: id, face embedding (if any) and each finger impression (position, view header,
-//! minutiae as x, y, angle `f32`, kind and quality bytes). Extended data (ridge counts,
-//! cores, deltas) is not kept. First-stage descriptors and the matcher's candidate sides
+//! The payload holds the face model tag and dimension, both calibrations (description, then
+//! the impostor scores as `f64`, highest first; version 1 stored them as JSON), then every
+//! subject: id, face embedding (if any), each finger impression (position, view header,
+//! minutiae as x, y, angle `f32`, kind and quality bytes) and, from version 2, the watchlist
+//! [`Record`] (category code and text, agency, reference, action, validity window as `i64`
+//! seconds, fields). Extended data (ridge counts, cores, deltas) is not kept. First-stage
+//! descriptors and the matcher's candidate sides
 //! ([`PreparedCandidate`](crate::finger::matcher::PreparedCandidate)) are not stored: loading
 //! rebuilds them, in parallel, exactly as enrolment does.
 //!
@@ -26,6 +29,13 @@
 //! the temporary files earlier saves to the same target left behind when their process died
 //! (their name carries the writer's process id; files of live processes are left alone, so
 //! concurrent saves from other processes are undisturbed).
+//!
+//! # Erasure
+//! Every save writes a new file from the gallery's current subjects and renames it over the
+//! old one: after a `remove` or [`Gallery::purge`] and a save, no byte of a removed
+//! subject's id, templates or record is in the gallery file. (Blocks of the old file may
+//! remain on the storage device until the file system reuses them; encrypt the gallery so
+//! that such remnants are unreadable without the key.)
 //!
 //! # Untrusted files
 //! A gallery file is untrusted input even when its checksum is valid (anyone can compute a
@@ -52,15 +62,21 @@ use crate::finger::matcher::Matcher;
 use crate::finger::template::{
     FingerPosition, FingerView, ImpressionType, Minutia, MinutiaKind, MinutiaQuality, Resolution,
 };
+use crate::gallery::encryption::{self, GalleryKey};
 use crate::gallery::params::{MAX_FINGERS_PER_SUBJECT, MAX_IMPRESSIONS, MAX_MINUTIAE};
+use crate::gallery::record::{Category, MAX_RECORD_FIELDS, MAX_RECORD_TEXT_BYTES, Record};
 use crate::gallery::{Gallery, GalleryConfig, GalleryError, Subject, SubjectId};
 use crate::load_limits::{LoadLimits, ReadCappedError, read_capped};
 
 /// The magic bytes at the start of a gallery file.
 pub const MAGIC: &[u8; 8] = b"BMGALLRY";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes (it also reads version 1).
+pub const VERSION: u32 = 2;
+/// Header flag: the payload is encrypted.
+const FLAG_ENCRYPTED: u32 = 1;
 const HEADER_LEN: usize = 32;
+/// Longest calibration description read, in bytes.
+const MAX_DESCRIPTION_BYTES: usize = 64 << 10;
 
 /// A writer that counts and checksums what passes through it.
 struct Checksummed<W: Write> {
@@ -144,14 +160,31 @@ fn remove_orphaned_temps(path: &Path) {
     }
 }
 
-/// Writes `gallery` to `path` atomically.
+/// Writes `gallery` to `path` atomically, unencrypted.
 pub fn save(gallery: &Gallery, path: &Path) -> Result<(), GalleryError> {
-    save_inner(gallery, path, None)
+    save_inner(gallery, path, None, None)
+}
+
+/// Writes `gallery` to `path` atomically, encrypted under `key` (AES-256-GCM). The payload is
+/// built in memory before encryption (about the size of the file). Saving under a new key
+/// re-encrypts atomically: the file holds either the old or the new encryption.
+pub fn save_encrypted(gallery: &Gallery, path: &Path, key: &GalleryKey) -> Result<(), GalleryError> {
+    save_inner(gallery, path, Some(key), None)
+}
+
+/// The header's first 16 bytes (authenticated with an encrypted payload).
+fn header_start(flags: u32) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[12..].copy_from_slice(&flags.to_le_bytes());
+    h
 }
 
 pub(crate) fn save_inner(
     gallery: &Gallery,
     path: &Path,
+    key: Option<&GalleryKey>,
     fail_after: Option<u64>,
 ) -> Result<(), GalleryError> {
     // A configuration the loader would refuse is refused here, before any file is touched
@@ -173,14 +206,21 @@ pub(crate) fn save_inner(
         };
         out.inner.write_all(&[0u8; HEADER_LEN]).map_err(&err)?;
         out.fail_after = fail_after;
-        write_payload(gallery, &mut out).map_err(&err)?;
+        let flags = if key.is_some() { FLAG_ENCRYPTED } else { 0 };
+        match key {
+            None => write_payload(gallery, &mut out).map_err(&err)?,
+            Some(key) => {
+                let mut plain = Vec::new();
+                write_payload(gallery, &mut plain).map_err(&err)?;
+                let sealed = encryption::seal(key, &header_start(flags), plain)?;
+                out.write_all(&sealed).map_err(&err)?;
+            }
+        }
         let (crc, len) = (out.crc.clone().finalize(), out.written);
         let mut file = out.inner.into_inner().map_err(|e| err(e.into_error()))?;
         file.seek(SeekFrom::Start(0)).map_err(&err)?;
         let mut header = Vec::with_capacity(HEADER_LEN);
-        header.extend_from_slice(MAGIC);
-        header.extend_from_slice(&VERSION.to_le_bytes());
-        header.extend_from_slice(&0u32.to_le_bytes());
+        header.extend_from_slice(&header_start(flags));
         header.extend_from_slice(&len.to_le_bytes());
         header.extend_from_slice(&crc.to_le_bytes());
         header.extend_from_slice(&0u32.to_le_bytes());
@@ -223,10 +263,37 @@ fn put_calibration(out: &mut impl Write, c: &Option<Calibration>) -> std::io::Re
         None => out.write_all(&[0]),
         Some(c) => {
             out.write_all(&[1])?;
-            let json = serde_json::to_string(c).map_err(std::io::Error::other)?;
-            put_str(out, &json)
+            put_str(out, c.description())?;
+            let scores = c.impostor_scores();
+            out.write_all(&(scores.len() as u64).to_le_bytes())?;
+            for s in scores {
+                out.write_all(&s.to_le_bytes())?;
+            }
+            Ok(())
         }
     }
+}
+
+fn put_record(out: &mut impl Write, r: Option<&Record>) -> std::io::Result<()> {
+    let Some(r) = r else {
+        return out.write_all(&[0]);
+    };
+    out.write_all(&[1, r.category.code()])?;
+    let text = match &r.category {
+        Category::Other(t) => t.as_str(),
+        _ => "",
+    };
+    for s in [text, &r.agency, &r.reference, &r.action] {
+        put_str(out, s)?;
+    }
+    out.write_all(&r.valid_from.to_le_bytes())?;
+    out.write_all(&r.valid_until.to_le_bytes())?;
+    out.write_all(&(r.fields.len() as u32).to_le_bytes())?;
+    for (k, v) in &r.fields {
+        put_str(out, k)?;
+        put_str(out, v)?;
+    }
+    Ok(())
 }
 
 fn quality_byte(q: MinutiaQuality) -> u8 {
@@ -277,6 +344,7 @@ fn write_payload(gallery: &Gallery, out: &mut impl Write) -> std::io::Result<()>
                 out.write_all(&[m.kind.code(), quality_byte(m.quality)])?;
             }
         }
+        put_record(out, s.record())?;
     }
     Ok(())
 }
@@ -333,6 +401,10 @@ impl<'a> Cursor<'a> {
         Ok(f32::from_bits(self.u32()?))
     }
 
+    fn i64(&mut self) -> Result<i64, GalleryError> {
+        Ok(self.u64()? as i64)
+    }
+
     /// A count of items each at least `min_item_bytes` long, checked against the bytes left.
     fn count(&mut self, n: u64, min_item_bytes: usize) -> Result<usize, GalleryError> {
         let left = (self.data.len() - self.at) as u64;
@@ -360,17 +432,33 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn calibration(&mut self) -> Result<Option<Calibration>, GalleryError> {
+    fn calibration(&mut self, version: u32) -> Result<Option<Calibration>, GalleryError> {
         match self.u8()? {
             0 => Ok(None),
             1 => {
                 let at = self.at;
-                let json = self.str(usize::MAX, "calibration")?;
-                let c: Calibration =
+                let c: Calibration = if version == 1 {
+                    let json = self.str(usize::MAX, "calibration")?;
                     serde_json::from_str(json).map_err(|e| GalleryError::Corrupt {
                         offset: at,
                         reason: format!("calibration: {e}"),
-                    })?;
+                    })?
+                } else {
+                    let description = self.str(MAX_DESCRIPTION_BYTES, "calibration description")?;
+                    let n = self.u64()?;
+                    let n = self.count(n, 8)?;
+                    let bytes = self.take(n * 8)?;
+                    let scores: Vec<f64> = bytes
+                        .chunks_exact(8)
+                        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+                        .collect();
+                    Calibration::from_impostor_scores(&scores)
+                        .map_err(|e| GalleryError::Corrupt {
+                            offset: at,
+                            reason: format!("calibration: {e}"),
+                        })?
+                        .with_description(description)
+                };
                 if c.is_empty() {
                     return Err(GalleryError::Corrupt {
                         offset: at,
@@ -382,9 +470,44 @@ impl<'a> Cursor<'a> {
             b => Err(self.corrupt(format!("bad calibration flag {b}"))),
         }
     }
+
+    fn record(&mut self) -> Result<Option<Record>, GalleryError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => {
+                let at = self.at;
+                let code = self.u8()?;
+                let text = self.str(MAX_RECORD_TEXT_BYTES, "category text")?;
+                let category = Category::from_code(code, text).map_err(corrupt_at(at))?;
+                let mut r = Record::new(category, self.str(MAX_RECORD_TEXT_BYTES, "agency")?);
+                r.reference = self.str(MAX_RECORD_TEXT_BYTES, "reference")?.to_string();
+                r.action = self.str(MAX_RECORD_TEXT_BYTES, "action")?.to_string();
+                r.valid_from = self.i64()?;
+                r.valid_until = self.i64()?;
+                let n_at = self.at;
+                let n = self.u32()? as usize;
+                if n > MAX_RECORD_FIELDS {
+                    return Err(GalleryError::Corrupt {
+                        offset: n_at,
+                        reason: format!("{n} record fields (at most {MAX_RECORD_FIELDS})"),
+                    });
+                }
+                for _ in 0..n {
+                    let k = self.str(MAX_RECORD_TEXT_BYTES, "field name")?;
+                    let v = self.str(MAX_RECORD_TEXT_BYTES, "field value")?;
+                    if r.fields.insert(k.to_string(), v.to_string()).is_some() {
+                        return Err(self.corrupt(format!("record field {k:?} appears twice")));
+                    }
+                }
+                r.validate().map_err(corrupt_at(at))?;
+                Ok(Some(r))
+            }
+            b => Err(self.corrupt(format!("bad record flag {b}"))),
+        }
+    }
 }
 
-/// Reads a gallery file written by [`save`], within the default [`LoadLimits`].
+/// Reads an unencrypted gallery file written by [`save`], within the default [`LoadLimits`].
 pub fn load(path: &Path, matcher: Matcher) -> Result<Gallery, GalleryError> {
     load_with_limits(path, matcher, &LoadLimits::default())
 }
@@ -397,6 +520,18 @@ pub fn load_with_limits(
     matcher: Matcher,
     limits: &LoadLimits,
 ) -> Result<Gallery, GalleryError> {
+    load_with_key(path, matcher, limits, None)
+}
+
+/// As [`load_with_limits`], for a file encrypted by [`save_encrypted`] when `key` is given
+/// (then an unencrypted file is [`GalleryError::NotEncrypted`]); without a key an encrypted
+/// file is [`GalleryError::KeyRequired`].
+pub fn load_with_key(
+    path: &Path,
+    matcher: Matcher,
+    limits: &LoadLimits,
+    key: Option<&GalleryKey>,
+) -> Result<Gallery, GalleryError> {
     let bytes = read_capped(path, limits.max_file_bytes).map_err(|e| match e {
         ReadCappedError::Io(source) => io_err(path)(source),
         ReadCappedError::TooLarge { limit } => GalleryError::Corrupt {
@@ -404,7 +539,7 @@ pub fn load_with_limits(
             reason: format!("file is larger than the limit of {limit} bytes (LoadLimits)"),
         },
     })?;
-    from_bytes_with_limits(&bytes, matcher, limits)
+    from_bytes_with_key(&bytes, matcher, limits, key)
 }
 
 /// Parses a gallery file's bytes within the default [`LoadLimits`].
@@ -423,11 +558,23 @@ fn corrupt_at(offset: usize) -> impl Fn(GalleryError) -> GalleryError {
     }
 }
 
-/// Parses a gallery file's bytes within `limits` (see the [module documentation](self)).
+/// Parses an unencrypted gallery file's bytes within `limits` (see the
+/// [module documentation](self)).
 pub fn from_bytes_with_limits(
     bytes: &[u8],
     matcher: Matcher,
     limits: &LoadLimits,
+) -> Result<Gallery, GalleryError> {
+    from_bytes_with_key(bytes, matcher, limits, None)
+}
+
+/// Parses a gallery file's bytes within `limits`, decrypting with `key` (see
+/// [`load_with_key`] for what a key, or its absence, requires of the file).
+pub fn from_bytes_with_key(
+    bytes: &[u8],
+    matcher: Matcher,
+    limits: &LoadLimits,
+    key: Option<&GalleryKey>,
 ) -> Result<Gallery, GalleryError> {
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(GalleryError::NotAGallery);
@@ -451,8 +598,27 @@ pub fn from_bytes_with_limits(
     let word =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(8);
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(GalleryError::UnsupportedVersion(version, VERSION));
+    }
+    let flags = word(12);
+    if flags & !FLAG_ENCRYPTED != 0 || (version == 1 && flags != 0) {
+        return Err(GalleryError::Corrupt {
+            offset: 0,
+            reason: format!("unknown header flags {flags:#x}"),
+        });
+    }
+    if word(28) != 0 {
+        return Err(GalleryError::Corrupt {
+            offset: 0,
+            reason: "reserved header word is not 0".into(),
+        });
+    }
+    let encrypted = flags & FLAG_ENCRYPTED != 0;
+    match (encrypted, key) {
+        (true, None) => return Err(GalleryError::KeyRequired),
+        (false, Some(_)) => return Err(GalleryError::NotEncrypted),
+        _ => {}
     }
     let len = u64::from(word(16)) | (u64::from(word(20)) << 32);
     let stored = word(24);
@@ -469,6 +635,21 @@ pub fn from_bytes_with_limits(
     if computed != stored {
         return Err(GalleryError::ChecksumMismatch { stored, computed });
     }
+    match key {
+        Some(key) => {
+            let plain = encryption::open(key, &bytes[..16], payload)?;
+            parse_payload(&plain, version, matcher, limits)
+        }
+        None => parse_payload(payload, version, matcher, limits),
+    }
+}
+
+fn parse_payload(
+    payload: &[u8],
+    version: u32,
+    matcher: Matcher,
+    limits: &LoadLimits,
+) -> Result<Gallery, GalleryError> {
     let mut c = Cursor {
         data: payload,
         at: 0,
@@ -489,8 +670,8 @@ pub fn from_bytes_with_limits(
         2 => Precision::I8,
         b => return Err(c.corrupt(format!("bad precision code {b}"))),
     };
-    let finger_calibration = c.calibration()?;
-    let face_calibration = c.calibration()?;
+    let finger_calibration = c.calibration(version)?;
+    let face_calibration = c.calibration(version)?;
     let config = GalleryConfig {
         face_model: face_model.to_string(),
         face_dim,
@@ -500,8 +681,9 @@ pub fn from_bytes_with_limits(
     };
     let n_at = c.at;
     let n = c.u64()?;
-    // Smallest subject record: id length (4) + 1 id byte + face flag (1) + impression count (4).
-    let n = c.count(n, 10)?;
+    // Smallest subject record: id length (4) + 1 id byte + face flag (1) + impression count (4)
+    // (+ record flag (1) from version 2).
+    let n = c.count(n, if version == 1 { 10 } else { 11 })?;
     if n > limits.max_subjects {
         return Err(GalleryError::Corrupt {
             offset: n_at,
@@ -612,6 +794,9 @@ pub fn from_bytes_with_limits(
             }
             subject.add_finger(view);
         }
+        if version >= 2 {
+            subject.set_record(c.record()?);
+        }
         subject.validate().map_err(corrupt_at(at))?;
         subjects.push(subject);
     }
@@ -657,7 +842,7 @@ mod tests {
         )
         .unwrap();
         // Crash half-way through the payload: the error surfaces, the old file stays.
-        assert!(save_inner(&g, &path, Some(20)).is_err());
+        assert!(save_inner(&g, &path, None, Some(20)).is_err());
         let back = Gallery::load(&path).unwrap();
         assert_eq!(back.len(), 1);
         assert!(back.contains(&SubjectId::new("alice").unwrap()));

@@ -1,4 +1,5 @@
-//! Subject records: an integrator-chosen id, an optional face and fingers by position.
+//! Subjects: an integrator-chosen id, an optional face, fingers by position and an optional
+//! watchlist [`Record`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use crate::face::FaceTemplate;
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::GalleryError;
+use crate::gallery::record::Record;
 use crate::gallery::params::{
     MAX_FINGERS_PER_SUBJECT, MAX_ID_BYTES, MAX_IMPRESSIONS, MAX_MINUTIAE,
 };
@@ -57,6 +59,7 @@ pub struct Subject {
     id: SubjectId,
     face: Option<FaceTemplate>,
     fingers: BTreeMap<FingerPosition, Vec<Arc<FingerView>>>,
+    record: Option<Arc<Record>>,
 }
 
 impl Subject {
@@ -66,6 +69,7 @@ impl Subject {
             id,
             face: None,
             fingers: BTreeMap::new(),
+            record: None,
         }
     }
 
@@ -73,6 +77,27 @@ impl Subject {
     pub fn with_face(mut self, face: FaceTemplate) -> Subject {
         self.face = Some(face);
         self
+    }
+
+    /// Sets the watchlist record (category, agency, action, validity...).
+    pub fn with_record(mut self, record: Record) -> Subject {
+        self.record = Some(Arc::new(record));
+        self
+    }
+
+    /// Sets or clears the watchlist record.
+    pub fn set_record(&mut self, record: Option<Record>) {
+        self.record = record.map(Arc::new);
+    }
+
+    /// The watchlist record, if any.
+    pub fn record(&self) -> Option<&Record> {
+        self.record.as_deref()
+    }
+
+    /// The shared watchlist record (for candidate lists).
+    pub(crate) fn record_arc(&self) -> Option<&Arc<Record>> {
+        self.record.as_ref()
     }
 
     /// Adds one impression of the finger at `view.finger_position`.
@@ -118,6 +143,9 @@ impl Subject {
 
     /// Checks the record against the gallery's limits.
     pub(crate) fn validate(&self) -> Result<(), GalleryError> {
+        if let Some(r) = &self.record {
+            r.validate()?;
+        }
         if self.face.is_none() && self.impression_count() == 0 {
             return Err(GalleryError::EmptySubject(self.id.0.clone()));
         }
