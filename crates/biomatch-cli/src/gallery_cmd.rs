@@ -1,5 +1,5 @@
-//! `biomatch gallery ...` (build, identify, info, eval-identify) and
-//! `biomatch bench finger-identify`.
+//! `biomatch gallery ...` (build, identify, import, info, eval-identify; the watchlist
+//! commands are in [`crate::watchlist_cmd`]) and `biomatch bench finger-identify`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -33,6 +33,21 @@ pub enum GalleryCmd {
     Info {
         /// The gallery file.
         gallery: PathBuf,
+        #[command(flatten)]
+        key: crate::watchlist_cmd::KeyArgs,
+    },
+    /// List the watchlist records (with their state now), or set records from a file.
+    Records(crate::watchlist_cmd::RecordsArgs),
+    /// Remove the entries whose validity has ended and rewrite the file without them.
+    Purge(crate::watchlist_cmd::PurgeArgs),
+    /// Remove subjects and rewrite the file without them.
+    Remove(crate::watchlist_cmd::RemoveArgs),
+    /// Re-encrypt a gallery file under a new key (or encrypt a plain one, or decrypt).
+    Rekey(crate::watchlist_cmd::RekeyArgs),
+    /// Write a new random 256-bit gallery key file (refuses to overwrite).
+    Keygen {
+        /// The key file to create.
+        out: PathBuf,
     },
     /// Identification accuracy: FVC fingers as mates among synthetic distractors, fast path
     /// against exhaustive search.
@@ -57,9 +72,15 @@ pub struct BuildArgs {
     /// Face model tag.
     #[arg(long, default_value = "facenet512")]
     face_model: String,
+    /// Watchlist records of the subjects (JSON lines: id, category, agency, reference,
+    /// action, valid_from, valid_until, fields; see `docs/watchlist.md`).
+    #[arg(long)]
+    records: Option<PathBuf>,
     /// Output gallery file.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    key: crate::watchlist_cmd::KeyArgs,
 }
 
 /// Arguments of `gallery import`.
@@ -85,6 +106,11 @@ pub struct ImportArgs {
     /// scale and are not checked.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
     min_quality: Option<u8>,
+    /// Watchlist records to set on the imported subjects (JSON lines, as for `build`).
+    #[arg(long)]
+    records: Option<PathBuf>,
+    #[command(flatten)]
+    key: crate::watchlist_cmd::KeyArgs,
     #[command(flatten)]
     audit: crate::audit_cmd::AuditArgs,
 }
@@ -110,6 +136,10 @@ pub struct IdentifyArgs {
     /// Exact matcher against every finger instead of the fast path.
     #[arg(long)]
     exhaustive: bool,
+    #[command(flatten)]
+    filter: crate::watchlist_cmd::FilterArgs,
+    #[command(flatten)]
+    key: crate::watchlist_cmd::KeyArgs,
     #[command(flatten)]
     audit: crate::audit_cmd::AuditArgs,
 }
@@ -177,11 +207,19 @@ pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
         GalleryCmd::Build(a) => build(a),
         GalleryCmd::Identify(a) => identify(a),
         GalleryCmd::Import(a) => import(a),
-        GalleryCmd::Info { gallery } => {
-            let g = Gallery::load(&gallery)?;
+        GalleryCmd::Info { gallery, key } => {
+            let g = key.load(&gallery)?;
+            let now = biomatch::gallery::unix_now();
+            let subjects = g.subjects();
+            let records = subjects
+                .iter()
+                .filter_map(|s| s.record())
+                .collect::<Vec<_>>();
+            let valid = records.iter().filter(|r| r.is_valid_at(now)).count();
             println!(
                 "{}: {} subjects, {} finger impressions, face model {:?} ({} values), \
-                 finger calibration: {}, face calibration: {}",
+                 finger calibration: {}, face calibration: {}, {}; {} watchlist records ({} \
+                 valid now)",
                 gallery.display(),
                 g.len(),
                 g.finger_count(),
@@ -189,9 +227,21 @@ pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
                 g.config().face_dim,
                 cal_desc(&g.config().finger_calibration),
                 cal_desc(&g.config().face_calibration),
+                if key.key_file.is_some() {
+                    "encrypted"
+                } else {
+                    "not encrypted"
+                },
+                records.len(),
+                valid,
             );
             Ok(())
         }
+        GalleryCmd::Records(a) => crate::watchlist_cmd::records(a),
+        GalleryCmd::Purge(a) => crate::watchlist_cmd::purge(a),
+        GalleryCmd::Remove(a) => crate::watchlist_cmd::remove(a),
+        GalleryCmd::Rekey(a) => crate::watchlist_cmd::rekey(a),
+        GalleryCmd::Keygen { out } => crate::watchlist_cmd::keygen(&out),
         GalleryCmd::EvalIdentify(a) => eval_identify(a),
     }
 }
@@ -376,7 +426,10 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
     }
     let g = Gallery::new(config);
     g.enrol_many(subjects.into_values().collect())?;
-    g.save(&a.out)?;
+    if let Some(file) = &a.records {
+        crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
+    }
+    a.key.save(&g, &a.out)?;
     println!(
         "wrote {}: {} subjects, {} finger impressions",
         a.out.display(),
@@ -387,7 +440,13 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
 }
 
 fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
-    let g = Gallery::load(&a.gallery)?;
+    let g = a.key.load(&a.gallery)?;
+    a.audit.record(
+        biomatch::audit::AuditAction::Load,
+        Vec::new(),
+        Some(format!("{} subjects", g.len())),
+    )?;
+    let (filter, at) = a.filter.resolve()?;
     let mut probe = Probe::default();
     for f in &a.finger {
         let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
@@ -413,6 +472,8 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
         } else {
             SearchMode::default()
         },
+        filter,
+        at: Some(at),
         ..Default::default()
     };
     let t = Instant::now();
@@ -460,6 +521,9 @@ fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
             fingers.join(", "),
             face
         );
+        if let Some(r) = &c.record {
+            println!("     {}", crate::watchlist_cmd::describe(r));
+        }
     }
     Ok(())
 }
@@ -1055,7 +1119,10 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
     use biomatch::finger::formats::{Mode, ReadOptions};
 
     let g = if a.gallery.exists() {
-        Gallery::load(&a.gallery)?
+        let g = a.key.load(&a.gallery)?;
+        a.audit
+            .record(biomatch::audit::AuditAction::Load, Vec::new(), None)?;
+        g
     } else {
         Gallery::new(GalleryConfig::new(&a.face_model, a.face_dim))
     };
@@ -1136,7 +1203,16 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
             if face { ", face from the sidecar" } else { "" }
         );
     }
-    g.save(&a.gallery)?;
+    if let Some(file) = &a.records {
+        let ids =
+            crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
+        a.audit.record(
+            biomatch::audit::AuditAction::Replace,
+            ids,
+            Some("records set".into()),
+        )?;
+    }
+    a.key.save(&g, &a.gallery)?;
     a.audit.record(
         biomatch::audit::AuditAction::Save,
         Vec::new(),

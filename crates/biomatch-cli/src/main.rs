@@ -14,6 +14,7 @@ mod image_cmd;
 mod match_cmd;
 mod quality_cmd;
 mod template_cmd;
+mod watchlist_cmd;
 
 /// biomatch: fingerprint and face matching for border gates.
 #[derive(Parser)]

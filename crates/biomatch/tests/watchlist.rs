@@ -10,8 +10,8 @@ use biomatch::finger::{
     FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
 };
 use biomatch::gallery::{
-    Category, Filter, Gallery, GalleryConfig, GalleryError, GalleryKey, Probe, Record,
-    SearchMode, SearchOptions, Subject, SubjectId,
+    Category, Filter, Gallery, GalleryConfig, GalleryError, GalleryKey, Probe, Record, SearchMode,
+    SearchOptions, Subject, SubjectId,
 };
 
 const DIM: usize = 128;
@@ -53,10 +53,22 @@ fn watchlist() -> Gallery {
     let g = Gallery::new(GalleryConfig::new("m", DIM));
     let same = finger(1);
     let entries = [
-        ("valid", Some(record(Category::Wanted, "interpol", NOW - 10, NOW + 10))),
-        ("expired", Some(record(Category::Wanted, "interpol", NOW - 10, NOW))),
-        ("future", Some(record(Category::Wanted, "interpol", NOW + 1, NOW + 10))),
-        ("missing", Some(record(Category::Missing, "police", i64::MIN, i64::MAX))),
+        (
+            "valid",
+            Some(record(Category::Wanted, "interpol", NOW - 10, NOW + 10)),
+        ),
+        (
+            "expired",
+            Some(record(Category::Wanted, "interpol", NOW - 10, NOW)),
+        ),
+        (
+            "future",
+            Some(record(Category::Wanted, "interpol", NOW + 1, NOW + 10)),
+        ),
+        (
+            "missing",
+            Some(record(Category::Missing, "police", i64::MIN, i64::MAX)),
+        ),
         ("plain", None),
     ];
     for (name, r) in entries {
@@ -159,7 +171,10 @@ fn filters_select_by_category_and_agency() {
         .unwrap();
     let r = found[0].record.as_deref().unwrap();
     assert_eq!(found[0].id.as_str(), "valid");
-    assert_eq!((r.category.name(), r.agency.as_str()), ("wanted", "interpol"));
+    assert_eq!(
+        (r.category.name(), r.agency.as_str()),
+        ("wanted", "interpol")
+    );
     assert_eq!(r.action, "detain and call the duty officer");
     assert_eq!(r.fields["notice"], "red");
 }
@@ -258,7 +273,10 @@ fn encrypted_files_need_the_right_key_and_refuse_any_change() {
         Gallery::load_encrypted(&path, &GalleryKey::new([0x5b; 32]), &limits),
         Err(GalleryError::Decryption)
     ));
-    assert!(matches!(Gallery::load(&path), Err(GalleryError::KeyRequired)));
+    assert!(matches!(
+        Gallery::load(&path),
+        Err(GalleryError::KeyRequired)
+    ));
 
     let parse = |b: &[u8]| {
         biomatch::gallery::persist::from_bytes_with_key(
@@ -332,7 +350,12 @@ fn nothing_of_a_removed_subject_remains_in_the_saved_file() {
     let minutia_bytes = |v: &FingerView| -> Vec<Vec<u8>> {
         v.minutiae
             .iter()
-            .map(|m| [m.x, m.y, m.angle].iter().flat_map(|f| f.to_le_bytes()).collect())
+            .map(|m| {
+                [m.x, m.y, m.angle]
+                    .iter()
+                    .flat_map(|f| f.to_le_bytes())
+                    .collect()
+            })
             .collect()
     };
     let face_bytes: Vec<u8> = gone_face.values()[..4]
@@ -439,8 +462,9 @@ fn version_1_files_still_load_and_calibrations_are_stored_in_binary() {
     let v = finger(5);
     let face = common::random_face(6, DIM);
     let old = version1_file(&cal, &v, &face);
-    let g = biomatch::gallery::persist::from_bytes(&old, biomatch::finger::matcher::Matcher::default())
-        .unwrap();
+    let g =
+        biomatch::gallery::persist::from_bytes(&old, biomatch::finger::matcher::Matcher::default())
+            .unwrap();
     let s = g.get(&id("old-subject")).unwrap();
     assert_eq!(s.impressions().count(), 1);
     assert!(s.record().is_none());

@@ -160,7 +160,10 @@ mod tests {
         let sealed = seal(&key, b"head", b"secret payload".to_vec()).unwrap();
         assert_eq!(sealed.len(), NONCE_BYTES + 14 + TAG_BYTES);
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
-        assert_eq!(&open(&key, b"head", &sealed).unwrap()[..], b"secret payload");
+        assert_eq!(
+            &open(&key, b"head", &sealed).unwrap()[..],
+            b"secret payload"
+        );
         assert!(matches!(
             open(&key, b"HEAD", &sealed),
             Err(GalleryError::Decryption)
@@ -175,7 +178,10 @@ mod tests {
             assert!(open(&key, b"head", &bad).is_err(), "flip at {i}");
         }
         // Two seals of the same text differ (fresh nonces).
-        assert_ne!(seal(&key, b"head", b"x".to_vec()).unwrap(), seal(&key, b"head", b"x".to_vec()).unwrap());
+        assert_ne!(
+            seal(&key, b"head", b"x".to_vec()).unwrap(),
+            seal(&key, b"head", b"x".to_vec()).unwrap()
+        );
     }
 
     #[test]

@@ -42,9 +42,9 @@ use crate::face::{FaceIndex, FaceTemplate, Precision};
 use crate::finger::matcher::Matcher;
 use crate::finger::template::{FingerPosition, FingerView};
 
+pub use encryption::GalleryKey;
 pub use error::GalleryError;
 pub use finger_index::SearchMode;
-pub use encryption::GalleryKey;
 pub use record::{Category, Filter, Record, UnixSeconds};
 pub use subject::{Subject, SubjectId};
 
@@ -687,7 +687,9 @@ impl Gallery {
         });
         scored.truncate(options.top_k);
         for c in &mut scored {
-            c.record = snap.get(&c.id).and_then(|e| e.subject.record_arc().cloned());
+            c.record = snap
+                .get(&c.id)
+                .and_then(|e| e.subject.record_arc().cloned());
         }
         Ok(scored)
     }

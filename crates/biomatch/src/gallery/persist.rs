@@ -168,7 +168,11 @@ pub fn save(gallery: &Gallery, path: &Path) -> Result<(), GalleryError> {
 /// Writes `gallery` to `path` atomically, encrypted under `key` (AES-256-GCM). The payload is
 /// built in memory before encryption (about the size of the file). Saving under a new key
 /// re-encrypts atomically: the file holds either the old or the new encryption.
-pub fn save_encrypted(gallery: &Gallery, path: &Path, key: &GalleryKey) -> Result<(), GalleryError> {
+pub fn save_encrypted(
+    gallery: &Gallery,
+    path: &Path,
+    key: &GalleryKey,
+) -> Result<(), GalleryError> {
     save_inner(gallery, path, Some(key), None)
 }
 

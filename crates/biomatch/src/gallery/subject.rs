@@ -8,10 +8,10 @@ use std::sync::Arc;
 use crate::face::FaceTemplate;
 use crate::finger::template::{FingerPosition, FingerView};
 use crate::gallery::GalleryError;
-use crate::gallery::record::Record;
 use crate::gallery::params::{
     MAX_FINGERS_PER_SUBJECT, MAX_ID_BYTES, MAX_IMPRESSIONS, MAX_MINUTIAE,
 };
+use crate::gallery::record::Record;
 
 /// A subject id chosen by the integrator: UTF-8, 1..=[`SubjectId::MAX_BYTES`] bytes, no
 /// control characters.
