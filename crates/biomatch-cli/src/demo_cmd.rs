@@ -16,7 +16,8 @@ use biomatch::finger::image::decode_bytes;
 use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::synth::SynthModel;
 use biomatch::gallery::{
-    CandidateSubject, Gallery, GalleryConfig, Probe, SearchOptions, Subject, SubjectId, fusion,
+    CandidateSubject, Category, Gallery, GalleryConfig, Probe, Record, SearchOptions, Subject,
+    SubjectId, fusion, unix_now,
 };
 
 use crate::gallery_cmd::{fmt_fmr, read_npy_f32};
@@ -208,9 +209,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("P-003", &[(4, RI)], Some(2)),
         ("P-004", &[], Some(3)),
     ];
+    // Watchlist records: P-002 is wanted (valid for a year from a month ago); P-003's stolen
+    // document entry expired yesterday.
+    let now = unix_now();
+    const DAY: i64 = 86_400;
+    let mut wanted = Record::new(Category::Wanted, "INTERPOL");
+    wanted.reference = "red notice 2026/12345".into();
+    wanted.action = "stop at the gate, call the duty officer".into();
+    wanted.valid_from = now - 30 * DAY;
+    wanted.valid_until = now + 365 * DAY;
+    let mut stolen = Record::new(Category::StolenDocument, "national police");
+    stolen.reference = "case 77-0412".into();
+    stolen.action = "seize the document".into();
+    stolen.valid_until = now - DAY;
+    let mut records = [("P-002", wanted), ("P-003", stolen)]
+        .into_iter()
+        .collect::<std::collections::HashMap<_, _>>();
     let t = Instant::now();
     for (id, fingers, face) in plan {
         let mut s = Subject::new(SubjectId::new(id)?);
+        s.set_record(records.remove(id));
         for &(f, pos) in fingers {
             s.add_finger(at(&fx.fingers[f][0], pos));
         }
@@ -285,7 +303,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if hit.is_some() { "hit" } else { "no hit" },
         )?;
         match hit {
-            Some(h) => println!("{title}\n  WATCHLIST HIT {}  [{ms:.1} ms]", h.id),
+            Some(h) => {
+                println!("{title}\n  WATCHLIST HIT {}  [{ms:.1} ms]", h.id);
+                if let Some(r) = &h.record {
+                    println!("  record: {}", crate::watchlist_cmd::describe(r));
+                }
+            }
             None => println!("{title}\n  NO HIT  [{ms:.1} ms]"),
         }
         for (r, c) in c.iter().enumerate() {
@@ -333,11 +356,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     capture_scenario(&verify)?;
+    identify(
+        "7. Watchlist search, P-003 whose stolen-document entry expired yesterday (right index and face, second captures)",
+        Probe {
+            face: Some(fx.faces[2].1[1].clone()),
+            fingers: vec![at(&fx.fingers[4][1], ri)],
+        },
+    )?;
+    let purged: Vec<String> = gallery.purge(now).iter().map(|i| i.to_string()).collect();
+    record(AuditAction::Purge, purged.clone(), "expired")?;
+    println!(
+        "retention: purged the expired entries ({}); {} subjects left\n",
+        purged.join(", "),
+        gallery.len()
+    );
     drop(audit);
     let v = biomatch::audit::verify(&audit_path, None)?;
     let _ = std::fs::remove_file(&audit_path);
     println!(
-        "audit log: {} entries (one per decision, no biometric data), hash chain {}",
+        "audit log: {} entries (one per decision and change, no biometric data), hash chain {}",
         v.verified,
         if v.is_intact() { "intact" } else { "BROKEN" }
     );

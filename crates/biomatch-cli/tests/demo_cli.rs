@@ -72,6 +72,21 @@ fn demo_makes_its_five_decisions() {
     let (d, fmr) = decision(&lines, "enrolled traveller P-002");
     assert!(d.starts_with("WATCHLIST HIT P-002"), "{d}\n{text}");
     assert!(fmr <= hit, "hit at fused FMR {fmr} above {hit}");
+    // The hit shows why P-002 is listed and what the officer must do.
+    let after = text.split_once("WATCHLIST HIT P-002").unwrap().1;
+    let rec = after.lines().nth(1).unwrap().trim();
+    assert!(
+        rec.starts_with("record: [wanted] INTERPOL red notice 2026/12345: stop at the gate"),
+        "{rec}"
+    );
+
+    // P-003's entry expired: no hit, and P-003 is not even a candidate.
+    let (d, _) = decision(&lines, "P-003 whose stolen-document entry expired");
+    assert!(d.starts_with("NO HIT"), "{d}\n{text}");
+    let scenario = text.split_once("7. Watchlist search, P-003").unwrap().1;
+    let scenario = scenario.split_once("retention:").unwrap().0;
+    assert!(!scenario.contains("P-003:"), "{scenario}");
+    assert!(text.contains("retention: purged the expired entries (P-003); 3 subjects left"));
 
     let (d, fmr) = decision(&lines, "traveller not enrolled");
     assert!(d.starts_with("NO HIT"), "{d}\n{text}");
@@ -131,7 +146,7 @@ fn demo_verifies_its_audit_log() {
         .unwrap();
     assert!(run.status.success());
     let text = String::from_utf8(run.stdout).unwrap();
-    // One entry per decision printed (ACCEPT/REJECT, HIT/NO HIT lines).
+    // One entry per decision printed (ACCEPT/REJECT, HIT/NO HIT lines), and the purge.
     let decisions = text
         .lines()
         .map(str::trim)
@@ -143,8 +158,13 @@ fn demo_verifies_its_audit_log() {
         .lines()
         .find(|l| l.starts_with("audit log: "))
         .expect("an audit line");
+    let purges = text
+        .lines()
+        .filter(|l| l.starts_with("retention: purged"))
+        .count();
+    assert_eq!(purges, 1);
     assert!(
-        line.contains(&format!("audit log: {decisions} entries")),
+        line.contains(&format!("audit log: {} entries", decisions + purges)),
         "{line}"
     );
     assert!(line.ends_with("hash chain intact"), "{line}");
