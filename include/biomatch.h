@@ -54,6 +54,74 @@
 
 
 /**
+ * Kinds of audit events, for `biomatch_audit_append`.
+ */
+typedef enum {
+  /**
+   * Subjects enrolled.
+   */
+  BIOMATCH_AUDIT_ACTION_ENROL = 1,
+  /**
+   * A subject's record replaced.
+   */
+  BIOMATCH_AUDIT_ACTION_REPLACE = 2,
+  /**
+   * Subjects removed.
+   */
+  BIOMATCH_AUDIT_ACTION_REMOVE = 3,
+  /**
+   * Expired subjects purged.
+   */
+  BIOMATCH_AUDIT_ACTION_PURGE = 4,
+  /**
+   * A 1:N search.
+   */
+  BIOMATCH_AUDIT_ACTION_IDENTIFY = 5,
+  /**
+   * A 1:1 comparison.
+   */
+  BIOMATCH_AUDIT_ACTION_VERIFY = 6,
+  /**
+   * A gallery loaded.
+   */
+  BIOMATCH_AUDIT_ACTION_LOAD = 7,
+  /**
+   * A gallery saved.
+   */
+  BIOMATCH_AUDIT_ACTION_SAVE = 8,
+} biomatch_audit_action;
+
+/**
+ * Why a subject is listed (`biomatch_record.category`).
+ */
+typedef enum {
+  /**
+   * Wanted by a law-enforcement agency.
+   */
+  BIOMATCH_CATEGORY_WANTED = 1,
+  /**
+   * A missing person.
+   */
+  BIOMATCH_CATEGORY_MISSING = 2,
+  /**
+   * A document reported stolen or lost.
+   */
+  BIOMATCH_CATEGORY_STOLEN_DOCUMENT = 3,
+  /**
+   * Refused entry.
+   */
+  BIOMATCH_CATEGORY_DENY_ENTRY = 4,
+  /**
+   * A person of interest: observe and report.
+   */
+  BIOMATCH_CATEGORY_OBSERVE = 5,
+  /**
+   * Another category, named by `category_text`.
+   */
+  BIOMATCH_CATEGORY_OTHER = 255,
+} biomatch_category;
+
+/**
  * Template formats, as the `format` arguments take them (a plain `uint32_t`).
  */
 enum biomatch_format
@@ -252,6 +320,15 @@ enum biomatch_status
    * not given.
    */
   BIOMATCH_STATUS_NOT_CALIBRATED = 16,
+  /**
+   * An encrypted gallery did not decrypt: the wrong key, or the file was altered.
+   */
+  BIOMATCH_STATUS_DECRYPTION_FAILED = 17,
+  /**
+   * The gallery file is encrypted and no key was given, or a key was given for a file that
+   * is not encrypted.
+   */
+  BIOMATCH_STATUS_ENCRYPTION_MISMATCH = 18,
 };
 #ifndef __cplusplus
 typedef uint32_t biomatch_status;
@@ -534,6 +611,119 @@ typedef struct {
   uint32_t minutiae;
 } biomatch_finger_quality_report;
 
+/**
+ * One caller-defined field of a record.
+ */
+typedef struct {
+  /**
+   * The field's name (NUL-terminated UTF-8, 1..=1024 bytes).
+   */
+  const char *name;
+  /**
+   * The field's value (NUL-terminated UTF-8, at most 1024 bytes).
+   */
+  const char *value;
+} biomatch_record_field;
+
+/**
+ * A watchlist record: why and until when a subject is on the list. Texts are NUL-terminated
+ * UTF-8 of at most 1024 bytes without control characters; NULL means empty (agency too).
+ *
+ * Given to `biomatch_gallery_set_record` (start from `biomatch_record_init`), and filled by
+ * `biomatch_candidate_list_get_record` (then every pointer points into the candidate list,
+ * valid until the list is freed, and `fields` is NULL: read the fields one by one with
+ * `biomatch_candidate_list_get_record_field`).
+ */
+typedef struct {
+  /**
+   * A `BIOMATCH_CATEGORY_*` value (uint32_t so that any value from C is safe).
+   */
+  uint32_t category;
+  /**
+   * The category's name: for `BIOMATCH_CATEGORY_OTHER` the free text (required), else
+   * ignored on input and the documented name on output ("wanted", "missing",
+   * "stolen-document", "deny-entry", "observe").
+   */
+  const char *category_text;
+  /**
+   * The listing agency.
+   */
+  const char *agency;
+  /**
+   * The agency's reference (notice or case number).
+   */
+  const char *reference;
+  /**
+   * What the officer must do on a hit.
+   */
+  const char *action;
+  /**
+   * The entry hits from this time (seconds since 1970, UTC, inclusive); INT64_MIN: always.
+   */
+  int64_t valid_from;
+  /**
+   * The entry stops hitting at this time (exclusive); INT64_MAX: never expires.
+   */
+  int64_t valid_until;
+  /**
+   * `field_count` caller-defined fields (at most 32; NULL with 0 for none).
+   */
+  const biomatch_record_field *fields;
+  /**
+   * The number of fields.
+   */
+  size_t field_count;
+} biomatch_record;
+
+/**
+ * Options of `biomatch_gallery_identify_with_options` (start from
+ * `biomatch_search_options_default`).
+ */
+typedef struct {
+  /**
+   * At most this many candidates (> 0).
+   */
+  size_t max_candidates;
+  /**
+   * Exact matcher against every finger instead of the fast first stage.
+   */
+  bool exhaustive;
+  /**
+   * Only entries whose record has one of these `BIOMATCH_CATEGORY_*` values (NULL with 0:
+   * any; `BIOMATCH_CATEGORY_OTHER` is not accepted here, use `category_texts`).
+   */
+  const uint32_t *categories;
+  /**
+   * Number of `categories`.
+   */
+  size_t category_count;
+  /**
+   * Only entries whose record has one of these free-text categories (added to
+   * `categories`).
+   */
+  const char *const *category_texts;
+  /**
+   * Number of `category_texts`.
+   */
+  size_t category_text_count;
+  /**
+   * Only entries listed by one of these agencies (exact text; NULL with 0: any).
+   */
+  const char *const *agencies;
+  /**
+   * Number of `agencies`.
+   */
+  size_t agency_count;
+  /**
+   * Use `at` as the search's time for validity windows; false: the system clock.
+   */
+  bool use_time;
+  /**
+   * Seconds since 1970 (UTC), when `use_time`.
+   */
+  int64_t at;
+} biomatch_search_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -692,6 +882,36 @@ biomatch_status biomatch_an2k_builder_write(biomatch_an2k_builder *b, uint8_t **
  * Releases a builder. NULL is a no-op.
  */
 void biomatch_an2k_builder_free(biomatch_an2k_builder *b);
+
+/**
+ * Attaches the audit log at `path` (created when missing; an existing log must verify, else
+ * `BIOMATCH_STATUS_CORRUPT_DATA`) to a gallery handle: from now on every enrolment,
+ * replacement, removal, purge, identification, verification and save through this handle
+ * appends an event naming `operator` (the gate or officer id), the subject ids involved and
+ * the outcome, never biometric data. `key` (32 bytes, or NULL with `key_len` 0) makes the
+ * chain an HMAC that only key holders can extend. An append that fails (disk full) fails the
+ * operation's call with `BIOMATCH_STATUS_IO` after the operation itself took effect: treat
+ * it as an alarm. `path` NULL detaches the current log. A gallery loaded from a file has no
+ * log attached: log the load with `biomatch_audit_append` if your policy asks for it.
+ */
+biomatch_status biomatch_gallery_set_audit_log(const biomatch_gallery *gallery, const char *path, const uint8_t *key, size_t key_len, const char *operator_);
+
+/**
+ * Appends one event to the log at `path` (created when missing; an existing log must
+ * verify): `action` a `BIOMATCH_AUDIT_ACTION_*` value, `time` seconds since 1970 (UTC),
+ * `subject_ids` `subject_count` NUL-terminated ids (NULL with count 0 for none), `decision`
+ * NULL or text. `key` as for `biomatch_gallery_set_audit_log`.
+ */
+biomatch_status biomatch_audit_append(const char *path, const uint8_t *key, size_t key_len, int64_t time, const char *operator_, uint32_t action, const char *const *subject_ids, size_t subject_count, const char *decision);
+
+/**
+ * Verifies the chain of the log at `path` (with `key` for a keyed log). On success
+ * `*out_verified` receives the number of entries that verify and `*out_first_bad_line` 0
+ * when the whole log is intact, else the 1-based line of the first broken entry (or of a
+ * half-written last entry left by an interrupted append). A missing file is
+ * `BIOMATCH_STATUS_IO`.
+ */
+biomatch_status biomatch_audit_verify(const char *path, const uint8_t *key, size_t key_len, size_t *out_verified, size_t *out_first_bad_line);
 
 /**
  * Releases a buffer the library returned (for example from
@@ -1073,6 +1293,78 @@ const char *biomatch_version(void);
  * encoding as `BIOMATCH_VERSION_NUMBER`).
  */
 uint32_t biomatch_version_number(void);
+
+/**
+ * Writes an empty record to `*out_record`: category 0 (set one), NULL texts, valid always
+ * (INT64_MIN to INT64_MAX), no fields.
+ */
+biomatch_status biomatch_record_init(biomatch_record *out_record);
+
+/**
+ * Sets (or with `record` NULL clears) the watchlist record of an enrolled subject. The
+ * record is copied and checked: an unknown category, a text over 1024 bytes or with control
+ * characters, more than 32 fields or `valid_from > valid_until` gives
+ * `BIOMATCH_STATUS_INVALID_ARGUMENT`; an id not enrolled `BIOMATCH_STATUS_UNKNOWN_ID`.
+ * Searches see the subject with the old record or the new one. Appends a replace event to an
+ * attached audit log.
+ */
+biomatch_status biomatch_gallery_set_record(const biomatch_gallery *gallery, const char *subject_id, const biomatch_record *record);
+
+/**
+ * Copies the watchlist record of candidate `index` into `*out_record` and sets
+ * `*out_has_record`; a candidate without a record gives `false` and leaves `*out_record`
+ * untouched. Pointers in the record stay valid until the list is freed.
+ */
+biomatch_status biomatch_candidate_list_get_record(const biomatch_candidate_list *list, size_t index, biomatch_record *out_record, bool *out_has_record);
+
+/**
+ * Field `field` (in name order) of candidate `index`'s record: `*out_name` and `*out_value`
+ * point into the list (valid until it is freed). A candidate without a record, or a field
+ * index past `field_count`, gives `BIOMATCH_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+biomatch_status biomatch_candidate_list_get_record_field(const biomatch_candidate_list *list, size_t index, size_t field, const char **out_name, const char **out_value);
+
+/**
+ * Writes the default options: 10 candidates, fast search, no filter, the system clock.
+ */
+biomatch_status biomatch_search_options_default(biomatch_search_options *out_options);
+
+/**
+ * 1:N identification as `biomatch_gallery_identify`, with a filter on the entries' records
+ * (categories, agencies), a search time for their validity windows, the candidate count and
+ * the search mode. Entries outside their validity window at the search's time are never
+ * returned (this holds for every identify call; the others use the system clock).
+ */
+biomatch_status biomatch_gallery_identify_with_options(const biomatch_gallery *gallery, const biomatch_face_template *face, const biomatch_finger_template *const *fingers, size_t finger_count, const biomatch_search_options *options, biomatch_candidate_list **out_candidates);
+
+/**
+ * Removes every subject whose record expired by time `at` (seconds since 1970, UTC; pass
+ * the current time) and writes how many to `*out_removed`. Save the gallery afterwards:
+ * the saved file then holds no byte of the removed subjects. Appends a purge event naming
+ * them to an attached audit log.
+ */
+biomatch_status biomatch_gallery_purge(const biomatch_gallery *gallery, int64_t at, size_t *out_removed);
+
+/**
+ * Saves the gallery as `biomatch_gallery_save` does, encrypted with AES-256-GCM under the
+ * 32-byte `key` (`key_len` must be 32). Saving under another key re-encrypts atomically.
+ * The library keeps no copy of the key after the call.
+ */
+biomatch_status biomatch_gallery_save_encrypted(const biomatch_gallery *gallery, const char *path, const uint8_t *key, size_t key_len);
+
+/**
+ * Loads a gallery saved by `biomatch_gallery_save_encrypted` under `key` (32 bytes), within
+ * `limits` (NULL: the defaults). The wrong key or any altered byte gives
+ * `BIOMATCH_STATUS_DECRYPTION_FAILED`; an unencrypted file
+ * `BIOMATCH_STATUS_ENCRYPTION_MISMATCH` (so a plain file cannot stand in for an encrypted
+ * watchlist); other errors as `biomatch_gallery_load`. Nothing is loaded on failure.
+ */
+biomatch_status biomatch_gallery_load_encrypted(const char *path, const uint8_t *key, size_t key_len, const biomatch_load_limits *limits, biomatch_gallery **out_gallery);
+
+/**
+ * As `biomatch_gallery_load_encrypted`, from the `len` bytes of an encrypted gallery file.
+ */
+biomatch_status biomatch_gallery_load_bytes_encrypted(const uint8_t *data, size_t len, const uint8_t *key, size_t key_len, const biomatch_load_limits *limits, biomatch_gallery **out_gallery);
 
 /**
  * Encodes an 8-bit grayscale fingerprint image as WSQ: `height` rows of `width` grey levels

@@ -208,7 +208,7 @@ step "valgrind memcheck (any error or definite/indirect/possible leak fails; see
 # starving the others, and the threaded test runs 20 searches per reader instead of 150.
 vg=(valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --suppressions="$root/examples/c/valgrind.supp"
     --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible)
-for t in "test_api" "test_threads 20" "test_wsq" "test_quality" "test_an2k"; do
+for t in "test_api" "test_threads 20" "test_wsq" "test_quality" "test_an2k" "test_watchlist"; do
     set -- $t
     (cd "$work/c" && "${vg[@]}" "./$1" "$fixtures" ${2:+"$2"} >"$work/vg-$1.log" 2>&1) ||
         { cat "$work/vg-$1.log"; fail "valgrind $1"; }

@@ -5,6 +5,7 @@ use std::ffi::{CString, c_char};
 use std::path::PathBuf;
 
 use biomatch_core::LoadLimits;
+use biomatch_core::audit::AuditAction;
 use biomatch_core::finger::FingerView;
 use biomatch_core::finger::matcher::Matcher;
 use biomatch_core::gallery::{
@@ -28,19 +29,37 @@ use crate::status::biomatch_status;
 /// `biomatch_gallery_free`. Internally synchronised: every gallery function may run
 /// concurrently with every other on the same handle, except `biomatch_gallery_free`.
 pub struct biomatch_gallery {
-    gallery: Gallery,
+    pub(crate) gallery: Gallery,
     /// The face model tag, kept as a C string for `biomatch_gallery_face_model`.
     face_model: CString,
+    /// The audit log every operation on this handle appends to (`biomatch_gallery_set_audit_log`).
+    pub(crate) audit: std::sync::Mutex<Option<crate::audit::GalleryAudit>>,
 }
 
 impl biomatch_gallery {
-    fn new(gallery: Gallery) -> FfiResult<biomatch_gallery> {
+    pub(crate) fn new(gallery: Gallery) -> FfiResult<biomatch_gallery> {
         let face_model = CString::new(gallery.config().face_model.as_str())
             .map_err(|_| FfiError::invalid("the face model tag contains a NUL byte"))?;
         Ok(biomatch_gallery {
             gallery,
             face_model,
+            audit: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Appends an event to the attached audit log, if any (an append that fails fails the
+    /// call: an operation is never left unlogged silently).
+    pub(crate) fn audit(
+        &self,
+        action: AuditAction,
+        subjects: Vec<String>,
+        decision: Option<String>,
+    ) -> FfiResult<()> {
+        let mut guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_mut() {
+            Some(a) => a.append(action, subjects, decision),
+            None => Ok(()),
+        }
     }
 }
 
@@ -55,7 +74,9 @@ const _: () = {
 /// Created by `biomatch_gallery_identify*` / `biomatch_gallery_verify`, released with
 /// `biomatch_candidate_list_free`. Immutable: may be read from any number of threads at once.
 pub struct biomatch_candidate_list {
-    candidates: Vec<(CString, CandidateSubject)>,
+    pub(crate) candidates: Vec<(CString, CandidateSubject)>,
+    /// Each candidate's watchlist record as C strings (`None`: no record).
+    pub(crate) records: Vec<Option<crate::watchlist::RecordStrings>>,
 }
 
 /// One candidate, copied out of a candidate list by `biomatch_candidate_list_get`.
@@ -84,7 +105,7 @@ pub struct biomatch_candidate {
 }
 
 /// The status a gallery error maps to.
-fn gallery_error(e: GalleryError) -> FfiError {
+pub(crate) fn gallery_error(e: GalleryError) -> FfiError {
     match e {
         GalleryError::Face(f) | GalleryError::FaceRow { error: f, .. } => return face_error(f),
         _ => {}
@@ -99,20 +120,24 @@ fn gallery_error(e: GalleryError) -> FfiError {
         | GalleryError::UnsupportedVersion(..)
         | GalleryError::ChecksumMismatch { .. }
         | GalleryError::Corrupt { .. } => biomatch_status::CorruptData,
+        GalleryError::Decryption => biomatch_status::DecryptionFailed,
+        GalleryError::KeyRequired | GalleryError::NotEncrypted => {
+            biomatch_status::EncryptionMismatch
+        }
         _ => biomatch_status::InvalidArgument,
     };
     FfiError::new(status, e.to_string())
 }
 
 /// A subject id from C.
-unsafe fn subject_id(id: *const c_char) -> FfiResult<SubjectId> {
+pub(crate) unsafe fn subject_id(id: *const c_char) -> FfiResult<SubjectId> {
     // SAFETY: forwarded caller guarantee (NULL or NUL-terminated).
     let text = unsafe { utf8(id, "subject_id") }?;
     SubjectId::new(text).map_err(gallery_error)
 }
 
 /// A file path from C (any bytes on Unix, UTF-8 elsewhere).
-unsafe fn path(path: *const c_char) -> FfiResult<PathBuf> {
+pub(crate) unsafe fn path(path: *const c_char) -> FfiResult<PathBuf> {
     if path.is_null() {
         return Err(FfiError::null("path"));
     }
@@ -153,7 +178,7 @@ unsafe fn finger_views(
 }
 
 /// A probe from an optional face and finger templates.
-unsafe fn probe(
+pub(crate) unsafe fn probe(
     face: *const biomatch_face_template,
     fingers: *const *const biomatch_finger_template,
     finger_count: usize,
@@ -166,6 +191,15 @@ unsafe fn probe(
 }
 
 fn candidate_list(candidates: Vec<CandidateSubject>) -> FfiResult<biomatch_candidate_list> {
+    let records = candidates
+        .iter()
+        .map(|c| {
+            c.record
+                .as_deref()
+                .map(crate::watchlist::RecordStrings::new)
+                .transpose()
+        })
+        .collect::<FfiResult<_>>()?;
     let candidates = candidates
         .into_iter()
         .map(|c| {
@@ -175,22 +209,40 @@ fn candidate_list(candidates: Vec<CandidateSubject>) -> FfiResult<biomatch_candi
             Ok((id, c))
         })
         .collect::<FfiResult<_>>()?;
-    Ok(biomatch_candidate_list { candidates })
+    Ok(biomatch_candidate_list {
+        candidates,
+        records,
+    })
+}
+
+/// Runs a search with `options` (top_k checked here) and appends the identify event.
+pub(crate) fn search_with(
+    g: &biomatch_gallery,
+    probe: &Probe,
+    options: &SearchOptions,
+) -> FfiResult<biomatch_candidate_list> {
+    if options.top_k == 0 {
+        return Err(FfiError::invalid("max_candidates is 0"));
+    }
+    let found = g.gallery.search(probe, options).map_err(gallery_error)?;
+    g.audit(
+        AuditAction::Identify,
+        found.iter().map(|c| c.id.to_string()).collect(),
+        Some(format!("{} candidates", found.len())),
+    )?;
+    candidate_list(found)
 }
 
 fn search(
-    gallery: &Gallery,
+    g: &biomatch_gallery,
     probe: &Probe,
     max_candidates: usize,
 ) -> FfiResult<biomatch_candidate_list> {
-    if max_candidates == 0 {
-        return Err(FfiError::invalid("max_candidates is 0"));
-    }
     let options = SearchOptions {
         top_k: max_candidates,
         ..SearchOptions::default()
     };
-    candidate_list(gallery.search(probe, &options).map_err(gallery_error)?)
+    search_with(g, probe, &options)
 }
 
 /// Creates an empty gallery for face embeddings of `face_dimension` values from the face model
@@ -302,7 +354,7 @@ pub unsafe extern "C" fn biomatch_load_limits_default(
 ///
 /// # Safety
 /// `limits` is NULL or points to a readable `biomatch_load_limits`.
-unsafe fn load_limits(limits: *const biomatch_load_limits) -> FfiResult<LoadLimits> {
+pub(crate) unsafe fn load_limits(limits: *const biomatch_load_limits) -> FfiResult<LoadLimits> {
     if limits.is_null() {
         return Ok(LoadLimits::default());
     }
@@ -312,7 +364,7 @@ unsafe fn load_limits(limits: *const biomatch_load_limits) -> FfiResult<LoadLimi
 }
 
 /// A handle for a gallery read from a file: anything refused here is corrupt data too.
-fn loaded_handle(gallery: Gallery) -> FfiResult<biomatch_gallery> {
+pub(crate) fn loaded_handle(gallery: Gallery) -> FfiResult<biomatch_gallery> {
     biomatch_gallery::new(gallery).map_err(|e| {
         FfiError::new(
             biomatch_status::CorruptData,
@@ -408,7 +460,12 @@ pub unsafe extern "C" fn biomatch_gallery_save(
         let g = unsafe { handle(gallery, "gallery") }?;
         // SAFETY: the caller passes a NUL-terminated path.
         let path = unsafe { self::path(path) }?;
-        g.gallery.save(&path).map_err(gallery_error)
+        g.gallery.save(&path).map_err(gallery_error)?;
+        g.audit(
+            AuditAction::Save,
+            Vec::new(),
+            Some(format!("{} subjects", g.gallery.len())),
+        )
     })
 }
 
@@ -480,6 +537,8 @@ pub unsafe extern "C" fn biomatch_gallery_contains(
     })
 }
 
+/// The subject an enrolment or replacement call describes (no record: the C API sets
+/// records with `biomatch_gallery_set_record`).
 fn subject(
     id: SubjectId,
     face: Option<&biomatch_face_template>,
@@ -515,13 +574,12 @@ pub unsafe extern "C" fn biomatch_gallery_enrol(
     // SAFETY: forwarded caller guarantees on every pointer.
     unsafe {
         write_subject(
-            "biomatch_gallery_enrol",
             gallery,
             subject_id,
             face,
             fingers,
             finger_count,
-            Gallery::enrol,
+            AuditAction::Enrol,
         )
     }
 }
@@ -539,32 +597,37 @@ pub unsafe extern "C" fn biomatch_gallery_replace(
     // SAFETY: forwarded caller guarantees on every pointer.
     unsafe {
         write_subject(
-            "biomatch_gallery_replace",
             gallery,
             subject_id,
             face,
             fingers,
             finger_count,
-            Gallery::replace,
+            AuditAction::Replace,
         )
     }
 }
 
 /// The body of `biomatch_gallery_enrol` and `_replace`: checks the arguments, builds the
-/// subject and hands it to `write` (`Gallery::enrol` or `Gallery::replace`).
+/// subject and enrols it (`action` Enrol) or replaces the enrolled one, keeping its watchlist
+/// record (`action` Replace).
 ///
 /// # Safety
 /// As for `biomatch_gallery_enrol`: `gallery` NULL or live, `subject_id` NUL-terminated,
 /// `face` NULL or live, `fingers` NULL (with count 0) or `finger_count` live handles.
 unsafe fn write_subject(
-    name: &'static str,
     gallery: *mut biomatch_gallery,
     subject_id: *const c_char,
     face: *const biomatch_face_template,
     fingers: *const *const biomatch_finger_template,
     finger_count: usize,
-    write: fn(&Gallery, Subject) -> Result<(), GalleryError>,
+    action: AuditAction,
 ) -> biomatch_status {
+    let replace = action == AuditAction::Replace;
+    let name = if replace {
+        "biomatch_gallery_replace"
+    } else {
+        "biomatch_gallery_enrol"
+    };
     ffi_call(name, || {
         // SAFETY: the caller passes NULL or a live gallery handle.
         let g = unsafe { handle(gallery, "gallery") }?;
@@ -574,7 +637,18 @@ unsafe fn write_subject(
         let face = unsafe { optional_handle(face, "face") }?;
         // SAFETY: forwarded caller guarantees on the finger array.
         let views = unsafe { finger_views(fingers, finger_count) }?;
-        write(&g.gallery, subject(id, face, views)).map_err(gallery_error)
+        let mut s = subject(id.clone(), face, views);
+        if action == AuditAction::Replace {
+            // A replacement changes the biometrics; the watchlist record stays.
+            s.set_record(g.gallery.get(&id).ok().and_then(|o| o.record().cloned()));
+        }
+        if replace {
+            g.gallery.replace(s)
+        } else {
+            g.gallery.enrol(s)
+        }
+        .map_err(gallery_error)?;
+        g.audit(action, vec![id.to_string()], None)
     })
 }
 
@@ -589,7 +663,8 @@ pub unsafe extern "C" fn biomatch_gallery_remove(
         let g = unsafe { handle(gallery, "gallery") }?;
         // SAFETY: the caller passes a NUL-terminated id.
         let id = unsafe { self::subject_id(subject_id) }?;
-        g.gallery.remove(&id).map(drop).map_err(gallery_error)
+        g.gallery.remove(&id).map_err(gallery_error)?;
+        g.audit(AuditAction::Remove, vec![id.to_string()], None)
     })
 }
 
@@ -615,7 +690,7 @@ pub unsafe extern "C" fn biomatch_gallery_identify(
         let g = unsafe { handle(gallery, "gallery") }?;
         // SAFETY: forwarded caller guarantees on the face and finger array.
         let probe = unsafe { probe(face, fingers, finger_count) }?;
-        let list = search(&g.gallery, &probe, max_candidates)?;
+        let list = search(g, &probe, max_candidates)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(list)) };
         Ok(())
@@ -642,7 +717,7 @@ pub unsafe extern "C" fn biomatch_gallery_identify_face(
             face: Some(face.template.clone()),
             fingers: Vec::new(),
         };
-        let list = search(&g.gallery, &probe, max_candidates)?;
+        let list = search(g, &probe, max_candidates)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(list)) };
         Ok(())
@@ -667,7 +742,7 @@ pub unsafe extern "C" fn biomatch_gallery_identify_finger(
         }
         // SAFETY: a one-element array holding a non-NULL finger handle.
         let probe = unsafe { probe(std::ptr::null(), &finger, 1) }?;
-        let list = search(&g.gallery, &probe, max_candidates)?;
+        let list = search(g, &probe, max_candidates)?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(list)) };
         Ok(())
@@ -696,6 +771,11 @@ pub unsafe extern "C" fn biomatch_gallery_verify(
         // SAFETY: forwarded caller guarantees on the face and finger array.
         let probe = unsafe { probe(face, fingers, finger_count) }?;
         let c = g.gallery.verify(&id, &probe).map_err(gallery_error)?;
+        g.audit(
+            AuditAction::Verify,
+            vec![id.to_string()],
+            Some(format!("fused score {:.3}", c.fused_score)),
+        )?;
         let list = candidate_list(vec![c])?;
         // SAFETY: checked non-NULL; the caller provides a writable handle pointer.
         unsafe { out.write(into_handle(list)) };

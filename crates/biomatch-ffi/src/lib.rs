@@ -21,6 +21,7 @@
 
 mod an2k;
 mod an2k_build;
+mod audit;
 mod boundary;
 mod bytes;
 mod calibration;
@@ -34,6 +35,7 @@ mod ptr;
 mod quality;
 mod status;
 mod version;
+mod watchlist;
 mod wsq;
 
 #[cfg(test)]
@@ -41,6 +43,7 @@ mod tests;
 
 pub use an2k::*;
 pub use an2k_build::*;
+pub use audit::*;
 pub use bytes::biomatch_bytes_free;
 pub use calibration::*;
 pub use diagnostic::biomatch_diagnostic_panic;
@@ -55,4 +58,5 @@ pub use quality::{
 };
 pub use status::{biomatch_status, biomatch_status_str};
 pub use version::{biomatch_version, biomatch_version_number};
+pub use watchlist::*;
 pub use wsq::{biomatch_wsq_decode, biomatch_wsq_encode};

@@ -48,10 +48,15 @@ pub enum biomatch_status {
     /// A multi-modal search needs a calibration (impostor score distribution) the gallery was
     /// not given.
     NotCalibrated = 16,
+    /// An encrypted gallery did not decrypt: the wrong key, or the file was altered.
+    DecryptionFailed = 17,
+    /// The gallery file is encrypted and no key was given, or a key was given for a file that
+    /// is not encrypted.
+    EncryptionMismatch = 18,
 }
 
 impl biomatch_status {
-    pub(crate) const ALL: [biomatch_status; 17] = [
+    pub(crate) const ALL: [biomatch_status; 19] = [
         biomatch_status::Ok,
         biomatch_status::NullArgument,
         biomatch_status::InvalidArgument,
@@ -69,6 +74,8 @@ impl biomatch_status {
         biomatch_status::Unavailable,
         biomatch_status::Panic,
         biomatch_status::NotCalibrated,
+        biomatch_status::DecryptionFailed,
+        biomatch_status::EncryptionMismatch,
     ];
 
     /// The status for a raw value from C, if it is one.
@@ -97,6 +104,12 @@ impl biomatch_status {
             biomatch_status::Unavailable => c"not available in this build",
             biomatch_status::Panic => c"internal error (caught panic)",
             biomatch_status::NotCalibrated => c"the gallery has no calibration for this search",
+            biomatch_status::DecryptionFailed => {
+                c"the gallery does not decrypt: wrong key, or the file was altered"
+            }
+            biomatch_status::EncryptionMismatch => {
+                c"encrypted gallery without a key, or a key for an unencrypted gallery"
+            }
         }
     }
 }

@@ -219,7 +219,7 @@ impl Filter {
             return false;
         };
         (self.categories.is_empty() || self.categories.contains(&r.category))
-            && (self.agencies.is_empty() || self.agencies.iter().any(|a| *a == r.agency))
+            && (self.agencies.is_empty() || self.agencies.contains(&r.agency))
     }
 }
 
