@@ -621,6 +621,118 @@ fn rss_mib() -> (f64, f64) {
     (get("VmRSS:"), get("VmHWM:"))
 }
 
+/// Arguments of `bench gallery-load`.
+#[derive(clap::Args)]
+pub struct LoadBenchArgs {
+    /// Gallery size in fingers (real mates plus synthetic distractors).
+    #[arg(long, default_value_t = 100_000)]
+    n: usize,
+    /// Loads of each kind (plain, encrypted), alternated; medians reported.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// Worker threads.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Folder for the two gallery files (default: the system's temporary folder); they are
+    /// removed afterwards.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Datasets folder (default: BIOMATCH_DATASETS or ../shared/datasets).
+    #[arg(long)]
+    datasets: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `bench gallery-load`: the same gallery saved plain and encrypted, each loaded `repeats`
+/// times in alternation (plain, encrypted, encrypted, plain, ...), medians and their ratio.
+pub fn run_load_bench(a: LoadBenchArgs) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
+    pool.install(|| load_bench(&a))
+}
+
+fn load_bench(a: &LoadBenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(a.repeats >= 1, "--repeats must be at least 1");
+    let fingers = fvc_fingers(&datasets_dir(&a.datasets))?;
+    let all: Vec<FingerView> = fingers.iter().flatten().cloned().collect();
+    let model = SynthModel::fit(&all)?;
+    let mates: Vec<&FingerView> = fingers.iter().filter_map(|f| f.first()).collect();
+    let (g, build_s) = build_benchmark_gallery(&model, &mates, a.n)?;
+    let dir = tempfile::Builder::new()
+        .prefix("biomatch-load-bench")
+        .tempdir_in(a.dir.clone().unwrap_or_else(std::env::temp_dir))?;
+    let (plain, sealed) = (
+        dir.path().join("plain.bmg"),
+        dir.path().join("encrypted.bmg"),
+    );
+    let key = biomatch::gallery::GalleryKey::generate()?;
+    let t = Instant::now();
+    g.save(&plain)?;
+    let save_plain_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    g.save_encrypted(&sealed, &key)?;
+    let save_sealed_s = t.elapsed().as_secs_f64();
+    let fingers_n = g.finger_count();
+    drop(g);
+    let limits = biomatch::LoadLimits::default();
+    let (mut tp, mut te) = (Vec::new(), Vec::new());
+    for r in 0..a.repeats {
+        for encrypted in if r % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        } {
+            let t = Instant::now();
+            let g = if encrypted {
+                Gallery::load_encrypted(&sealed, &key, &limits)?
+            } else {
+                Gallery::load(&plain)?
+            };
+            let s = t.elapsed().as_secs_f64();
+            anyhow::ensure!(g.finger_count() == fingers_n, "loaded a different gallery");
+            drop(g);
+            if encrypted { te.push(s) } else { tp.push(s) }
+        }
+    }
+    let (mp, me) = (median(&mut tp.clone()), median(&mut te.clone()));
+    let bytes = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let json = serde_json::json!({
+        "gallery_fingers": fingers_n,
+        "threads": rayon::current_num_threads(),
+        "file_bytes_plain": bytes(&plain),
+        "file_bytes_encrypted": bytes(&sealed),
+        "build_s": build_s,
+        "save_plain_s": save_plain_s,
+        "save_encrypted_s": save_sealed_s,
+        "load_plain_s": tp,
+        "load_encrypted_s": te,
+        "median_load_plain_s": mp,
+        "median_load_encrypted_s": me,
+        "encrypted_over_plain": me / mp,
+    });
+    println!(
+        "gallery {fingers_n} fingers, {} threads, files {:.0} MB: load plain {mp:.2} s, \
+         encrypted {me:.2} s (medians of {}; ratio {:.3}); save plain {save_plain_s:.2} s, \
+         encrypted {save_sealed_s:.2} s",
+        rayon::current_num_threads(),
+        bytes(&plain) as f64 / 1e6,
+        a.repeats,
+        me / mp
+    );
+    if let Some(p) = &a.json {
+        std::fs::write(p, serde_json::to_string_pretty(&json)?)?;
+    }
+    Ok(())
+}
+
 pub fn run_bench(a: BenchArgs) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))

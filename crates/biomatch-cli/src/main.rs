@@ -84,6 +84,8 @@ enum BenchCmd {
     Face(face_cmd::BenchArgs),
     /// Fingerprint 1:N search speed over a large synthetic gallery.
     FingerIdentify(gallery_cmd::BenchArgs),
+    /// Gallery load time, plain against encrypted (the same gallery saved both ways).
+    GalleryLoad(gallery_cmd::LoadBenchArgs),
 }
 
 fn main() {
@@ -97,6 +99,7 @@ fn main() {
         Command::Bench(BenchCmd::FingerMatch(args)) => bench_finger::run(args),
         Command::Bench(BenchCmd::Face(args)) => face_cmd::run_bench(args),
         Command::Bench(BenchCmd::FingerIdentify(args)) => gallery_cmd::run_bench(args),
+        Command::Bench(BenchCmd::GalleryLoad(args)) => gallery_cmd::run_load_bench(args),
         Command::Extract(args) => extract_cmd::run(args),
         Command::Quality(args) => quality_cmd::run(args),
         Command::Eval(EvalCmd::Quality(args)) => quality_cmd::run_eval(args),
