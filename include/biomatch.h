@@ -1133,8 +1133,9 @@ biomatch_status biomatch_load_limits_default(biomatch_load_limits *out_limits);
  * that is not a regular file, gives `BIOMATCH_STATUS_IO`; a file that is not a gallery, of
  * another format version, corrupt (checksum), over a limit, or inconsistent in any way
  * (including a duplicate subject id, a non-finite minutia or an invalid embedding inside
- * the file) gives `BIOMATCH_STATUS_CORRUPT_DATA`. On success `*out_gallery` receives a new
- * gallery owned by the caller.
+ * the file) gives `BIOMATCH_STATUS_CORRUPT_DATA`; an encrypted file
+ * `BIOMATCH_STATUS_ENCRYPTION_MISMATCH` (load it with `biomatch_gallery_load_encrypted`). On
+ * success `*out_gallery` receives a new gallery owned by the caller.
  */
 biomatch_status biomatch_gallery_load(const char *path, biomatch_gallery **out_gallery);
 

@@ -3,12 +3,14 @@
 //!
 //! Random bytes rarely pass the CRC-32, so for inputs whose first byte is odd the target
 //! rewrites the header's payload length and checksum first: the payload parser itself is
-//! fuzzed, as a hostile file with a valid checksum would reach it.
+//! fuzzed, as a hostile file with a valid checksum would reach it. Inputs whose first byte has
+//! bit 1 set are loaded with a key as well (the encrypted path: header flags, sealed payload
+//! lengths, authentication failure, the plain file refused).
 #![no_main]
 
 use biomatch::LoadLimits;
 use biomatch::finger::matcher::Matcher;
-use biomatch::gallery::persist;
+use biomatch::gallery::{GalleryKey, persist};
 use libfuzzer_sys::fuzz_target;
 
 /// Header bytes before the payload (see `gallery::persist`).
@@ -36,5 +38,11 @@ fuzz_target!(|input: &[u8]| {
     if let Ok(g) = persist::from_bytes_with_limits(&bytes, Matcher::default(), &LIMITS) {
         assert!(g.len() <= LIMITS.max_subjects);
         assert!(g.finger_count() <= LIMITS.max_impressions);
+    }
+    if mode & 2 == 2 {
+        let key = GalleryKey::new([0x42; 32]);
+        let r = persist::from_bytes_with_key(&bytes, Matcher::default(), &LIMITS, Some(&key));
+        // Random bytes never authenticate under the key.
+        assert!(r.is_err());
     }
 });
