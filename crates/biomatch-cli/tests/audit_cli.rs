@@ -199,7 +199,12 @@ fn gallery_identify_and_import_write_audit_entries_without_biometrics() {
         String::from_utf8_lossy(&ident.stderr)
     );
     let text = std::fs::read_to_string(&log).unwrap();
-    let entry: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    // Two entries: the gallery's load, then the search.
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let load: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(load["action"], "load");
+    assert_eq!(load["subjects"].as_array().unwrap().len(), 0);
+    let entry: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
     let keys: Vec<&str> = entry
         .as_object()
         .unwrap()
