@@ -108,23 +108,35 @@ impl std::fmt::Debug for GalleryKey {
     }
 }
 
-/// Encrypts `plain` in place and returns nonce + ciphertext + tag.
-pub(crate) fn seal(key: &GalleryKey, aad: &[u8], plain: Vec<u8>) -> Result<Vec<u8>, GalleryError> {
+/// Seals `buf` in place: its first [`NONCE_BYTES`] bytes are room for the nonce (their
+/// content is overwritten), the rest is the payload, encrypted where it lies; the tag is
+/// appended. No copy of the payload is made.
+pub(crate) fn seal_in_place(
+    key: &GalleryKey,
+    aad: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<(), GalleryError> {
+    if buf.len() < NONCE_BYTES {
+        return Err(GalleryError::InvalidKey("no room for the nonce".into()));
+    }
     let mut nonce = [0u8; NONCE_BYTES];
     getrandom::getrandom(&mut nonce)
         .map_err(|e| GalleryError::InvalidKey(format!("no system randomness for a nonce: {e}")))?;
-    let mut out = Vec::with_capacity(NONCE_BYTES + plain.len() + TAG_BYTES);
-    out.extend_from_slice(&nonce);
-    let body = out.len();
-    out.extend_from_slice(&plain);
-    let mut plain = plain;
-    plain.zeroize();
+    buf[..NONCE_BYTES].copy_from_slice(&nonce);
     let tag = key
         .cipher()
-        .encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut out[body..])
+        .encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut buf[NONCE_BYTES..])
         .map_err(|_| GalleryError::InvalidKey("payload too large to encrypt".into()))?;
-    out.extend_from_slice(&tag);
-    Ok(out)
+    buf.extend_from_slice(&tag);
+    Ok(())
+}
+
+#[cfg(test)]
+fn seal(key: &GalleryKey, aad: &[u8], plain: &[u8]) -> Vec<u8> {
+    let mut buf = vec![0u8; NONCE_BYTES];
+    buf.extend_from_slice(plain);
+    seal_in_place(key, aad, &mut buf).unwrap();
+    buf
 }
 
 /// Decrypts a sealed payload; the returned plaintext is zeroised when dropped.
@@ -157,7 +169,7 @@ mod tests {
     #[test]
     fn sealing_round_trips_and_detects_any_change() {
         let key = GalleryKey::new([7; 32]);
-        let sealed = seal(&key, b"head", b"secret payload".to_vec()).unwrap();
+        let sealed = seal(&key, b"head", b"secret payload");
         assert_eq!(sealed.len(), NONCE_BYTES + 14 + TAG_BYTES);
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
         assert_eq!(
@@ -178,10 +190,7 @@ mod tests {
             assert!(open(&key, b"head", &bad).is_err(), "flip at {i}");
         }
         // Two seals of the same text differ (fresh nonces).
-        assert_ne!(
-            seal(&key, b"head", b"x".to_vec()).unwrap(),
-            seal(&key, b"head", b"x".to_vec()).unwrap()
-        );
+        assert_ne!(seal(&key, b"head", b"x"), seal(&key, b"head", b"x"));
     }
 
     #[test]

@@ -166,8 +166,10 @@ pub fn save(gallery: &Gallery, path: &Path) -> Result<(), GalleryError> {
 }
 
 /// Writes `gallery` to `path` atomically, encrypted under `key` (AES-256-GCM). The payload is
-/// built in memory before encryption (about the size of the file). Saving under a new key
-/// re-encrypts atomically: the file holds either the old or the new encryption.
+/// built in one buffer in memory (about the size of the file) and encrypted where it lies;
+/// the buffer's earlier, smaller allocations made while it grew are freed without being
+/// overwritten. Saving under a new key re-encrypts atomically: the file holds either the old
+/// or the new encryption.
 pub fn save_encrypted(
     gallery: &Gallery,
     path: &Path,
@@ -214,10 +216,11 @@ pub(crate) fn save_inner(
         match key {
             None => write_payload(gallery, &mut out).map_err(&err)?,
             Some(key) => {
-                let mut plain = Vec::new();
-                write_payload(gallery, &mut plain).map_err(&err)?;
-                let sealed = encryption::seal(key, &header_start(flags), plain)?;
-                out.write_all(&sealed).map_err(&err)?;
+                // Room for the nonce, then the payload, encrypted in place (no second copy).
+                let mut buf = vec![0u8; encryption::NONCE_BYTES];
+                write_payload(gallery, &mut buf).map_err(&err)?;
+                encryption::seal_in_place(key, &header_start(flags), &mut buf)?;
+                out.write_all(&buf).map_err(&err)?;
             }
         }
         let (crc, len) = (out.crc.clone().finalize(), out.written);
