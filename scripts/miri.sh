@@ -2,8 +2,9 @@
 # Miri (undefined-behaviour checker) over the unit tests of the pure-Rust parsers: template
 # formats and ANSI/NIST-ITL transactions (finger::formats), the WSQ decoder's modules
 # (markers, huffman decoding, quantisation, wavelet; not the encoder, and not the tests that
-# run whole images or millions of coefficients, which take over 20 minutes each under Miri)
-# and gallery parsing (tests/gallery_untrusted.rs, from bytes).
+# run whole images or millions of coefficients, which take over 20 minutes each under Miri),
+# watchlist records and gallery encryption (sealing, every flipped byte, key files), and
+# gallery parsing (tests/gallery_untrusted.rs, from bytes).
 #
 #   scripts/miri.sh [TEST-FILTER...]     default: the four areas above, then the integration
 #                                        tests of the template readers on the fixtures
@@ -21,7 +22,8 @@ filters=("$@")
     finger::image::wsq::huffman::tests::decodes finger::image::wsq::huffman::tests::oversubscribed
     finger::image::wsq::huffman::tests::running_out finger::image::wsq::huffman::tests::stuffed
     finger::image::wsq::quant:: finger::image::wsq::wavelet::tests::lines
-    finger::image::wsq::wavelet::tests::single finger::image::wsq::wavelet::tests::tree)
+    finger::image::wsq::wavelet::tests::single finger::image::wsq::wavelet::tests::tree
+    gallery::record:: gallery::encryption::)
 status=0
 for f in "${filters[@]}"; do
     echo "== miri: $f"
