@@ -35,6 +35,8 @@ pub enum GalleryCmd {
         gallery: PathBuf,
         #[command(flatten)]
         key: crate::watchlist_cmd::KeyArgs,
+        #[command(flatten)]
+        audit: crate::audit_cmd::AuditArgs,
     },
     /// List the watchlist records (with their state now), or set records from a file.
     Records(crate::watchlist_cmd::RecordsArgs),
@@ -81,6 +83,8 @@ pub struct BuildArgs {
     out: PathBuf,
     #[command(flatten)]
     key: crate::watchlist_cmd::KeyArgs,
+    #[command(flatten)]
+    audit: crate::audit_cmd::AuditArgs,
 }
 
 /// Arguments of `gallery import`.
@@ -207,8 +211,17 @@ pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
         GalleryCmd::Build(a) => build(a),
         GalleryCmd::Identify(a) => identify(a),
         GalleryCmd::Import(a) => import(a),
-        GalleryCmd::Info { gallery, key } => {
+        GalleryCmd::Info {
+            gallery,
+            key,
+            audit,
+        } => {
             let g = key.load(&gallery)?;
+            audit.record(
+                biomatch::audit::AuditAction::Load,
+                Vec::new(),
+                Some(format!("{} subjects (info)", g.len())),
+            )?;
             let now = biomatch::gallery::unix_now();
             let subjects = g.subjects();
             let records = subjects
@@ -426,10 +439,26 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
     }
     let g = Gallery::new(config);
     g.enrol_many(subjects.into_values().collect())?;
+    a.audit.record(
+        biomatch::audit::AuditAction::Enrol,
+        g.ids().iter().map(|i| i.to_string()).collect(),
+        None,
+    )?;
     if let Some(file) = &a.records {
-        crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
+        let ids =
+            crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
+        a.audit.record(
+            biomatch::audit::AuditAction::Replace,
+            ids,
+            Some("records set".into()),
+        )?;
     }
     a.key.save(&g, &a.out)?;
+    a.audit.record(
+        biomatch::audit::AuditAction::Save,
+        Vec::new(),
+        Some(format!("{} subjects in {}", g.len(), a.out.display())),
+    )?;
     println!(
         "wrote {}: {} subjects, {} finger impressions",
         a.out.display(),

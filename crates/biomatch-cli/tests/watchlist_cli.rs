@@ -57,7 +57,10 @@ fn setup(dir: &Path, key: Option<&Path>) -> PathBuf {
         .arg("--records")
         .arg(&records)
         .arg("--out")
-        .arg(&g);
+        .arg(&g)
+        .arg("--audit-log")
+        .arg(dir.join("build.log"))
+        .args(["--operator", "enrolment-office"]);
     if let Some(k) = key {
         c.arg("--key-file").arg(k);
     }
@@ -83,6 +86,21 @@ fn identify(g: &Path, probe: &str, extra: &[&str], key: Option<&Path>) -> String
 fn records_filters_times_and_purge() {
     let dir = tempfile::tempdir().unwrap();
     let g = setup(dir.path(), None);
+    // The build logged its enrolments, the records set and the save.
+    let built = std::fs::read_to_string(dir.path().join("build.log")).unwrap();
+    let actions: Vec<String> = built
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].to_string())
+        .collect();
+    assert_eq!(actions, ["\"enrol\"", "\"replace\"", "\"save\""], "{built}");
+    assert!(
+        built
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains("\"101\",\"102\",\"103\""),
+        "{built}"
+    );
     // A hit shows its record.
     let out = identify(&g, "101_2.iso", &["--at", "2027-06-01T00:00:00Z"], None);
     assert!(out.contains("1. 101 "), "{out}");
