@@ -275,13 +275,17 @@ pub fn purge(a: PurgeArgs) -> anyhow::Result<()> {
         Vec::new(),
         Some(format!("{} subjects", g.len())),
     )?;
-    println!(
-        "purged {} expired entr{} ({}), {} subjects left",
-        ids.len(),
-        if ids.len() == 1 { "y" } else { "ies" },
-        ids.join(", "),
-        g.len()
-    );
+    if ids.is_empty() {
+        println!("no expired entry by {}, {} subjects", fmt_time(at), g.len());
+    } else {
+        println!(
+            "purged {} expired entr{} ({}), {} subjects left",
+            ids.len(),
+            if ids.len() == 1 { "y" } else { "ies" },
+            ids.join(", "),
+            g.len()
+        );
+    }
     Ok(())
 }
 
