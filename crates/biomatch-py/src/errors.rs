@@ -97,6 +97,8 @@ pub(crate) fn gallery(e: GalleryError) -> PyErr {
         | GalleryError::EmptySubject(_)
         | GalleryError::TooLarge { .. }
         | GalleryError::NonFiniteMinutia
+        | GalleryError::InvalidRecord(_)
+        | GalleryError::InvalidKey(_)
         | GalleryError::EmptyProbe => "InvalidInputError",
         GalleryError::DuplicateId(_) => "DuplicateIdError",
         GalleryError::UnknownId(_) => "UnknownIdError",
@@ -113,7 +115,10 @@ pub(crate) fn gallery(e: GalleryError) -> PyErr {
         GalleryError::NotAGallery
         | GalleryError::UnsupportedVersion(..)
         | GalleryError::ChecksumMismatch { .. }
-        | GalleryError::Corrupt { .. } => "CorruptFileError",
+        | GalleryError::Corrupt { .. }
+        | GalleryError::Decryption
+        | GalleryError::KeyRequired
+        | GalleryError::NotEncrypted => "CorruptFileError",
         _ => "BiomatchError",
     };
     error(class, e.to_string())

@@ -10,7 +10,7 @@ use biomatch::gallery::{
 use ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 use rayon::prelude::*;
 
 use crate::arrays::{check_columns, face_template};
@@ -48,6 +48,76 @@ pub(crate) struct Candidate {
     /// The position of the best-matching enrolled impression, per probe finger.
     #[pyo3(get)]
     finger_positions: Vec<u8>,
+    /// The subject's watchlist record, if any (read as a dict through `record`).
+    record_data: Option<core_gallery::Record>,
+}
+
+/// A watchlist record as a Python dict: `category` (str), `agency`, `reference`, `action`,
+/// `valid_from` / `valid_until` (int seconds since 1970 UTC, or None for an open end) and
+/// `fields` (dict of str).
+fn record_to_dict<'py>(py: Python<'py>, r: &core_gallery::Record) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("category", r.category.name())?;
+    d.set_item("agency", &r.agency)?;
+    d.set_item("reference", &r.reference)?;
+    d.set_item("action", &r.action)?;
+    d.set_item(
+        "valid_from",
+        (r.valid_from != i64::MIN).then_some(r.valid_from),
+    )?;
+    d.set_item(
+        "valid_until",
+        (r.valid_until != i64::MAX).then_some(r.valid_until),
+    )?;
+    d.set_item("fields", r.fields.clone())?;
+    Ok(d)
+}
+
+/// A watchlist record from a dict shaped as `record_to_dict` writes it (`category` and
+/// `agency` required; unknown keys refused).
+fn record_from_dict(d: &Bound<'_, PyDict>) -> PyResult<core_gallery::Record> {
+    const KEYS: [&str; 7] = [
+        "category",
+        "agency",
+        "reference",
+        "action",
+        "valid_from",
+        "valid_until",
+        "fields",
+    ];
+    for k in d.keys() {
+        let k: String = k.extract()?;
+        if !KEYS.contains(&k.as_str()) {
+            return Err(errors::invalid(format!("unknown record key {k:?}")));
+        }
+    }
+    let text = |k: &str, required: bool| -> PyResult<String> {
+        match d.get_item(k)? {
+            Some(v) if !v.is_none() => v.extract(),
+            _ if required => Err(errors::invalid(format!("a record needs {k:?}"))),
+            _ => Ok(String::new()),
+        }
+    };
+    let time = |k: &str, open: i64| -> PyResult<i64> {
+        match d.get_item(k)? {
+            Some(v) if !v.is_none() => v.extract(),
+            _ => Ok(open),
+        }
+    };
+    let category =
+        core_gallery::Category::parse(&text("category", true)?).map_err(errors::gallery)?;
+    let mut r = core_gallery::Record::new(category, &text("agency", true)?);
+    r.reference = text("reference", false)?;
+    r.action = text("action", false)?;
+    r.valid_from = time("valid_from", i64::MIN)?;
+    r.valid_until = time("valid_until", i64::MAX)?;
+    if let Some(f) = d.get_item("fields")?
+        && !f.is_none()
+    {
+        r.fields = f.extract()?;
+    }
+    r.validate().map_err(errors::gallery)?;
+    Ok(r)
 }
 
 impl From<CandidateSubject> for Candidate {
@@ -61,6 +131,7 @@ impl From<CandidateSubject> for Candidate {
             finger_scores: c.fingers.iter().map(|f| f.score).collect(),
             finger_fmrs: c.fingers.iter().map(|f| f.fmr).collect(),
             finger_positions: c.fingers.iter().map(|f| f.position.0).collect(),
+            record_data: c.record.as_deref().cloned(),
         }
     }
 }
@@ -74,12 +145,13 @@ type CandidateArgs = (
     Vec<f32>,
     Vec<Option<f64>>,
     Vec<u8>,
+    Option<Py<PyDict>>,
 );
 
 #[pymethods]
 impl Candidate {
     #[new]
-    #[pyo3(signature = (id, score, fmr = None, face_score = None, face_fmr = None, finger_scores = Vec::new(), finger_fmrs = Vec::new(), finger_positions = Vec::new()))]
+    #[pyo3(signature = (id, score, fmr = None, face_score = None, face_fmr = None, finger_scores = Vec::new(), finger_fmrs = Vec::new(), finger_positions = Vec::new(), record = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         id: String,
@@ -90,8 +162,9 @@ impl Candidate {
         finger_scores: Vec<f32>,
         finger_fmrs: Vec<Option<f64>>,
         finger_positions: Vec<u8>,
-    ) -> Candidate {
-        Candidate {
+        record: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Candidate> {
+        Ok(Candidate {
             id,
             score,
             fmr,
@@ -100,7 +173,17 @@ impl Candidate {
             finger_scores,
             finger_fmrs,
             finger_positions,
-        }
+            record_data: record.as_ref().map(record_from_dict).transpose()?,
+        })
+    }
+
+    /// The subject's watchlist record as a dict (see `Gallery.set_record`), or None.
+    #[getter]
+    fn record<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.record_data
+            .as_ref()
+            .map(|r| record_to_dict(py, r))
+            .transpose()
     }
 
     fn __repr__(&self) -> String {
@@ -110,9 +193,14 @@ impl Candidate {
         )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, CandidateArgs) {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, CandidateArgs)> {
         let c = slf.get().clone();
-        (
+        let record = c
+            .record_data
+            .as_ref()
+            .map(|r| record_to_dict(slf.py(), r).map(Bound::unbind))
+            .transpose()?;
+        Ok((
             slf.get_type(),
             (
                 c.id,
@@ -123,8 +211,9 @@ impl Candidate {
                 c.finger_scores,
                 c.finger_fmrs,
                 c.finger_positions,
+                record,
             ),
-        )
+        ))
     }
 }
 
@@ -484,7 +573,11 @@ impl Gallery {
     /// `min_fused_score` are returned; `fpir` sets that threshold for a target
     /// false-positive identification rate over `n_subjects` subjects (default: this
     /// gallery's; pass the total of all shards).
-    #[pyo3(signature = (face = None, fingers = None, k = 10, mode = "fast", shortlist = None, min_fused_score = None, fpir = None, n_subjects = None, threads = None))]
+    ///
+    /// Watchlist records: an entry outside its validity window at time `at` (seconds since
+    /// 1970 UTC; default now) is never returned; `categories` and `agencies` keep only
+    /// entries whose record has one of them.
+    #[pyo3(signature = (face = None, fingers = None, k = 10, mode = "fast", shortlist = None, min_fused_score = None, fpir = None, n_subjects = None, threads = None, categories = None, agencies = None, at = None))]
     #[allow(clippy::too_many_arguments)]
     fn identify(
         &self,
@@ -498,6 +591,9 @@ impl Gallery {
         fpir: Option<f64>,
         n_subjects: Option<usize>,
         threads: Option<usize>,
+        categories: Option<Vec<String>>,
+        agencies: Option<Vec<String>>,
+        at: Option<i64>,
     ) -> PyResult<Vec<Candidate>> {
         if k == 0 {
             return Err(errors::invalid("k must be at least 1"));
@@ -518,7 +614,16 @@ impl Gallery {
             top_k: k,
             min_fused_score: threshold,
             mode: mode_arg(mode, shortlist)?,
-            ..SearchOptions::default()
+            filter: core_gallery::Filter {
+                categories: categories
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| core_gallery::Category::parse(c))
+                    .collect::<Result<_, _>>()
+                    .map_err(errors::gallery)?,
+                agencies: agencies.unwrap_or_default(),
+            },
+            at,
         };
         let probe = self.probe(face, fingers)?;
         let inner = &self.inner;
@@ -589,23 +694,72 @@ impl Gallery {
             .map_err(errors::gallery)
     }
 
-    /// Writes the gallery to `path` (checksummed, replaced atomically).
-    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        let inner = &self.inner;
-        py.detach(|| inner.save(&path)).map_err(errors::gallery)
+    /// Sets (or with None clears) the watchlist record of an enrolled subject: a dict with
+    /// `category` ("wanted", "missing", "stolen-document", "deny-entry", "observe" or free
+    /// text), `agency`, and optionally `reference`, `action`, `valid_from`, `valid_until`
+    /// (int seconds since 1970 UTC; None or absent: open) and `fields` (dict of str).
+    #[pyo3(signature = (id, record))]
+    fn set_record(&self, id: &str, record: Option<Bound<'_, PyDict>>) -> PyResult<()> {
+        let id = SubjectId::new(id).map_err(errors::gallery)?;
+        let record = record.as_ref().map(record_from_dict).transpose()?;
+        let mut s = self.inner.get(&id).map_err(errors::gallery)?;
+        s.set_record(record);
+        self.inner.replace(s).map_err(errors::gallery)
     }
 
-    /// Reads a gallery written by `save`.
+    /// The watchlist record of an enrolled subject as a dict, or None.
+    fn record<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let id = SubjectId::new(id).map_err(errors::gallery)?;
+        let s = self.inner.get(&id).map_err(errors::gallery)?;
+        s.record().map(|r| record_to_dict(py, r)).transpose()
+    }
+
+    /// Removes the subjects whose record expired by `at` (seconds since 1970 UTC; default
+    /// now) and returns their ids; save afterwards to erase them from the file.
+    #[pyo3(signature = (at = None))]
+    fn purge(&self, at: Option<i64>) -> Vec<String> {
+        let at = at.unwrap_or_else(core_gallery::unix_now);
+        self.inner.purge(at).iter().map(|i| i.to_string()).collect()
+    }
+
+    /// Writes the gallery to `path` (checksummed, replaced atomically); encrypted with
+    /// AES-256-GCM when a 32-byte `key` is given.
+    #[pyo3(signature = (path, key = None))]
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf, key: Option<Vec<u8>>) -> PyResult<()> {
+        let key = key
+            .map(|k| core_gallery::GalleryKey::from_slice(&k))
+            .transpose()
+            .map_err(errors::gallery)?;
+        let inner = &self.inner;
+        py.detach(|| match &key {
+            Some(k) => inner.save_encrypted(&path, k),
+            None => inner.save(&path),
+        })
+        .map_err(errors::gallery)
+    }
+
+    /// Reads a gallery written by `save` (with the same `key` when it was encrypted; a key
+    /// for an unencrypted file is refused).
     #[classmethod]
-    #[pyo3(signature = (path, threads = None))]
+    #[pyo3(signature = (path, threads = None, key = None))]
     fn load(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         path: std::path::PathBuf,
         threads: Option<usize>,
+        key: Option<Vec<u8>>,
     ) -> PyResult<Gallery> {
-        let inner = threads::run(py, threads, move || core_gallery::Gallery::load(&path))?
+        let key = key
+            .map(|k| core_gallery::GalleryKey::from_slice(&k))
+            .transpose()
             .map_err(errors::gallery)?;
+        let inner = threads::run(py, threads, move || match &key {
+            Some(k) => {
+                core_gallery::Gallery::load_encrypted(&path, k, &biomatch::LoadLimits::default())
+            }
+            None => core_gallery::Gallery::load(&path),
+        })?
+        .map_err(errors::gallery)?;
         Ok(Gallery { inner, threads })
     }
 }

@@ -390,6 +390,58 @@ def test_gallery_writes_persist_and_errors(tmp_path, finger_paths, faces):
         biomatch.Gallery.load(tmp_path / "junk.bmg")
 
 
+def test_watchlist_records_windows_filters_purge_and_encryption(tmp_path, finger_paths):
+    t0 = 1_800_000_000
+    t = [biomatch.FingerTemplate.read(p) for p in finger_paths[:2]]
+    g = biomatch.Gallery("facenet512", 512)
+    # The same finger under three ids, another finger under a fourth.
+    for i in ("valid", "expired", "missing"):
+        g.enrol(i, fingers=t[:1])
+    g.enrol("other", fingers=t[1:2])
+    g.set_record("valid", {"category": "wanted", "agency": "INTERPOL", "reference": "A-1",
+                           "action": "detain", "valid_from": t0 - 10, "valid_until": t0 + 10,
+                           "fields": {"notice": "red"}})
+    g.set_record("expired", {"category": "wanted", "agency": "INTERPOL", "valid_until": t0})
+    g.set_record("missing", {"category": "missing", "agency": "police"})
+    with pytest.raises(biomatch.InvalidInputError):
+        g.set_record("valid", {"category": "wanted", "agency": "x", "valid_from": 5,
+                               "valid_until": 4})
+    with pytest.raises(biomatch.InvalidInputError):
+        g.set_record("valid", {"category": "wanted", "agency": "x", "colour": "blue"})
+    with pytest.raises(biomatch.UnknownIdError):
+        g.set_record("nobody", None)
+
+    def hits(**kw):
+        found = g.identify(fingers=t[:1], mode="exhaustive", **kw)
+        return sorted(c.id for c in found if c.id != "other")
+
+    assert hits(at=t0 - 1) == ["expired", "missing", "valid"]
+    assert hits(at=t0) == ["missing", "valid"]
+    assert hits(at=t0 + 10) == ["missing"]
+    assert hits(at=t0, categories=["wanted"]) == ["valid"]
+    assert hits(at=t0, agencies=["police"]) == ["missing"]
+    top = g.identify(fingers=t[:1], at=t0, categories=["wanted"])[0]
+    assert top.record == {"category": "wanted", "agency": "INTERPOL", "reference": "A-1",
+                          "action": "detain", "valid_from": t0 - 10, "valid_until": t0 + 10,
+                          "fields": {"notice": "red"}}
+    assert pickle.loads(pickle.dumps(top)) == top
+    assert g.record("other") is None
+
+    assert g.purge(at=t0) == ["expired"]
+    assert g.ids() == ["missing", "other", "valid"]
+    key, other = bytes(range(32)), bytes(32)
+    g.save(tmp_path / "w.bmg", key=key)
+    assert b"INTERPOL" not in (tmp_path / "w.bmg").read_bytes()
+    back = biomatch.Gallery.load(tmp_path / "w.bmg", key=key)
+    assert back.ids() == g.ids() and back.record("valid") == g.record("valid")
+    with pytest.raises(biomatch.CorruptFileError, match="wrong key"):
+        biomatch.Gallery.load(tmp_path / "w.bmg", key=other)
+    with pytest.raises(biomatch.CorruptFileError, match="key is needed"):
+        biomatch.Gallery.load(tmp_path / "w.bmg")
+    with pytest.raises(biomatch.InvalidInputError):
+        g.save(tmp_path / "w.bmg", key=b"short")
+
+
 def test_fpir_threshold_uses_the_subject_count():
     assert biomatch.fpir_threshold(1e-2, 1000) == pytest.approx(5.0)
     assert biomatch.fpir_threshold(1e-3, 10) == pytest.approx(4.0)
