@@ -84,15 +84,7 @@ impl From<ActionArg> for AuditAction {
 pub fn read_key(path: &Path) -> anyhow::Result<AuditKey> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading key file {}", path.display()))?;
-    let text = std::str::from_utf8(&bytes).ok().map(str::trim);
-    if let Some(t) = text.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
-        let mut key = [0u8; 32];
-        for (i, k) in key.iter_mut().enumerate() {
-            *k = u8::from_str_radix(&t[2 * i..2 * i + 2], 16)?;
-        }
-        return Ok(AuditKey::new(key));
-    }
-    AuditKey::from_slice(&bytes)
+    AuditKey::parse(&bytes)
         .with_context(|| format!("key file {}: 32 bytes or 64 hex digits", path.display()))
 }
 

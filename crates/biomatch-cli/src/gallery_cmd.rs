@@ -216,12 +216,7 @@ pub fn run(cmd: GalleryCmd) -> anyhow::Result<()> {
             key,
             audit,
         } => {
-            let g = key.load(&gallery)?;
-            audit.record(
-                biomatch::audit::AuditAction::Load,
-                Vec::new(),
-                Some(format!("{} subjects (info)", g.len())),
-            )?;
+            let g = key.load_logged(&gallery, &audit)?;
             let now = biomatch::gallery::unix_now();
             let subjects = g.subjects();
             let records = subjects
@@ -445,20 +440,9 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
         None,
     )?;
     if let Some(file) = &a.records {
-        let ids =
-            crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
-        a.audit.record(
-            biomatch::audit::AuditAction::Replace,
-            ids,
-            Some("records set".into()),
-        )?;
+        crate::watchlist_cmd::set_records_logged(&g, file, &a.audit)?;
     }
-    a.key.save(&g, &a.out)?;
-    a.audit.record(
-        biomatch::audit::AuditAction::Save,
-        Vec::new(),
-        Some(format!("{} subjects in {}", g.len(), a.out.display())),
-    )?;
+    a.key.save_logged(&g, &a.out, &a.audit)?;
     println!(
         "wrote {}: {} subjects, {} finger impressions",
         a.out.display(),
@@ -469,12 +453,7 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
 }
 
 fn identify(a: IdentifyArgs) -> anyhow::Result<()> {
-    let g = a.key.load(&a.gallery)?;
-    a.audit.record(
-        biomatch::audit::AuditAction::Load,
-        Vec::new(),
-        Some(format!("{} subjects", g.len())),
-    )?;
+    let g = a.key.load_logged(&a.gallery, &a.audit)?;
     let (filter, at) = a.filter.resolve()?;
     let mut probe = Probe::default();
     for f in &a.finger {
@@ -1260,10 +1239,7 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
     use biomatch::finger::formats::{Mode, ReadOptions};
 
     let g = if a.gallery.exists() {
-        let g = a.key.load(&a.gallery)?;
-        a.audit
-            .record(biomatch::audit::AuditAction::Load, Vec::new(), None)?;
-        g
+        a.key.load_logged(&a.gallery, &a.audit)?
     } else {
         Gallery::new(GalleryConfig::new(&a.face_model, a.face_dim))
     };
@@ -1345,19 +1321,8 @@ fn import(a: ImportArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(file) = &a.records {
-        let ids =
-            crate::watchlist_cmd::apply_records(&g, crate::watchlist_cmd::read_records(file)?)?;
-        a.audit.record(
-            biomatch::audit::AuditAction::Replace,
-            ids,
-            Some("records set".into()),
-        )?;
+        crate::watchlist_cmd::set_records_logged(&g, file, &a.audit)?;
     }
-    a.key.save(&g, &a.gallery)?;
-    a.audit.record(
-        biomatch::audit::AuditAction::Save,
-        Vec::new(),
-        Some(format!("{} subjects in {}", g.len(), a.gallery.display())),
-    )?;
+    a.key.save_logged(&g, &a.gallery, &a.audit)?;
     Ok(())
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use biomatch::audit::AuditAction;
+
+use crate::audit_cmd::AuditArgs;
 use biomatch::gallery::{
     Category, Filter, Gallery, GalleryKey, Record, SubjectId, UnixSeconds, unix_now,
 };
@@ -47,6 +49,23 @@ impl KeyArgs {
         }
         .with_context(|| format!("saving {}", path.display()))
     }
+
+    /// [`KeyArgs::load`], then a load event in the audit log (when one was asked for).
+    pub fn load_logged(&self, path: &Path, audit: &AuditArgs) -> anyhow::Result<Gallery> {
+        let g = self.load(path)?;
+        audit.record(AuditAction::Load, Vec::new(), Some(subjects_in(&g, path)))?;
+        Ok(g)
+    }
+
+    /// [`KeyArgs::save`], then a save event in the audit log (when one was asked for).
+    pub fn save_logged(&self, g: &Gallery, path: &Path, audit: &AuditArgs) -> anyhow::Result<()> {
+        self.save(g, path)?;
+        audit.record(AuditAction::Save, Vec::new(), Some(subjects_in(g, path)))
+    }
+}
+
+fn subjects_in(g: &Gallery, path: &Path) -> String {
+    format!("{} subjects in {}", g.len(), path.display())
 }
 
 /// Parses a time: RFC 3339 (`2027-01-31T00:00:00Z`) or whole seconds since the Unix epoch.
@@ -126,6 +145,22 @@ pub fn read_records(path: &Path) -> anyhow::Result<Vec<(SubjectId, Record)>> {
         out.push((SubjectId::new(&l.id).with_context(at)?, r));
     }
     Ok(out)
+}
+
+/// Sets the records of a records file on enrolled subjects and logs a replace event naming
+/// them.
+pub fn set_records_logged(
+    g: &Gallery,
+    file: &Path,
+    audit: &AuditArgs,
+) -> anyhow::Result<Vec<String>> {
+    let ids = apply_records(g, read_records(file)?)?;
+    audit.record(
+        AuditAction::Replace,
+        ids.clone(),
+        Some("records set".into()),
+    )?;
+    Ok(ids)
 }
 
 /// Sets the records of enrolled subjects (each id must be enrolled); returns the ids.
@@ -256,25 +291,19 @@ pub struct RekeyArgs {
 
 /// `gallery purge`: removes expired entries and saves.
 pub fn purge(a: PurgeArgs) -> anyhow::Result<()> {
-    let g = a.key.load(&a.gallery)?;
-    a.audit.record(AuditAction::Load, Vec::new(), None)?;
+    let g = a.key.load_logged(&a.gallery, &a.audit)?;
     let at =
         a.at.as_deref()
             .map(parse_time)
             .transpose()?
             .unwrap_or_else(unix_now);
     let ids: Vec<String> = g.purge(at).iter().map(|i| i.to_string()).collect();
-    a.key.save(&g, &a.gallery)?;
     a.audit.record(
         AuditAction::Purge,
         ids.clone(),
         Some(format!("expired by {}", fmt_time(at))),
     )?;
-    a.audit.record(
-        AuditAction::Save,
-        Vec::new(),
-        Some(format!("{} subjects", g.len())),
-    )?;
+    a.key.save_logged(&g, &a.gallery, &a.audit)?;
     if ids.is_empty() {
         println!("no expired entry by {}, {} subjects", fmt_time(at), g.len());
     } else {
@@ -291,39 +320,22 @@ pub fn purge(a: PurgeArgs) -> anyhow::Result<()> {
 
 /// `gallery remove`: removes subjects and saves (their data leaves the file).
 pub fn remove(a: RemoveArgs) -> anyhow::Result<()> {
-    let g = a.key.load(&a.gallery)?;
-    a.audit.record(AuditAction::Load, Vec::new(), None)?;
+    let g = a.key.load_logged(&a.gallery, &a.audit)?;
     for id in &a.ids {
         g.remove(&SubjectId::new(id)?)?;
     }
-    a.key.save(&g, &a.gallery)?;
     a.audit.record(AuditAction::Remove, a.ids.clone(), None)?;
-    a.audit.record(
-        AuditAction::Save,
-        Vec::new(),
-        Some(format!("{} subjects", g.len())),
-    )?;
+    a.key.save_logged(&g, &a.gallery, &a.audit)?;
     println!("removed {}, {} subjects left", a.ids.join(", "), g.len());
     Ok(())
 }
 
 /// `gallery records`: lists the records, or sets some from a file.
 pub fn records(a: RecordsArgs) -> anyhow::Result<()> {
-    let g = a.key.load(&a.gallery)?;
-    a.audit.record(AuditAction::Load, Vec::new(), None)?;
+    let g = a.key.load_logged(&a.gallery, &a.audit)?;
     if let Some(file) = &a.set {
-        let ids = apply_records(&g, read_records(file)?)?;
-        a.key.save(&g, &a.gallery)?;
-        a.audit.record(
-            AuditAction::Replace,
-            ids.clone(),
-            Some("records set".into()),
-        )?;
-        a.audit.record(
-            AuditAction::Save,
-            Vec::new(),
-            Some(format!("{} subjects", g.len())),
-        )?;
+        let ids = set_records_logged(&g, file, &a.audit)?;
+        a.key.save_logged(&g, &a.gallery, &a.audit)?;
         println!("set {} records", ids.len());
         return Ok(());
     }
@@ -351,31 +363,16 @@ pub fn rekey(a: RekeyArgs) -> anyhow::Result<()> {
     let new = KeyArgs {
         key_file: a.new_key_file.clone(),
     };
-    let g = old.load(&a.gallery)?;
-    a.audit.record(AuditAction::Load, Vec::new(), None)?;
+    let g = old.load_logged(&a.gallery, &a.audit)?;
     new.save(&g, &a.gallery)?;
-    a.audit.record(
-        AuditAction::Save,
-        Vec::new(),
-        Some(
-            if a.new_key_file.is_some() {
-                "re-encrypted under a new key"
-            } else {
-                "written unencrypted"
-            }
-            .into(),
-        ),
-    )?;
-    println!(
-        "{}: {} subjects {}",
-        a.gallery.display(),
-        g.len(),
-        if a.new_key_file.is_some() {
-            "re-encrypted under the new key"
-        } else {
-            "written unencrypted"
-        }
-    );
+    let what = if a.new_key_file.is_some() {
+        "re-encrypted under the new key"
+    } else {
+        "written unencrypted"
+    };
+    a.audit
+        .record(AuditAction::Save, Vec::new(), Some(what.into()))?;
+    println!("{}: {} subjects {what}", a.gallery.display(), g.len());
     Ok(())
 }
 

@@ -41,6 +41,14 @@ impl AuditKey {
         AuditKey(bytes)
     }
 
+    /// A key from a key file's contents: 32 raw bytes, or 64 hex digits (surrounding
+    /// whitespace ignored).
+    pub fn parse(raw: &[u8]) -> Result<AuditKey, AuditError> {
+        crate::key_file::parse(raw)
+            .map(|k| AuditKey(*k))
+            .map_err(AuditError::KeyFormat)
+    }
+
     /// A key from a slice, which must hold exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<AuditKey, AuditError> {
         let array: [u8; 32] = bytes
@@ -194,6 +202,9 @@ pub enum AuditError {
     /// A key that is not 32 bytes.
     #[error("an audit key has 32 bytes, not {0}")]
     KeyLength(usize),
+    /// A key file that holds neither 32 bytes nor 64 hex digits.
+    #[error("audit key file: {0}")]
+    KeyFormat(String),
 }
 
 /// What [`verify`] found.

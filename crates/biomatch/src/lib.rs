@@ -22,6 +22,7 @@ pub mod eval;
 pub mod face;
 pub mod finger;
 pub mod gallery;
+mod key_file;
 pub mod load_limits;
 pub mod topk;
 

@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
-use biomatch::finger::{
-    FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
-};
+use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::{
     Gallery, GalleryConfig, GalleryError, Probe, SearchMode, SearchOptions, Subject, SubjectId,
 };
@@ -22,19 +20,7 @@ fn face(seed: u64) -> FaceTemplate {
 }
 
 fn finger(seed: u64, position: FingerPosition) -> FingerView {
-    let mut v = FingerView::new(300, 400, Resolution::PPI_500);
-    v.finger_position = position;
-    for k in 0..30u64 {
-        let h = (seed * 31 + k).wrapping_mul(0x2545_F491_4F6C_DD1D);
-        v.minutiae.push(Minutia {
-            x: 40.0 + (h % 220) as f32,
-            y: 40.0 + ((h >> 16) % 320) as f32,
-            angle: ((h >> 32) % 360) as f32,
-            kind: MinutiaKind::RidgeEnding,
-            quality: MinutiaQuality::Score(50),
-        });
-    }
-    v
+    common::synthetic_finger(seed, position)
 }
 
 fn id(s: &str) -> SubjectId {

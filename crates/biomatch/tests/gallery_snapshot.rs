@@ -15,9 +15,7 @@ use std::time::Duration;
 
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
-use biomatch::finger::{
-    FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
-};
+use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::{
     Gallery, GalleryConfig, Probe, SearchMode, SearchOptions, Subject, SubjectId,
 };
@@ -193,19 +191,7 @@ fn searches_during_remove_and_re_enrol_each_see_one_published_state() {
 }
 
 fn finger(seed: u64) -> FingerView {
-    let mut v = FingerView::new(300, 400, Resolution::PPI_500);
-    v.finger_position = FingerPosition::UNKNOWN;
-    for k in 0..30u64 {
-        let h = (seed * 31 + k).wrapping_mul(0x2545_F491_4F6C_DD1D);
-        v.minutiae.push(Minutia {
-            x: 40.0 + (h % 220) as f32,
-            y: 40.0 + ((h >> 16) % 320) as f32,
-            angle: ((h >> 32) % 360) as f32,
-            kind: MinutiaKind::RidgeEnding,
-            quality: MinutiaQuality::Score(50),
-        });
-    }
-    v
+    common::synthetic_finger(seed, FingerPosition::UNKNOWN)
 }
 
 #[test]

@@ -6,9 +6,7 @@ mod common;
 
 use biomatch::calibration::Calibration;
 use biomatch::face::FaceTemplate;
-use biomatch::finger::{
-    FingerPosition, FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution,
-};
+use biomatch::finger::{FingerPosition, FingerView};
 use biomatch::gallery::{
     Category, Filter, Gallery, GalleryConfig, GalleryError, GalleryKey, Probe, Record, SearchMode,
     SearchOptions, Subject, SubjectId,
@@ -18,19 +16,7 @@ const DIM: usize = 128;
 const NOW: i64 = 1_800_000_000;
 
 fn finger(seed: u64) -> FingerView {
-    let mut v = FingerView::new(300, 400, Resolution::PPI_500);
-    v.finger_position = FingerPosition::RIGHT_INDEX;
-    for k in 0..30u64 {
-        let h = (seed * 31 + k).wrapping_mul(0x2545_F491_4F6C_DD1D);
-        v.minutiae.push(Minutia {
-            x: 40.0 + (h % 220) as f32,
-            y: 40.0 + ((h >> 16) % 320) as f32,
-            angle: ((h >> 32) % 360) as f32,
-            kind: MinutiaKind::RidgeEnding,
-            quality: MinutiaQuality::Score(50),
-        });
-    }
-    v
+    common::synthetic_finger(seed, FingerPosition::RIGHT_INDEX)
 }
 
 fn id(s: &str) -> SubjectId {

@@ -66,25 +66,9 @@ impl GalleryKey {
     /// A key from a key file's contents (32 raw bytes, or 64 hex digits with optional
     /// surrounding whitespace).
     pub fn parse(raw: &[u8]) -> Result<GalleryKey, GalleryError> {
-        if raw.len() == 32 {
-            return GalleryKey::from_slice(raw);
-        }
-        let text = raw.trim_ascii();
-        if text.len() != 64 {
-            return Err(GalleryError::InvalidKey(format!(
-                "a key file holds 32 raw bytes or 64 hex digits, not {} bytes",
-                raw.len()
-            )));
-        }
-        let mut k = GalleryKey([0; 32]);
-        for (i, pair) in text.chunks_exact(2).enumerate() {
-            let digit = |c: u8| (c as char).to_digit(16);
-            match (digit(pair[0]), digit(pair[1])) {
-                (Some(h), Some(l)) => k.0[i] = (h * 16 + l) as u8,
-                _ => return Err(GalleryError::InvalidKey("not hexadecimal".into())),
-            }
-        }
-        Ok(k)
+        crate::key_file::parse(raw)
+            .map(|k| GalleryKey(*k))
+            .map_err(GalleryError::InvalidKey)
     }
 
     /// The key as 64 lowercase hex digits (for writing a new key file).

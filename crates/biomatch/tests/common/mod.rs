@@ -42,6 +42,28 @@ pub fn dataset(rel: &str) -> Option<PathBuf> {
 }
 
 /// A deterministic pseudo-random face template (model tag "m") of dimension `dim` per seed.
+/// A synthetic finger view of 30 minutiae at `position`, a fixed function of `seed` (for
+/// gallery behaviour tests: equal seeds give identical views, different ones unrelated views).
+pub fn synthetic_finger(
+    seed: u64,
+    position: biomatch::finger::FingerPosition,
+) -> biomatch::finger::FingerView {
+    use biomatch::finger::{FingerView, Minutia, MinutiaKind, MinutiaQuality, Resolution};
+    let mut v = FingerView::new(300, 400, Resolution::PPI_500);
+    v.finger_position = position;
+    for k in 0..30u64 {
+        let h = (seed * 31 + k).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        v.minutiae.push(Minutia {
+            x: 40.0 + (h % 220) as f32,
+            y: 40.0 + ((h >> 16) % 320) as f32,
+            angle: ((h >> 32) % 360) as f32,
+            kind: MinutiaKind::RidgeEnding,
+            quality: MinutiaQuality::Score(50),
+        });
+    }
+    v
+}
+
 pub fn random_face(seed: u64, dim: usize) -> biomatch::face::FaceTemplate {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let v: Vec<f32> = (0..dim)
