@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use biomatch::face::{FaceIndex, FaceTemplate, Precision, active_isa, measure_read_bandwidth, npy};
+use biomatch::face::{
+    BatchProduct, FaceIndex, FaceTemplate, Isa, Precision, measure_read_bandwidth, npy,
+};
 use serde_json::json;
 
 /// Model tag used for embeddings that come without one.
@@ -56,9 +58,31 @@ pub struct BenchArgs {
     /// Seed of the random gallery.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Kernel family: scalar, avx2, avx512 or neon (default: the best this CPU runs).
+    #[arg(long, value_parser = parse_isa)]
+    kernel: Option<Isa>,
+    /// How batches of 8 or more probes are scored: rows (each probe scans the rows), panels
+    /// (register-blocked kernels, AVX-512 only) or gemm (faer matrix products per tile).
+    /// Default: the family's own choice.
+    #[arg(long, value_parser = parse_batch_product)]
+    batch_product: Option<BatchProduct>,
     /// Write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+}
+
+fn parse_isa(s: &str) -> Result<Isa, String> {
+    Isa::ALL
+        .into_iter()
+        .find(|i| i.name() == s)
+        .ok_or_else(|| format!("unknown kernel family {s:?} (scalar, avx2, avx512, neon)"))
+}
+
+fn parse_batch_product(s: &str) -> Result<BatchProduct, String> {
+    [BatchProduct::Rows, BatchProduct::Panels, BatchProduct::Gemm]
+        .into_iter()
+        .find(|p| p.name() == s)
+        .ok_or_else(|| format!("unknown batch product {s:?} (rows, panels, gemm)"))
 }
 
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
@@ -174,7 +198,22 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     let bandwidth = measure_read_bandwidth(gallery_bytes, 5);
 
     let t = Instant::now();
-    let index = FaceIndex::new(MODEL, args.dim, args.precision);
+    let mut index = FaceIndex::new(MODEL, args.dim, args.precision);
+    if let Some(isa) = args.kernel {
+        index = index
+            .with_isa(isa)
+            .with_context(|| format!("this CPU cannot run the {} kernels", isa.name()))?;
+    }
+    if let Some(product) = args.batch_product {
+        let isa = index.isa();
+        index = index.with_batch_product(product).with_context(|| {
+            format!(
+                "the {} kernels have no {} batch product",
+                isa.name(),
+                product.name()
+            )
+        })?;
+    }
     const CHUNK: usize = 1 << 16;
     for start in (0..args.n).step_by(CHUNK) {
         let end = (start + CHUNK).min(args.n);
@@ -213,11 +252,16 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     let bound_ms = gallery_bytes as f64 / (bandwidth * 1e9) * 1e3;
     let gbps = gallery_bytes as f64 / (ms_per_query / 1e3) / 1e9;
     println!(
-        "face bench: n {} dim {} precision {} isa {} threads {} ({}) batch {} queries {} k {}",
+        "face bench: n {} dim {} precision {} isa {} batch product {} threads {} ({}) batch {} queries {} k {}",
         args.n,
         args.dim,
         args.precision.name(),
-        active_isa().name(),
+        index.isa().name(),
+        if args.batch >= 8 {
+            index.batch_product().name()
+        } else {
+            "rows"
+        },
         threads,
         if args.threads.is_some() {
             "--threads"
@@ -244,7 +288,8 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
         "n": args.n,
         "dim": args.dim,
         "precision": args.precision.name(),
-        "isa": active_isa().name(),
+        "isa": index.isa().name(),
+        "batch_product": index.batch_product().name(),
         "threads": threads,
         "batch": args.batch,
         "queries": args.queries,

@@ -1,7 +1,9 @@
 //! The flat face index: exact results against brute force, every precision within its stated
 //! error bound, enrol/remove bookkeeping across segments, batches, calibration.
 
-use biomatch::face::{FaceError, FaceIndex, FaceTemplate, Precision, i8_error_bound};
+use biomatch::face::{
+    BatchProduct, Candidate, FaceError, FaceIndex, FaceTemplate, Isa, Precision, i8_error_bound,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -102,24 +104,56 @@ fn quantised_scores_are_within_the_documented_bounds() {
 #[test]
 fn batch_search_equals_single_searches() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let dim = 256;
-    for precision in [Precision::F32, Precision::F16, Precision::I8] {
-        let index = FaceIndex::new("m", dim, precision);
+    for (dim, precision) in [
+        (256, Precision::F32),
+        (130, Precision::F32),
+        (256, Precision::F16),
+        (256, Precision::I8),
+        (1100, Precision::I8),
+    ] {
         let gallery: Vec<(u64, FaceTemplate)> =
             (0..3000u64).map(|i| (i, random(&mut rng, dim))).collect();
-        index.enrol_many(&gallery).unwrap();
-        // 7 probes: row-by-row blocks; 37: the blocked panel kernels (3 panels, one partial).
+        // Reference: the portable kernels, one probe at a time.
+        let reference = FaceIndex::new("m", dim, precision)
+            .with_isa(Isa::Scalar)
+            .unwrap();
+        reference.enrol_many(&gallery).unwrap();
+        // 7 probes stay row by row; 8, 16, 17 and 37 take the batch product (panels of 16:
+        // one full, one partial, several).
         let probes: Vec<FaceTemplate> = (0..37).map(|_| random(&mut rng, dim)).collect();
-        let small = index.search_batch(&probes[..7], 5).unwrap();
-        let batch = index.search_batch(&probes, 5).unwrap();
-        for (p, b) in probes.iter().zip(&small).chain(probes.iter().zip(&batch)) {
-            let single = index.search_top_k(p, 5).unwrap();
-            assert_eq!(
-                b.iter().map(|c| c.id).collect::<Vec<_>>(),
-                single.iter().map(|c| c.id).collect::<Vec<_>>()
-            );
-            for (x, y) in b.iter().zip(&single) {
-                assert!((x.score - y.score).abs() < 1e-5, "{precision:?}");
+        let singles: Vec<Vec<Candidate>> = probes
+            .iter()
+            .map(|p| reference.search_top_k(p, 5).unwrap())
+            .collect();
+        for isa in Isa::ALL.into_iter().filter(|i| i.is_available()) {
+            for product in [BatchProduct::Rows, BatchProduct::Panels, BatchProduct::Gemm] {
+                let Some(index) = FaceIndex::new("m", dim, precision)
+                    .with_isa(isa)
+                    .unwrap()
+                    .with_batch_product(product)
+                else {
+                    continue;
+                };
+                index.enrol_many(&gallery).unwrap();
+                for nq in [7, 8, 16, 17, 37] {
+                    let batch = index.search_batch(&probes[..nq], 5).unwrap();
+                    for (b, single) in batch.iter().zip(&singles) {
+                        let what = format!("{precision:?} dim {dim} {isa:?} {product:?} nq {nq}");
+                        assert_eq!(
+                            b.iter().map(|c| c.id).collect::<Vec<_>>(),
+                            single.iter().map(|c| c.id).collect::<Vec<_>>(),
+                            "{what}"
+                        );
+                        for (x, y) in b.iter().zip(single) {
+                            if precision == Precision::I8 {
+                                // Exact integer dot products on every path.
+                                assert_eq!(x.score, y.score, "{what}");
+                            } else {
+                                assert!((x.score - y.score).abs() < 1e-5, "{what}");
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,28 +1,44 @@
-//! Many-probe search with the blocked (panel) kernels: each worker walks its gallery
-//! segments tile by tile (tiles sized for L2), scores every probe of the batch against the
-//! tile with the register-blocked kernels (compute-bound), and offers each row's scores to
-//! one top-k per probe, skipping a whole row when no probe's admission score is reached.
+//! Many-probe search: each worker walks its gallery segments tile by tile (tiles sized for
+//! L2), scores every probe of the batch against the tile (compute-bound) with the
+//! register-blocked panel kernels (AVX-512) or one `faer` matrix product (see `gemm`), and
+//! offers each row's scores to one top-k per probe, skipping a whole row when no probe's
+//! admission score is reached.
 
 use rayon::prelude::*;
 
+use super::gemm::{self, GemmProbes, GemmScratch};
 use super::index::{Rows, Segment, Snapshot};
-use super::kernels::{BatchScratch, Kernels, PackedF32, PackedI8};
+use super::kernels::{BatchProduct, BatchScratch, Kernels, PANEL, PackedF32, PackedI8};
 use super::params::BATCH_TILE_BYTES;
 use super::{FaceTemplate, Precision, quant};
 use crate::topk::TopK;
 
-/// The probes of a batch packed for the panel kernels.
+/// The probes of a batch packed for the tile product.
 enum Packed {
     F32(PackedF32),
-    I8 { probes: PackedI8, scales: Vec<f32> },
+    I8 {
+        probes: PackedI8,
+        scales: Vec<f32>,
+    },
+    GemmF32(GemmProbes),
+    GemmI8 {
+        probes: GemmProbes,
+        scales: Vec<f32>,
+    },
 }
 
 impl Packed {
-    fn new(probes: &[FaceTemplate], precision: Precision, dim: usize) -> Packed {
+    fn new(probes: &[FaceTemplate], precision: Precision, dim: usize, gemm: bool) -> Packed {
+        // Whole panels: the admission scan reads the scores panel by panel.
+        let width = probes.len().div_ceil(PANEL) * PANEL;
         match precision {
             Precision::F32 | Precision::F16 => {
                 let flat: Vec<f32> = probes.iter().flat_map(|p| p.values()).copied().collect();
-                Packed::F32(PackedF32::new(&flat, dim))
+                if gemm {
+                    Packed::GemmF32(GemmProbes::new(&flat, dim, width))
+                } else {
+                    Packed::F32(PackedF32::new(&flat, dim))
+                }
             }
             Precision::I8 => {
                 let mut codes = Vec::with_capacity(probes.len() * dim);
@@ -30,10 +46,15 @@ impl Packed {
                     .iter()
                     .map(|p| quant::quantise_i8(p.values(), &mut codes))
                     .collect();
-                let probes = PackedI8::new(&codes, dim);
                 // Padding probes score 0 (their codes are zero): any finite scale will do.
-                scales.resize(probes.width(), 0.0);
-                Packed::I8 { probes, scales }
+                scales.resize(width, 0.0);
+                if gemm {
+                    let probes = GemmProbes::from_codes(&codes, dim, width);
+                    Packed::GemmI8 { probes, scales }
+                } else {
+                    let probes = PackedI8::new(&codes, dim);
+                    Packed::I8 { probes, scales }
+                }
             }
         }
     }
@@ -42,6 +63,7 @@ impl Packed {
         match self {
             Packed::F32(p) => p.width(),
             Packed::I8 { probes, .. } => probes.width(),
+            Packed::GemmF32(p) | Packed::GemmI8 { probes: p, .. } => p.width(),
         }
     }
 }
@@ -52,7 +74,9 @@ struct Worker {
     floors: Vec<f32>,
     scores: Vec<f32>,
     ints: Vec<i32>,
+    widened: Vec<f32>,
     scratch: BatchScratch,
+    gemm: GemmScratch,
 }
 
 impl Worker {
@@ -65,7 +89,9 @@ impl Worker {
             floors,
             scores: Vec::new(),
             ints: Vec::new(),
+            widened: Vec::new(),
             scratch: BatchScratch::default(),
+            gemm: GemmScratch::default(),
         }
     }
 
@@ -112,14 +138,29 @@ impl Worker {
                 kern.batch_i8(probes, &codes[values], &mut self.scratch, &mut self.ints);
                 kern.scale_i8(&self.ints, width, &scales[span], ps, &mut self.scores);
             }
+            (Rows::F32(rows), Packed::GemmF32(p)) => {
+                gemm::tile_f32(p, &rows[values], &mut self.scores)
+            }
+            (Rows::F16(rows), Packed::GemmF32(p)) => {
+                self.widened.resize(values.len(), 0.0);
+                kern.widen_f16(&rows[values], &mut self.widened);
+                gemm::tile_f32(p, &self.widened, &mut self.scores);
+            }
+            (Rows::I8 { codes, scales }, Packed::GemmI8 { probes, scales: ps }) => {
+                self.ints.resize(n * width, 0);
+                gemm::tile_i8(probes, &codes[values], &mut self.gemm, &mut self.ints);
+                kern.scale_i8(&self.ints, width, &scales[span], ps, &mut self.scores);
+            }
             _ => unreachable!("probes are packed for the index precision"),
         }
     }
 }
 
-/// The top-`k` of every probe over the snapshot, with the panel kernels (`kern.has_batch()`).
+/// The top-`k` of every probe over the snapshot, each tile scored with the panel kernels
+/// when `product` is [`BatchProduct::Panels`] and `kern` has them, else with `faer`.
 pub(super) fn search(
     kern: &Kernels,
+    product: BatchProduct,
     snap: &Snapshot,
     probes: &[FaceTemplate],
     precision: Precision,
@@ -127,7 +168,8 @@ pub(super) fn search(
     k: usize,
 ) -> Vec<TopK> {
     let nq = probes.len();
-    let packed = Packed::new(probes, precision, dim);
+    let gemm = product != BatchProduct::Panels || !kern.has_batch();
+    let packed = Packed::new(probes, precision, dim, gemm);
     let width = packed.width();
     let tile = (BATCH_TILE_BYTES / precision.bytes_per_vector(dim)).max(4);
     snap.segments

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::kernels::{self, Kernels};
+use super::kernels::{self, BatchProduct, Isa, Kernels};
 use super::params::{BATCH_MIN_PROBES, ROW_TILE_BYTES, SEGMENT_ROWS};
 use super::quant;
 use super::storage::RowBuf;
@@ -314,6 +314,7 @@ pub struct FaceIndex {
     writer: Mutex<Slots>,
     calibration: RwLock<Option<Calibration>>,
     kernels: &'static Kernels,
+    batch_product: BatchProduct,
 }
 
 impl fmt::Debug for FaceIndex {
@@ -338,7 +339,38 @@ impl FaceIndex {
             writer: Mutex::new(Slots::default()),
             calibration: RwLock::new(None),
             kernels: kernels::best(),
+            batch_product: kernels::best().default_batch_product(),
         }
+    }
+
+    /// This index with the kernels of `isa` (and that family's default batch product), or
+    /// `None` when the CPU cannot run them. For benchmarks and cross-checks: the best family
+    /// is chosen by default, and every family gives the same results (f32 and f16 scores
+    /// within rounding of the summation order, int8 scores identical).
+    pub fn with_isa(mut self, isa: Isa) -> Option<FaceIndex> {
+        self.kernels = kernels::of_isa(isa)?;
+        self.batch_product = self.kernels.default_batch_product();
+        Some(self)
+    }
+
+    /// This index with batches scored by `product`, or `None` when its kernel family has no
+    /// such product ([`BatchProduct::Panels`] exists for AVX-512 only).
+    pub fn with_batch_product(mut self, product: BatchProduct) -> Option<FaceIndex> {
+        if product == BatchProduct::Panels && !self.kernels.has_batch() {
+            return None;
+        }
+        self.batch_product = product;
+        Some(self)
+    }
+
+    /// The instruction-set family of this index's kernels.
+    pub fn isa(&self) -> Isa {
+        self.kernels.isa()
+    }
+
+    /// How batches of at least 8 probes are scored.
+    pub fn batch_product(&self) -> BatchProduct {
+        self.batch_product
     }
 
     /// The model tag templates must carry.
@@ -544,8 +576,16 @@ impl FaceIndex {
             return Ok(Vec::new());
         }
         let kern = self.kernels;
-        if probes.len() >= BATCH_MIN_PROBES && kern.has_batch() {
-            let heaps = super::batch::search(kern, snap, probes, self.precision, self.dim, k);
+        if probes.len() >= BATCH_MIN_PROBES && self.batch_product != BatchProduct::Rows {
+            let heaps = super::batch::search(
+                kern,
+                self.batch_product,
+                snap,
+                probes,
+                self.precision,
+                self.dim,
+                k,
+            );
             return Ok(heaps
                 .into_iter()
                 .map(|h| to_candidates(h.into_sorted_vec()))

@@ -11,6 +11,7 @@
 
 mod bandwidth;
 mod batch;
+mod gemm;
 pub(crate) mod index;
 mod kernels;
 pub mod npy;
@@ -23,7 +24,7 @@ mod template;
 
 pub use bandwidth::measure_read_bandwidth;
 pub use index::FaceIndex;
-pub use kernels::{Isa, active_isa, dots_f16, dots_f32, dots_i8};
+pub use kernels::{BatchProduct, Isa, active_isa, dots_f16, dots_f32, dots_i8};
 pub use quant::i8_error_bound;
 pub use rows::{RowsError, templates_from_rows};
 pub use template::FaceTemplate;

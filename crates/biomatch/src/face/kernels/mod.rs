@@ -169,6 +169,38 @@ pub(crate) fn best() -> &'static Kernels {
     })
 }
 
+/// The kernels of `isa`, built once, or `None` when this CPU lacks its features.
+pub(crate) fn of_isa(isa: Isa) -> Option<&'static Kernels> {
+    static FAMILIES: [OnceLock<Option<Kernels>>; 4] = [const { OnceLock::new() }; 4];
+    let slot = Isa::ALL.iter().position(|i| *i == isa)?;
+    FAMILIES[slot]
+        .get_or_init(|| Kernels::for_isa(isa))
+        .as_ref()
+}
+
+/// How a batch of probes is scored against a tile of gallery rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchProduct {
+    /// No batch path: every probe scans the rows (memory-bound per probe).
+    Rows,
+    /// Register-blocked panel kernels (16 probes per vector; AVX-512 and the portable
+    /// reference).
+    Panels,
+    /// One matrix product per tile through `faer` (any family).
+    Gemm,
+}
+
+impl BatchProduct {
+    /// Lower-case name, as reported by the bench.
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchProduct::Rows => "rows",
+            BatchProduct::Panels => "panels",
+            BatchProduct::Gemm => "gemm",
+        }
+    }
+}
+
 /// Name of the instruction-set family the face kernels use on this CPU.
 pub fn active_isa() -> Isa {
     best().isa
@@ -513,6 +545,28 @@ impl Kernels {
         self.panels.is_some()
     }
 
+    /// The batch product this family uses unless told otherwise: its panel kernels where it
+    /// has them (AVX-512), `faer` products on the other SIMD families, none on the portable
+    /// reference.
+    pub(crate) fn default_batch_product(&self) -> BatchProduct {
+        match self.isa {
+            _ if self.has_batch() => BatchProduct::Panels,
+            Isa::Scalar => BatchProduct::Rows,
+            _ => BatchProduct::Gemm,
+        }
+    }
+
+    /// IEEE half bits to f32 (`dst.len()` values), with the family's conversion where it has
+    /// one.
+    pub(crate) fn widen_f16(&self, src: &[u16], dst: &mut [f32]) {
+        assert!(src.len() >= dst.len());
+        match self.panels {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            Some(pk) => unsafe { (pk.widen)(src, dst) },
+            None => scalar::widen_f16(src, dst),
+        }
+    }
+
     fn panel_kernels(&self) -> PanelKernels {
         self.panels
             .expect("batch kernels used on a family without them (check has_batch)")
@@ -610,10 +664,12 @@ impl Kernels {
         floors: &[f32],
         from: usize,
     ) -> Option<usize> {
-        let pk = self.panel_kernels();
         assert!(width.is_multiple_of(PANEL) && width > 0 && floors.len() >= width);
-        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-        unsafe { (pk.next_admitted)(scores, width, floors, from) }
+        match self.panels {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            Some(pk) => unsafe { (pk.next_admitted)(scores, width, floors, from) },
+            None => scalar::next_admitted(scores, width, floors, from),
+        }
     }
 
     /// int8 scores from [`Kernels::batch_i8`]'s integers: `out[r * width + q] =
@@ -627,11 +683,13 @@ impl Kernels {
         probe_scales: &[f32],
         out: &mut [f32],
     ) {
-        let pk = self.panel_kernels();
         assert!(width.is_multiple_of(PANEL) && probe_scales.len() >= width);
         assert!(ints.len() >= row_scales.len() * width && out.len() >= row_scales.len() * width);
-        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-        unsafe { (pk.scale_i8)(ints, width, row_scales, probe_scales, out) };
+        match self.panels {
+            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+            Some(pk) => unsafe { (pk.scale_i8)(ints, width, row_scales, probe_scales, out) },
+            None => scalar::scale_i8(ints, width, row_scales, probe_scales, out),
+        }
     }
 }
 

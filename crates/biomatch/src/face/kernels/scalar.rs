@@ -129,7 +129,6 @@ pub(super) fn panels_i8(
 }
 
 /// IEEE half bits to f32, `dst.len()` values.
-#[cfg(test)]
 pub(super) fn widen_f16(src: &[u16], dst: &mut [f32]) {
     for (o, h) in dst.iter_mut().zip(src) {
         *o = half::f16::from_bits(*h).to_f32();
@@ -158,7 +157,6 @@ pub(super) fn prepare_i8(
 }
 
 /// Reference of the int8 score scaling: `ints as f32 * (probe_scale * row_scale)`.
-#[cfg(test)]
 pub(super) fn scale_i8(
     ints: &[i32],
     width: usize,
@@ -175,7 +173,6 @@ pub(super) fn scale_i8(
 
 /// Reference of the admission scan: the first row at or after `from` with
 /// `scores[r * width + q] >= floors[q]` for some `q < width`.
-#[cfg(test)]
 pub(super) fn next_admitted(
     scores: &[f32],
     width: usize,
