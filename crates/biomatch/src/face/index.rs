@@ -339,7 +339,7 @@ impl FaceIndex {
             writer: Mutex::new(Slots::default()),
             calibration: RwLock::new(None),
             kernels: kernels::best(),
-            batch_product: kernels::best().default_batch_product(),
+            batch_product: kernels::best().default_batch_product(precision),
         }
     }
 
@@ -349,7 +349,7 @@ impl FaceIndex {
     /// within rounding of the summation order, int8 scores identical).
     pub fn with_isa(mut self, isa: Isa) -> Option<FaceIndex> {
         self.kernels = kernels::of_isa(isa)?;
-        self.batch_product = self.kernels.default_batch_product();
+        self.batch_product = self.kernels.default_batch_product(self.precision);
         Some(self)
     }
 

@@ -222,3 +222,31 @@ unsafe fn read_sum_body(words: &[u64]) -> u64 {
     }
     total
 }
+
+/// IEEE half bits to f32, `dst.len()` values (F16C `vcvtph2ps`, eight per step).
+///
+/// # Safety
+/// The CPU must support `avx2` and `f16c`.
+pub(super) unsafe fn widen_f16(src: &[u16], dst: &mut [f32]) {
+    assert!(src.len() >= dst.len());
+    // SAFETY: the caller guarantees avx2 and f16c; lengths asserted above.
+    unsafe { widen_f16_body(src, dst) }
+}
+
+#[target_feature(enable = "avx2,f16c")]
+unsafe fn widen_f16_body(src: &[u16], dst: &mut [f32]) {
+    let n = dst.len() - dst.len() % 8;
+    let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 <= n <= len of both slices.
+        unsafe {
+            let v = _mm256_cvtph_ps(_mm_loadu_si128(s.add(i).cast()));
+            _mm256_storeu_ps(d.add(i), v);
+        }
+        i += 8;
+    }
+    for (o, h) in dst[n..].iter_mut().zip(&src[n..]) {
+        *o = half::f16::from_bits(*h).to_f32();
+    }
+}

@@ -14,7 +14,7 @@
 
 use std::sync::OnceLock;
 
-use super::FaceError;
+use super::{FaceError, Precision};
 
 /// Most probes per register block.
 pub(crate) const MAX_Q: usize = 4;
@@ -130,7 +130,6 @@ type NextAdmitted = unsafe fn(&[f32], usize, &[f32], usize) -> Option<usize>;
 struct PanelKernels {
     f32: PanelsF32,
     i8: PanelsI8,
-    widen: WidenF16,
     prepare_i8: PrepareI8,
     scale_i8: ScaleI8,
     next_admitted: NextAdmitted,
@@ -153,6 +152,7 @@ pub(crate) struct Kernels {
     f16: BlockF16,
     i8: BlockI8,
     read: ReadSum,
+    widen: WidenF16,
     rows: Option<RowKernels>,
     panels: Option<PanelKernels>,
 }
@@ -214,6 +214,7 @@ impl Kernels {
             f16: scalar::block_f16,
             i8: scalar::block_i8,
             read: scalar::read_sum,
+            widen: scalar::widen_f16,
             rows: None,
             panels: None,
         }
@@ -226,7 +227,6 @@ impl Kernels {
             panels: Some(PanelKernels {
                 f32: scalar::panels_f32,
                 i8: scalar::panels_i8,
-                widen: scalar::widen_f16,
                 prepare_i8: scalar::prepare_i8,
                 scale_i8: scalar::scale_i8,
                 next_admitted: scalar::next_admitted,
@@ -249,6 +249,7 @@ impl Kernels {
                 f16: avx2::block_f16,
                 i8: avx2::block_i8,
                 read: avx2::read_sum,
+                widen: avx2::widen_f16,
                 rows: None,
                 panels: None,
             }),
@@ -259,6 +260,7 @@ impl Kernels {
                 f16: avx512::block_f16,
                 i8: avx512::block_i8,
                 read: avx512::read_sum,
+                widen: avx512::widen_f16,
                 rows: Some(RowKernels {
                     f32: avx512::rows_f32,
                     f16: avx512::rows_f16,
@@ -267,7 +269,6 @@ impl Kernels {
                 panels: Some(PanelKernels {
                     f32: avx512::panels_f32,
                     i8: avx512::panels_i8,
-                    widen: avx512::widen_f16,
                     prepare_i8: avx512::prepare_i8,
                     scale_i8: avx512::scale_i8,
                     next_admitted: avx512::next_admitted,
@@ -280,6 +281,7 @@ impl Kernels {
                 f16: scalar::block_f16,
                 i8: neon::block_i8,
                 read: neon::read_sum,
+                widen: scalar::widen_f16,
                 rows: None,
                 panels: None,
             }),
@@ -545,26 +547,26 @@ impl Kernels {
         self.panels.is_some()
     }
 
-    /// The batch product this family uses unless told otherwise: its panel kernels where it
-    /// has them (AVX-512), `faer` products on the other SIMD families, none on the portable
-    /// reference.
-    pub(crate) fn default_batch_product(&self) -> BatchProduct {
+    /// The batch product this family uses for `precision` unless told otherwise: its panel
+    /// kernels where it has them (AVX-512); `faer` products for f32 and f16 on the other SIMD
+    /// families; rows for int8 there and for everything on the portable reference. (int8
+    /// through `faer` widens the codes to f32: 1.1x faster than the AVX2 integer row
+    /// kernels on a 2-core Zen 5, where `faer` itself runs AVX-512; on an AVX2-only CPU its
+    /// product is half as wide, so the integer rows stay the default.)
+    pub(crate) fn default_batch_product(&self, precision: Precision) -> BatchProduct {
         match self.isa {
             _ if self.has_batch() => BatchProduct::Panels,
             Isa::Scalar => BatchProduct::Rows,
+            _ if precision == Precision::I8 => BatchProduct::Rows,
             _ => BatchProduct::Gemm,
         }
     }
 
-    /// IEEE half bits to f32 (`dst.len()` values), with the family's conversion where it has
-    /// one.
+    /// IEEE half bits to f32 (`dst.len()` values), with the family's conversion.
     pub(crate) fn widen_f16(&self, src: &[u16], dst: &mut [f32]) {
         assert!(src.len() >= dst.len());
-        match self.panels {
-            // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-            Some(pk) => unsafe { (pk.widen)(src, dst) },
-            None => scalar::widen_f16(src, dst),
-        }
+        // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
+        unsafe { (self.widen)(src, dst) }
     }
 
     fn panel_kernels(&self) -> PanelKernels {
@@ -600,11 +602,10 @@ impl Kernels {
         scratch: &mut BatchScratch,
         out: &mut [f32],
     ) {
-        let pk = self.panel_kernels();
         scratch.widened.clear();
         scratch.widened.resize(rows.len(), 0.0);
         // SAFETY: `self` was built by `for_isa`, which checked the CPU features.
-        unsafe { (pk.widen)(rows, &mut scratch.widened) };
+        unsafe { (self.widen)(rows, &mut scratch.widened) };
         let widened = std::mem::take(&mut scratch.widened);
         self.batch_f32(probes, &widened, out);
         scratch.widened = widened;

@@ -374,21 +374,28 @@ fn batch_i8_kernels_are_exact() {
 #[test]
 fn f16_widening_is_exact_for_every_bit_pattern() {
     let all: Vec<u16> = (0..=u16::MAX).collect();
-    for k in batch_kernels() {
-        let mut scratch = BatchScratch::default();
-        // Every pattern but the last three: the length is not a multiple of the vector
-        // width, so the tail loop is covered too.
-        let pk = k.panels.expect("batch kernels");
-        scratch.widened.resize(all.len() - 3, 0.0);
-        // SAFETY: `k` was built by `for_isa`, which checked the CPU features.
-        unsafe { (pk.widen)(&all, &mut scratch.widened) };
-        for (b, w) in all.iter().zip(&scratch.widened) {
-            let want = half::f16::from_bits(*b).to_f32();
-            assert!(
-                (w.is_nan() && want.is_nan()) || w.to_bits() == want.to_bits(),
-                "{:?} bits {b:#06x}: {w} vs {want}",
-                k.isa()
-            );
+    let mut families = simd_kernels();
+    families.push(Kernels::scalar());
+    for k in families {
+        // Every pattern but the last three (a length that is not a multiple of the vector
+        // width: the tail loop is covered too), then short lengths around the widths.
+        for len in [all.len() - 3, 0, 1, 7, 8, 9, 15, 16, 17, 31, 33] {
+            let mut widened = vec![f32::NAN; len];
+            // Short runs start just below 1.0 (0x3c00): normal values of both signs' neighbours.
+            let src = if len > 1000 {
+                &all[..]
+            } else {
+                &all[0x3c00 - len / 2..]
+            };
+            k.widen_f16(src, &mut widened);
+            for (b, w) in src.iter().zip(&widened) {
+                let want = half::f16::from_bits(*b).to_f32();
+                assert!(
+                    (w.is_nan() && want.is_nan()) || w.to_bits() == want.to_bits(),
+                    "{:?} len {len} bits {b:#06x}: {w} vs {want}",
+                    k.isa()
+                );
+            }
         }
     }
 }
