@@ -58,6 +58,15 @@ pub struct BenchArgs {
     /// Seed of the random gallery.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Gallery embeddings from a float32 `.npy` file (rows x dim) instead of random ones
+    /// (`--n` and `--dim` are then taken from the file): lets another library be timed on
+    /// the very same data (`scripts/bench-peers.sh`).
+    #[arg(long, requires = "probes")]
+    gallery: Option<PathBuf>,
+    /// Probe embeddings from a float32 `.npy` file (with `--gallery`; at least `--queries`
+    /// rows).
+    #[arg(long, requires = "gallery")]
+    probes: Option<PathBuf>,
     /// Kernel family: scalar, avx2, avx512 or neon (default: the best this CPU runs).
     #[arg(long, value_parser = parse_isa)]
     kernel: Option<Isa>,
@@ -192,8 +201,40 @@ pub fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     pool.install(|| bench(&args))
 }
 
+/// Embeddings read from a float32 `.npy` file, one template per row.
+fn templates_from_npy(path: &PathBuf) -> anyhow::Result<Vec<FaceTemplate>> {
+    let m = npy::read_f32_matrix(path).with_context(|| format!("reading {}", path.display()))?;
+    use rayon::prelude::*;
+    m.data
+        .par_chunks_exact(m.cols.max(1))
+        .enumerate()
+        .map(|(i, row)| {
+            FaceTemplate::new(MODEL, row).with_context(|| format!("row {i} of {}", path.display()))
+        })
+        .collect()
+}
+
 fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     let threads = rayon::current_num_threads();
+    let (gallery, probes) = match (&args.gallery, &args.probes) {
+        (Some(g), Some(p)) => (Some(templates_from_npy(g)?), Some(templates_from_npy(p)?)),
+        _ => (None, None),
+    };
+    let (n, dim) = match &gallery {
+        Some(g) => (g.len(), g.first().map_or(0, |t| t.values().len())),
+        None => (args.n, args.dim),
+    };
+    if n == 0 {
+        bail!("the gallery is empty");
+    }
+    let args = &BenchArgs {
+        n,
+        dim,
+        gallery: None,
+        probes: None,
+        json: args.json.clone(),
+        ..*args
+    };
     let gallery_bytes = args.n * args.precision.bytes_per_vector(args.dim);
     let bandwidth = measure_read_bandwidth(gallery_bytes, 5);
 
@@ -217,15 +258,30 @@ fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     const CHUNK: usize = 1 << 16;
     for start in (0..args.n).step_by(CHUNK) {
         let end = (start + CHUNK).min(args.n);
-        let entries = random_templates(args.seed, start as u64..end as u64, args.dim)?;
+        let entries = match &gallery {
+            Some(g) => (start..end).map(|i| (i as u64, g[i].clone())).collect(),
+            None => random_templates(args.seed, start as u64..end as u64, args.dim)?,
+        };
         index.enrol_many(&entries)?;
     }
     let build_s = t.elapsed().as_secs_f64();
-    let probes: Vec<FaceTemplate> =
-        random_templates(args.seed ^ 0x5eed, 0..args.queries as u64, args.dim)?
+    let probes: Vec<FaceTemplate> = match probes {
+        Some(p) if p.len() < args.queries => {
+            bail!(
+                "--probes holds {} rows, fewer than --queries {}",
+                p.len(),
+                args.queries
+            )
+        }
+        Some(mut p) => {
+            p.truncate(args.queries);
+            p
+        }
+        None => random_templates(args.seed ^ 0x5eed, 0..args.queries as u64, args.dim)?
             .into_iter()
             .map(|(_, t)| t)
-            .collect();
+            .collect(),
+    };
 
     // Warm-up, then time every batch.
     index.search_batch(&probes[..args.batch.min(probes.len())], args.k)?;
