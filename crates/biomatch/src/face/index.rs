@@ -538,9 +538,11 @@ impl FaceIndex {
 
     /// The `k` best candidates of each probe, best first. Several probes are scored together
     /// tile by tile (the gallery is read from memory once per batch), which makes the search
-    /// compute-bound: use batches when many probes are waiting. From 8 probes on, on AVX-512
-    /// CPUs, the probes are packed in panels of 16 and scored by register-blocked FMA / VNNI
-    /// kernels (about 25x the single-probe throughput per probe at 100 probes).
+    /// compute-bound: use batches when many probes are waiting. From 8 probes on, the
+    /// probes are packed in panels of 16 and scored by register-blocked FMA / VNNI kernels on
+    /// AVX-512 CPUs (about 6x the single-probe throughput per probe at 100 probes, one
+    /// thread, 1M x 512 f32), and by one `faer` matrix product per tile on AVX2 and NEON (see
+    /// [`FaceIndex::with_batch_product`]).
     pub fn search_batch(
         &self,
         probes: &[FaceTemplate],
