@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Scheduled fuzzing: runs every cargo-fuzz target in ./fuzz, one at a time, for a fixed number
 # of executions, and appends one line per target (executions, seconds, crashes, exit status,
-# sanitizer) to
-# fuzz/results.tsv. Crash inputs land in fuzz/artifacts/<target>/.
+# sanitizer) to fuzz/results.tsv. Crash inputs land in fuzz/artifacts/<target>/.
 #
 #   scripts/fuzz.sh [RUNS] [TARGET...]      RUNS defaults to 10,000,000; targets to all
 #
