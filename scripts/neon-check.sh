@@ -32,14 +32,24 @@ cargo check -p biomatch --target "$TARGET" --all-targets
 # the face tests print which families they exercised.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test -p biomatch --target "$TARGET" --lib -- face::kernels finger::matcher::verify \
-    --nocapture 2>&1 | tee "$log"
+cargo test -p biomatch --target "$TARGET" --lib -- face::kernels face::gemm \
+    finger::matcher::verify --nocapture 2>&1 | tee "$log"
 if ! grep -q 'whole_comparisons_score_the_same_with_every_kernel ... ok' "$log"; then
     echo "neon-check: the matcher verification tests did not run" >&2
     exit 1
 fi
 if ! grep -q 'testing kernels: \[Neon\]' "$log"; then
     echo "neon-check: the NEON kernels were not exercised" >&2
+    exit 1
+fi
+if ! grep -q 'face::gemm::tests::products_match_plain_loops ... ok' "$log"; then
+    echo "neon-check: the faer tile products were not tested" >&2
+    exit 1
+fi
+# Batch search on NEON (faer products) against the portable single-probe search.
+cargo test -p biomatch --target "$TARGET" --test face_index -- batch_search 2>&1 | tee "$log"
+if ! grep -q 'batch_search_equals_single_searches ... ok' "$log"; then
+    echo "neon-check: the batch search test did not pass" >&2
     exit 1
 fi
 # Quality scores are the same integers as on x86-64 (the conformance file was made there).
