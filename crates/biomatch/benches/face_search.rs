@@ -2,8 +2,10 @@
 //! batch of 100 probes (blocked kernels, compute-bound), per storage precision. Throughput is
 //! in gallery rows scored per second (rows x probes for the batch). The full-size comparison
 //! with the memory-bandwidth bound is `biomatch bench face --n 1000000 [--batch 100]`.
+//! `face_batch_products_100k` times the f32 batch with every kernel family this CPU runs and
+//! every batch product it has (rows, panels, faer products).
 
-use biomatch::face::{FaceIndex, FaceTemplate, Precision};
+use biomatch::face::{BatchProduct, FaceIndex, FaceTemplate, Isa, Precision};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 const DIM: usize = 512;
@@ -38,6 +40,26 @@ fn search(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("top10_batch100", precision.name()), |b| {
             b.iter(|| index.search_batch(&probes, 10).unwrap())
         });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("face_batch_products_100k");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements((N * probes.len()) as u64));
+    for isa in Isa::ALL.into_iter().filter(|i| i.is_available()) {
+        for product in [BatchProduct::Rows, BatchProduct::Panels, BatchProduct::Gemm] {
+            let Some(index) = FaceIndex::new("bench", DIM, Precision::F32)
+                .with_isa(isa)
+                .and_then(|i| i.with_batch_product(product))
+            else {
+                continue;
+            };
+            index.enrol_many(&gallery).unwrap();
+            let name = format!("{}_{}", isa.name(), product.name());
+            g.bench_function(BenchmarkId::new("f32_top10_batch100", name), |b| {
+                b.iter(|| index.search_batch(&probes, 10).unwrap())
+            });
+        }
     }
     g.finish();
 }
