@@ -16,7 +16,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 
 /// Most dimensions per f32 product of int8 codes that keeps every sum exact:
-/// `EXACT_K * 127 * 127 < 2^24`.
+/// `EXACT_K * 128 * 127 < 2^24` (a stored row code can be -128; probe codes are within 127).
 pub(crate) const EXACT_K: usize = 1024;
 
 /// Probes laid out for the products: transposed, `dim x width` row-major (value `d` of probe
